@@ -1,0 +1,3 @@
+DROP TABLE service_accounts;
+DROP TABLE refresh_tokens;
+DROP TABLE users;

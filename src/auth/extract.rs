@@ -1,0 +1,224 @@
+//! Extractors that authenticate the caller and check the role, so a handler's signature says
+//! who may call it: `AgentUser`, `StaffUser` (staff or admin), `AdminUser`, `ServiceClient`,
+//! `CurrentUser` (any person), `Caller` (anyone authenticated). No credentials or bad ones:
+//! 401; the wrong role: 403.
+//!
+//! Credentials, in order: an access token refreshed by the browser-session middleware this
+//! request, `Authorization: Bearer <JWT | service token>`, then the `handoff_access` cookie.
+//! A cookie-authenticated state-changing API call must also repeat the CSRF token in the
+//! `X-CSRF-Token` header.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+
+use super::{Role, cookies::ACCESS_COOKIE, csrf, tokens};
+use crate::error::AppError;
+use crate::models::service_account;
+use crate::startup::AppState;
+
+/// A logged-in person.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub role: Role,
+    /// The login (refresh-token family) this access token belongs to.
+    pub session: String,
+}
+
+/// A service account (the chatbot platform).
+#[derive(Debug, Clone)]
+pub struct ServiceClient {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Anyone authenticated, person or service.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    User(CurrentUser),
+    Service(ServiceClient),
+}
+
+/// Claims of an access token the session middleware has just refreshed for this request.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshedClaims(pub tokens::Claims);
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state is not configured")))
+}
+
+fn user_from_claims(claims: tokens::Claims) -> Result<CurrentUser, AppError> {
+    let id = claims
+        .user_id()
+        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    Ok(CurrentUser {
+        id,
+        role: claims.role,
+        session: claims.sid,
+    })
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+fn is_state_changing(req: &HttpRequest) -> bool {
+    !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS")
+}
+
+/// Works out who is calling; see the module docs for the order.
+pub async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+    let refreshed = req.extensions().get::<RefreshedClaims>().cloned();
+    if let Some(RefreshedClaims(claims)) = refreshed {
+        return Ok(Caller::User(user_from_claims(claims)?));
+    }
+    let state = state(req)?;
+    if let Some(token) = bearer_token(req) {
+        if token.starts_with(tokens::SERVICE_TOKEN_PREFIX) {
+            let hash = tokens::token_hash(&token);
+            let account = state
+                .db
+                .read(move |conn| Ok(service_account::find_active_by_token_hash(conn, &hash)?))
+                .await?;
+            return account
+                .map(|a| {
+                    Caller::Service(ServiceClient {
+                        id: a.id,
+                        name: a.name,
+                    })
+                })
+                .ok_or_else(|| AppError::Unauthorized("invalid service token".into()));
+        }
+        let claims = state
+            .keys
+            .verify(&token)
+            .ok_or_else(|| AppError::Unauthorized("invalid or expired token".into()))?;
+        return Ok(Caller::User(user_from_claims(claims)?));
+    }
+    if let Some(cookie) = req.cookie(ACCESS_COOKIE) {
+        let claims = state
+            .keys
+            .verify(cookie.value())
+            .ok_or_else(|| AppError::Unauthorized("session expired".into()))?;
+        if is_state_changing(req) && req.path().starts_with("/api/") {
+            let presented = req
+                .headers()
+                .get(csrf::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !csrf::is_valid(req, presented) {
+                return Err(AppError::Forbidden(
+                    "missing or wrong X-CSRF-Token header".into(),
+                ));
+            }
+        }
+        return Ok(Caller::User(user_from_claims(claims)?));
+    }
+    Err(AppError::Unauthorized(
+        "log in first: send Authorization: Bearer <token>".into(),
+    ))
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = LocalFuture<Caller>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+impl FromRequest for ServiceClient {
+    type Error = AppError;
+    type Future = LocalFuture<ServiceClient>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate(&req).await? {
+                Caller::Service(service) => Ok(service),
+                Caller::User(_) => Err(AppError::Forbidden(
+                    "only service accounts may call this".into(),
+                )),
+            }
+        })
+    }
+}
+
+/// Declares an extractor for people whose role passes `allowed`.
+macro_rules! person_extractor {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr, $refusal:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub CurrentUser);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = LocalFuture<$name>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    match authenticate(&req).await? {
+                        Caller::User(user) if ($allowed)(user.role) => Ok($name(user)),
+                        _ => Err(AppError::Forbidden($refusal.into())),
+                    }
+                })
+            }
+        }
+    };
+}
+
+person_extractor!(
+    /// Any logged-in person (agent, staff or admin).
+    PersonUser, |role: Role| role != Role::Service, "only people may call this");
+person_extractor!(
+    /// A freelance agent.
+    AgentUser, |role: Role| role == Role::Agent, "only agents may call this");
+person_extractor!(
+    /// Staff or an admin.
+    StaffUser, |role: Role| role.is_staff(), "only staff may call this");
+person_extractor!(
+    /// An admin.
+    AdminUser, |role: Role| role == Role::Admin, "only admins may call this");
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalFuture<CurrentUser>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let person = PersonUser::from_request(req, payload);
+        Box::pin(async move { Ok(person.await?.0) })
+    }
+}
+
+/// The logged-in person, if any: for pages that show more to a signed-in visitor.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = LocalFuture<MaybeUser>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate(&req).await {
+                Ok(Caller::User(user)) => Ok(MaybeUser(Some(user))),
+                Ok(Caller::Service(_)) | Err(AppError::Unauthorized(_)) => Ok(MaybeUser(None)),
+                Err(other) => Err(other),
+            }
+        })
+    }
+}

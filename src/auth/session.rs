@@ -1,0 +1,209 @@
+//! Logins: checking a password, issuing an access token and a refresh token, rotating the
+//! refresh token, and revoking the login. A login is a family of refresh tokens; each refresh
+//! spends one and issues the next; a spent token presented again means it was stolen (or
+//! replayed), and the whole family is revoked.
+
+use std::net::IpAddr;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Role, password, tokens};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::models::{db_time, refresh_token, user};
+use crate::startup::AppState;
+
+/// How long each kind of token lives.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenLifetimes {
+    pub access_s: u64,
+    pub refresh_s: u64,
+}
+
+/// Who a token pair belongs to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i64,
+    pub role: Role,
+    pub email: String,
+}
+
+/// What a login or a refresh answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Opaque; trade it at /api/v1/auth/refresh for a new pair. Works once.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_in: u64,
+    pub user: UserSummary,
+    /// The login this pair belongs to (revoked by logout); kept server-side only.
+    #[serde(skip)]
+    pub session: String,
+}
+
+/// The one answer for an unknown email and a wrong password, so neither reveals the other.
+fn wrong_credentials() -> AppError {
+    AppError::Unauthorized("email or password is wrong".into())
+}
+
+/// Checks the password and opens a login. Rate-limited per client address and per email;
+/// an unknown email costs the same argon2 time as a wrong password.
+pub async fn log_in(
+    state: &AppState,
+    client: Option<IpAddr>,
+    email: &str,
+    password: String,
+) -> Result<TokenPair, AppError> {
+    state.login_limiter.check(client, email)?;
+    let email = email.to_string();
+    let found = state
+        .db
+        .read(move |conn| Ok(user::find_by_email(conn, &email)?))
+        .await?;
+    let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
+    let matches = actix_web::web::block(move || {
+        let hash = stored_hash
+            .as_deref()
+            .unwrap_or_else(|| password::dummy_hash());
+        password::verify_password(&password, hash)
+    })
+    .await
+    .context("verifying a password")?;
+    let user = match found {
+        Some(user) if matches => user,
+        _ => return Err(wrong_credentials()),
+    };
+    check_may_log_in(&user)?;
+    let (keys, lifetimes) = (state.keys.clone(), state.token_lifetimes());
+    state
+        .db
+        .write(move |conn| start(conn, &keys, &user, lifetimes, Utc::now()))
+        .await
+}
+
+/// Agents log in only once they have confirmed their email address.
+fn check_may_log_in(user: &user::User) -> Result<(), AppError> {
+    if user.status == user::status::PENDING_VERIFICATION {
+        return Err(AppError::Forbidden(
+            "confirm your email address first: follow the link we sent you".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens a new login for `user`: a new family with its first refresh token.
+pub fn start(
+    conn: &mut DbConn,
+    keys: &tokens::JwtKeys,
+    user: &user::User,
+    lifetimes: TokenLifetimes,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let family = tokens::random_token();
+    user::record_login(conn, user.id, db_time(now))?;
+    issue(conn, keys, user, &family, lifetimes, now)
+}
+
+/// Issues an access token and the family's next refresh token.
+fn issue(
+    conn: &mut DbConn,
+    keys: &tokens::JwtKeys,
+    user: &user::User,
+    family: &str,
+    lifetimes: TokenLifetimes,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let refresh = tokens::random_token();
+    refresh_token::insert(
+        conn,
+        &refresh_token::NewRefreshToken {
+            user_id: user.id,
+            family,
+            token_hash: &tokens::token_hash(&refresh),
+            created_at: db_time(now),
+            expires_at: db_time(now + Duration::seconds(lifetimes.refresh_s as i64)),
+        },
+    )?;
+    let access = keys.issue(user.id, user.role(), family, now, lifetimes.access_s)?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: lifetimes.access_s,
+        user: UserSummary {
+            id: user.id,
+            role: user.role(),
+            email: user.email.clone(),
+        },
+        session: family.to_string(),
+    })
+}
+
+/// The result of presenting a refresh token. A refusal may have revoked the login, which must
+/// be committed, so it is a value rather than an error.
+#[derive(Debug)]
+pub enum Refreshed {
+    Rotated(TokenPair),
+    Refused,
+}
+
+/// Spends `presented` and issues the next pair. A token spent before is reuse and revokes the
+/// whole login, unless it was spent less than `reuse_grace` ago: browsers fire parallel
+/// requests with the same cookie, and the loser of that race should not log its user out.
+pub fn rotate(
+    conn: &mut DbConn,
+    keys: &tokens::JwtKeys,
+    presented: &str,
+    lifetimes: TokenLifetimes,
+    now: DateTime<Utc>,
+    reuse_grace: Duration,
+) -> Result<Refreshed, AppError> {
+    let Some(token) = refresh_token::find_by_hash(conn, &tokens::token_hash(presented))? else {
+        return Ok(Refreshed::Refused);
+    };
+    if token.revoked_at.is_some() || token.expires_at <= db_time(now) {
+        return Ok(Refreshed::Refused);
+    }
+    let spent_now = token.used_at.is_none() && refresh_token::spend(conn, token.id, db_time(now))?;
+    if !spent_now {
+        let recently = token
+            .used_at
+            .is_some_and(|at| db_time(now) - at < reuse_grace);
+        if !recently {
+            tracing::warn!(
+                user_id = token.user_id,
+                "a spent refresh token was presented again; revoking its login"
+            );
+            refresh_token::revoke_family(conn, &token.family, db_time(now))?;
+        }
+        return Ok(Refreshed::Refused);
+    }
+    let owner = user::find(conn, token.user_id)?;
+    match owner {
+        Some(owner) if check_may_log_in(&owner).is_ok() => Ok(Refreshed::Rotated(issue(
+            conn,
+            keys,
+            &owner,
+            &token.family,
+            lifetimes,
+            now,
+        )?)),
+        _ => {
+            refresh_token::revoke_family(conn, &token.family, db_time(now))?;
+            Ok(Refreshed::Refused)
+        }
+    }
+}
+
+/// Ends a login: none of its refresh tokens work any more. Access tokens already issued run
+/// out on their own within `access_token_ttl_s`.
+pub fn end(conn: &mut DbConn, session: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    refresh_token::revoke_family(conn, session, db_time(now))?;
+    Ok(())
+}

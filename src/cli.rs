@@ -1,0 +1,206 @@
+//! The `handoff` command line: serve, migrate, staff create, service-account create.
+//! Settings come from `HANDOFF_*` environment variables (see `config.rs`).
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::auth::{Role, accounts, password::MIN_PASSWORD_LEN};
+use crate::config::Settings;
+use crate::startup::{Application, connect_and_migrate};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "handoff",
+    version,
+    about = "Dispatch marketplace for freelance customer-support agents"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default): migrates the database first, and on a fresh
+    /// database creates an admin whose password is printed once.
+    Serve,
+    /// Apply pending database migrations, or revert them all.
+    Migrate {
+        /// Revert every migration instead (drops all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Manage service accounts (the chatbot platform's credentials).
+    ServiceAccount {
+        #[command(subcommand)]
+        action: ServiceAccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// Create a staff member or admin. The password comes from HANDOFF_PASSWORD or a prompt.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long, value_enum, default_value_t = StaffRoleArg::Staff)]
+        role: StaffRoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StaffRoleArg {
+    Staff,
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAccountAction {
+    /// Create a service account and print its token and webhook secret (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Where webhooks (escalation.assigned, …) are POSTed.
+        #[arg(long)]
+        webhook_url: Option<String>,
+    },
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate { revert_all } => migrate(settings, revert_all).await,
+        Command::Staff {
+            action:
+                StaffAction::Create {
+                    email,
+                    full_name,
+                    role,
+                },
+        } => create_staff(settings, email, full_name, role).await,
+        Command::ServiceAccount {
+            action: ServiceAccountAction::Create { name, webhook_url },
+        } => create_service_account(settings, name, webhook_url).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let public_url = settings.public_url();
+    let application = Application::build(settings).await?;
+    if let Some((email, password)) = &application.first_admin {
+        // Printed, not logged: logs are kept and shipped; this is shown once to whoever started it.
+        println!("\nCreated the first admin account (this password is shown only now):");
+        println!("  email:    {email}\n  password: {password}\n");
+    }
+    tracing::info!(url = %public_url, port = application.port(), "Handoff is listening");
+    println!(
+        "Handoff is running at {public_url}  (log in at {public_url}/login, API docs at {public_url}/api/docs/)"
+    );
+    application
+        .run_until_stopped()
+        .await
+        .context("serving HTTP")
+}
+
+async fn migrate(settings: Settings, revert_all: bool) -> anyhow::Result<()> {
+    if revert_all {
+        let url = settings.database_url();
+        let (size, synchronous) = (settings.db_pool_size, settings.sqlite_synchronous.clone());
+        let reverted = tokio::task::spawn_blocking(move || {
+            crate::db::Db::connect(&url, size, &synchronous)?.revert_all_migrations()
+        })
+        .await??;
+        println!("reverted {} migration(s)", reverted.len());
+    } else {
+        connect_and_migrate(&settings).await?;
+        println!("the database is up to date");
+    }
+    Ok(())
+}
+
+/// The new account's password: HANDOFF_PASSWORD, or typed twice at a prompt.
+fn read_new_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("HANDOFF_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+    let second = rpassword::prompt_password("Repeat it: ").context("reading the password")?;
+    anyhow::ensure!(first == second, "the two passwords differ");
+    Ok(first)
+}
+
+async fn create_staff(
+    settings: Settings,
+    email: String,
+    full_name: String,
+    role: StaffRoleArg,
+) -> anyhow::Result<()> {
+    let password = read_new_password()?;
+    anyhow::ensure!(
+        password.chars().count() as u64 >= MIN_PASSWORD_LEN,
+        "the password must be at least {MIN_PASSWORD_LEN} characters"
+    );
+    anyhow::ensure!(
+        validator::ValidateEmail::validate_email(&email),
+        "`{email}` is not an email address"
+    );
+    anyhow::ensure!(
+        !full_name.trim().is_empty(),
+        "--full-name must not be empty"
+    );
+    let role = match role {
+        StaffRoleArg::Staff => Role::Staff,
+        StaffRoleArg::Admin => Role::Admin,
+    };
+    let db = connect_and_migrate(&settings).await?;
+    let hash = accounts::hash_off_thread(password)
+        .await
+        .map_err(anyhow::Error::new)?;
+    let user = db
+        .write(move |conn| {
+            accounts::create_staff(conn, &email, &hash, &full_name, role, Utc::now())
+        })
+        .await
+        .map_err(anyhow::Error::new)?;
+    println!("created {} {} (id {})", role.as_str(), user.email, user.id);
+    Ok(())
+}
+
+async fn create_service_account(
+    settings: Settings,
+    name: String,
+    webhook_url: Option<String>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+    if let Some(url) = &webhook_url {
+        anyhow::ensure!(
+            accounts::is_webhook_url(url),
+            "--webhook-url must be an http or https URL"
+        );
+    }
+    let db = connect_and_migrate(&settings).await?;
+    let created = db
+        .write(move |conn| {
+            accounts::create_service_account(conn, &name, webhook_url.as_deref(), Utc::now())
+        })
+        .await
+        .map_err(anyhow::Error::new)?;
+    println!(
+        "created service account {} (id {}); these are shown only now:",
+        created.name, created.id
+    );
+    println!(
+        "  token:          {}\n  webhook secret: {}",
+        created.token, created.webhook_secret
+    );
+    Ok(())
+}

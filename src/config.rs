@@ -1,0 +1,243 @@
+//! Typed settings: defaults in code, `HANDOFF_*` environment overrides, checked by
+//! [`Settings::validate`] before anything starts. Settings are passed in; there is no global.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Serialized},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Every setting of a Handoff process. Each field can be overridden by the environment variable
+/// `HANDOFF_<FIELD NAME IN CAPITALS>` (for example `HANDOFF_BIND=0.0.0.0:8080`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where the service keeps its own files: the SQLite database, the generated JWT secret,
+    /// outgoing mail when no SMTP server is configured.
+    pub data_dir: PathBuf,
+    /// `sqlite://<path>` or `postgres://user@host/db`. Empty means
+    /// `sqlite://<data_dir>/handoff.db`.
+    pub database_url: String,
+    /// Address and port the HTTP server listens on.
+    pub bind: String,
+    /// The address users reach the service at; used in email links and to decide whether
+    /// cookies are marked `Secure` (an `https` URL). Empty means `http://<bind>`.
+    pub public_url: String,
+    /// `smtp://host:port` or `smtps://user:pass@host`; empty writes mail as .eml files under
+    /// the data folder.
+    pub smtp_url: String,
+    /// A tracing filter, for example `info` or `handoff=debug,actix_web=info`.
+    pub log: String,
+    /// Secret for signing access tokens. Empty means: read `<data_dir>/jwt_secret`, creating it
+    /// with 64 random bytes (mode 0600) on first run. At least 32 characters when given.
+    pub jwt_secret: String,
+    /// Lifetime of an access token in seconds (60 to 900).
+    pub access_token_ttl_s: u64,
+    /// Lifetime of a refresh token in seconds; each use rotates it.
+    pub refresh_token_ttl_s: u64,
+    /// Login attempts allowed per minute for one client address and, separately, for one email.
+    pub login_attempts_per_minute: u32,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Database connections kept by the pool (the SQLite writer is always a single connection).
+    pub db_pool_size: u32,
+    /// SQLite `synchronous` pragma: `NORMAL` survives a process crash (kill -9) with WAL;
+    /// `FULL` also survives power loss, at about a tenth of the write rate.
+    pub sqlite_synchronous: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            smtp_url: String::new(),
+            log: "info".into(),
+            jwt_secret: String::new(),
+            access_token_ttl_s: 900,
+            refresh_token_ttl_s: 30 * 24 * 3600,
+            login_attempts_per_minute: 10,
+            max_body_bytes: 256 * 1024,
+            db_pool_size: 8,
+            sqlite_synchronous: "NORMAL".into(),
+            workers: 0,
+        }
+    }
+}
+
+/// A setting that cannot be used, with the environment variable that sets it.
+#[derive(Debug, thiserror::Error)]
+#[error("setting HANDOFF_{name} is invalid: {problem}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+fn invalid(name: &'static str, problem: impl Into<String>) -> SettingError {
+    SettingError {
+        name,
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Defaults overridden by `HANDOFF_*` environment variables, then validated.
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Env::prefixed("HANDOFF_").ignore(&["PASSWORD"]))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("reading HANDOFF_* settings: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every setting and fills in the derived defaults; a clear message names the bad one.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        self.bind.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "BIND",
+                format!("`{}` is not an address like 127.0.0.1:8080", self.bind),
+            )
+        })?;
+        let public = Url::parse(&self.public_url()).map_err(|e| {
+            invalid(
+                "PUBLIC_URL",
+                format!("`{}` is not a URL: {e}", self.public_url()),
+            )
+        })?;
+        if !matches!(public.scheme(), "http" | "https") {
+            return Err(invalid("PUBLIC_URL", "must start with http:// or https://"));
+        }
+        crate::db::DatabaseUrl::parse(&self.database_url())
+            .map_err(|e| invalid("DATABASE_URL", e.to_string()))?;
+        if !self.smtp_url.is_empty() {
+            let smtp =
+                Url::parse(&self.smtp_url).map_err(|e| invalid("SMTP_URL", e.to_string()))?;
+            if !matches!(smtp.scheme(), "smtp" | "smtps") {
+                return Err(invalid("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+        }
+        if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
+            return Err(invalid("JWT_SECRET", "must be at least 32 characters"));
+        }
+        if !(60..=900).contains(&self.access_token_ttl_s) {
+            return Err(invalid(
+                "ACCESS_TOKEN_TTL_S",
+                "must be between 60 and 900 seconds",
+            ));
+        }
+        if self.refresh_token_ttl_s < self.access_token_ttl_s {
+            return Err(invalid(
+                "REFRESH_TOKEN_TTL_S",
+                "must be at least the access token lifetime",
+            ));
+        }
+        if self.login_attempts_per_minute == 0 {
+            return Err(invalid("LOGIN_ATTEMPTS_PER_MINUTE", "must be at least 1"));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        if self.db_pool_size == 0 {
+            return Err(invalid("DB_POOL_SIZE", "must be at least 1"));
+        }
+        if !matches!(
+            self.sqlite_synchronous.to_ascii_uppercase().as_str(),
+            "NORMAL" | "FULL" | "EXTRA"
+        ) {
+            return Err(invalid(
+                "SQLITE_SYNCHRONOUS",
+                "must be NORMAL, FULL or EXTRA",
+            ));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
+            return Err(invalid(
+                "LOG",
+                format!("`{}` is not a tracing filter", self.log),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the setting, or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("handoff.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The public URL in force, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        let url = if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.clone()
+        };
+        url.trim_end_matches('/').to_string()
+    }
+
+    /// Whether cookies must carry the `Secure` flag (the service is reached over HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_point_at_the_data_folder() {
+        let settings = Settings::default();
+        settings.validate().unwrap();
+        assert_eq!(settings.database_url(), "sqlite://./data/handoff.db");
+        assert_eq!(settings.public_url(), "http://127.0.0.1:8080");
+        assert!(!settings.secure_cookies());
+    }
+
+    #[test]
+    fn a_bad_setting_is_named_in_the_error() {
+        let settings = Settings {
+            bind: "nowhere".into(),
+            ..Settings::default()
+        };
+        assert!(
+            settings
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("HANDOFF_BIND")
+        );
+        let settings = Settings {
+            database_url: "mysql://x".into(),
+            ..Settings::default()
+        };
+        assert!(
+            settings
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("HANDOFF_DATABASE_URL")
+        );
+        let settings = Settings {
+            access_token_ttl_s: 3600,
+            ..Settings::default()
+        };
+        assert!(
+            settings
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("ACCESS_TOKEN_TTL_S")
+        );
+    }
+}

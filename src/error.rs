@@ -1,0 +1,312 @@
+//! One error type for the whole service. API handlers return it and clients get RFC 9457
+//! problem+json; page handlers wrap it in [`PageError`] and browsers get an HTML page.
+//! Anything unexpected is logged with its whole cause chain and answered with a plain 500
+//! that carries no internal text.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
+use askama::Template;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One problem with one input field, named by its JSON path (`languages[0].code`).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every way a request can fail, each with its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Malformed JSON, a wrong type, a bad query string: 400.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Well-formed input that breaks a rule: 422 with the fields at fault.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// No credentials, or credentials that do not hold: 401.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// Logged in, but this role may not do this: 403.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The thing named does not exist (or is not yours to know about): 404.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request clashes with the current state (email taken, offer expired): 409.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The body is larger than `max_body_bytes`: 413.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// The body is not JSON: 415.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// Slow down; try again after the given number of seconds: 429.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_s: u64 },
+    /// A bug or an outage; the cause is logged, never sent: 500.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(detail: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            detail: detail.into(),
+            errors: vec![],
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The problem's `type` slug and `title`.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::BadRequest { .. } => ("bad-request", "The request could not be read"),
+            AppError::Validation(_) => ("validation-failed", "Some fields are not valid"),
+            AppError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            AppError::Forbidden(_) => ("forbidden", "Not allowed"),
+            AppError::NotFound(_) => ("not-found", "Not found"),
+            AppError::Conflict(_) => ("conflict", "Conflict with the current state"),
+            AppError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            AppError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// What the client may read: never the internal cause.
+    fn public_detail(&self) -> String {
+        match self {
+            AppError::BadRequest { detail, .. } => detail.clone(),
+            AppError::Validation(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("invalid: {}", fields.join(", "))
+            }
+            AppError::Unauthorized(detail)
+            | AppError::Forbidden(detail)
+            | AppError::NotFound(detail)
+            | AppError::Conflict(detail) => detail.clone(),
+            AppError::PayloadTooLarge { limit } => {
+                format!("the body must be at most {limit} bytes")
+            }
+            AppError::UnsupportedMediaType => "send the body as application/json".into(),
+            AppError::TooManyRequests { retry_after_s } => {
+                format!("try again in {retry_after_s} s")
+            }
+            AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
+        }
+    }
+
+    fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::BadRequest { errors, .. } | AppError::Validation(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    /// The problem document sent to API clients.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.public_detail(),
+            errors: self.field_errors().to_vec(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            // `{:?}` on anyhow prints the whole chain of causes.
+            tracing::error!(error = ?cause, "request failed");
+        }
+    }
+}
+
+/// RFC 9457 problem details, as every API error is answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if let AppError::TooManyRequests { retry_after_s } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        if let AppError::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> AppError {
+        match error {
+            diesel::result::Error::NotFound => AppError::NotFound("no such record".into()),
+            other => AppError::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errors: validator::ValidationErrors) -> AppError {
+        let mut fields = Vec::new();
+        flatten_validation_errors("", &errors, &mut fields);
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        AppError::Validation(fields)
+    }
+}
+
+/// Turns validator's nested maps into one list with JSON paths (`skills[1].proficiency`).
+fn flatten_validation_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
+    use validator::ValidationErrorsKind;
+    let join = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    for (name, kind) in errors.errors() {
+        let path = join(name);
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe_rule(error));
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation_errors(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validation_errors(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// A readable message for a validator rule that did not set one.
+fn describe_rule(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "email" => "must be an email address".into(),
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            _ => "is out of range".into(),
+        },
+        code => format!("is not valid ({code})"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+/// An [`AppError`] met while rendering a page: answered as HTML, and a 401 sends the browser
+/// to the login page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(error: E) -> PageError {
+        PageError(error.into())
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        if let AppError::Unauthorized(_) = self.0 {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish();
+        }
+        let problem = self.0.problem();
+        let page = ErrorPage {
+            status: problem.status,
+            title: problem.title,
+            detail: problem.detail,
+        };
+        let body = page.render().unwrap_or_else(|_| "error".into());
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after_s } = self.0 {
+            response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        response.content_type("text/html; charset=utf-8").body(body)
+    }
+}
+
+/// Shorthand for handler results.
+pub type AppResult<T> = Result<T, AppError>;

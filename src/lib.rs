@@ -1,0 +1,13 @@
+//! Handoff: the human side of hybrid AI + human customer support. The chatbot platform
+//! escalates conversations; Handoff offers each to the best available freelance agent,
+//! tracks it to resolution and turns the work into payroll.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod models;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

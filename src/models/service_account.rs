@@ -1,0 +1,49 @@
+//! Service accounts: machine clients such as the chatbot platform.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::service_accounts};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = service_accounts)]
+pub struct ServiceAccount {
+    pub id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = service_accounts)]
+pub struct NewServiceAccount<'a> {
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub webhook_url: Option<&'a str>,
+    pub webhook_secret: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts an account; a taken name is a unique violation for the caller to turn into 409.
+pub fn insert(conn: &mut DbConn, account: &NewServiceAccount) -> QueryResult<ServiceAccount> {
+    diesel::insert_into(service_accounts::table)
+        .values(account)
+        .returning(service_accounts::all_columns)
+        .get_result(conn)
+}
+
+/// The live (not revoked) account whose token hashes to `hash`.
+pub fn find_active_by_token_hash(
+    conn: &mut DbConn,
+    hash: &str,
+) -> QueryResult<Option<ServiceAccount>> {
+    service_accounts::table
+        .filter(service_accounts::token_hash.eq(hash))
+        .filter(service_accounts::revoked_at.is_null())
+        .select(ServiceAccount::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,93 @@
+//! People who log in: agents, staff and admins.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::auth::Role;
+use crate::db::{DbConn, schema::users};
+
+/// Account status. Agents move `pending_verification` → `pending_review` → `active` |
+/// `rejected`, and `active` ↔ `suspended`; staff and admins are created `active`.
+pub mod status {
+    pub const PENDING_VERIFICATION: &str = "pending_verification";
+    pub const PENDING_REVIEW: &str = "pending_review";
+    pub const ACTIVE: &str = "active";
+    pub const REJECTED: &str = "rejected";
+    pub const SUSPENDED: &str = "suspended";
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// The stored role; the CHECK constraint keeps it one of the known ones.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Agent)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub full_name: &'a str,
+    pub role: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Emails are compared without case and surrounding spaces.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Inserts a user; a taken email is a unique violation for the caller to turn into 409.
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Looks an email up, whatever its case.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(normalize_email(email)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn admin_exists(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::role.eq(Role::Admin.as_str())),
+    ))
+    .get_result(conn)
+}
+
+pub fn record_login(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(at))
+        .execute(conn)
+}

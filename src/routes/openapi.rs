@@ -1,0 +1,58 @@
+//! GET /api/openapi.json and the Swagger UI at /api/docs/ (assets vendored into the binary).
+
+use actix_web::{HttpResponse, http::header, web};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{api, health};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Handoff",
+        description = "Dispatch marketplace for freelance customer-support agents. Errors are RFC 9457 problem+json."
+    ),
+    paths(
+        api::auth::login,
+        api::auth::refresh,
+        api::auth::logout,
+        api::admin::create_staff,
+        api::admin::create_service_account,
+        health::healthz,
+        health::readyz,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Logins, tokens, staff and service accounts"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the paths refer to: a JWT access token, or a service token.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/api/docs/"))
+                .finish()
+        }),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+}

@@ -1,0 +1,49 @@
+//! GET /: what Handoff is, and who is signed in.
+
+use actix_web::{HttpRequest, get, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::auth::MaybeUser;
+use crate::error::PageError;
+use crate::models::user;
+use crate::startup::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    csrf_token: String,
+    signed_in: Option<SignedIn>,
+}
+
+struct SignedIn {
+    full_name: String,
+    email: String,
+    role: &'static str,
+}
+
+#[get("/")]
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: MaybeUser,
+) -> Result<impl actix_web::Responder, PageError> {
+    let signed_in = match visitor.0 {
+        Some(current) => {
+            let found = state
+                .db
+                .read(move |conn| Ok(user::find(conn, current.id)?))
+                .await?;
+            found.map(|u| SignedIn {
+                role: u.role().as_str(),
+                full_name: u.full_name,
+                email: u.email,
+            })
+        }
+        None => None,
+    };
+    Ok(HomePage {
+        csrf_token: super::csrf_token(&req),
+        signed_in,
+    })
+}

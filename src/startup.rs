@@ -119,6 +119,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
         App::new()
             .app_data(state.clone())
             .configure(routes::configure)
+            // Innermost first: identify the caller after the browser session was renewed.
+            .wrap(middleware::from_fn(crate::auth::extract::identify))
             .wrap(middleware::from_fn(cookies::browser_session))
             .wrap(security_headers())
             .wrap(TracingLogger::default())

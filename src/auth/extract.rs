@@ -7,11 +7,21 @@
 //! request, `Authorization: Bearer <JWT | service token>`, then the `handoff_access` cookie.
 //! A cookie-authenticated state-changing API call must also repeat the CSRF token in the
 //! `X-CSRF-Token` header.
+//!
+//! The caller is worked out once per request by the [`identify`] middleware, before any
+//! extractor runs: actix polls a handler's extractors together, and a body error must never
+//! answer before "who are you" has (an anonymous caller gets 401, not a hint about the body).
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{
+    Error, FromRequest, HttpMessage, HttpRequest,
+    body::MessageBody,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::Next,
+    web,
+};
 
 use super::{Role, cookies::ACCESS_COOKIE, csrf, tokens};
 use crate::error::AppError;
@@ -75,7 +85,7 @@ fn is_state_changing(req: &HttpRequest) -> bool {
 }
 
 /// Works out who is calling; see the module docs for the order.
-pub async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
+async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
     let refreshed = req.extensions().get::<RefreshedClaims>().cloned();
     if let Some(RefreshedClaims(claims)) = refreshed {
         return Ok(Caller::User(user_from_claims(claims)?));
@@ -127,32 +137,82 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
     ))
 }
 
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+/// What [`identify`] found out about the caller, kept in the request's extensions.
+#[derive(Debug, Clone)]
+enum Identity {
+    /// No credentials at all.
+    Anonymous,
+    Known(Caller),
+    /// Credentials that do not hold (401), with the reason to give.
+    Refused(String),
+    /// Cookie credentials without the CSRF header on a state-changing API call (403).
+    MissingCsrf(String),
+    /// The lookup itself failed (database down); already logged.
+    Failed,
+}
+
+/// Middleware: authenticates every request once and records the outcome for the extractors.
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let identity = match authenticate(req.request()).await {
+        Ok(caller) => Identity::Known(caller),
+        Err(AppError::Unauthorized(_)) if !has_credentials(req.request()) => Identity::Anonymous,
+        Err(AppError::Unauthorized(reason)) => Identity::Refused(reason),
+        Err(AppError::Forbidden(reason)) => Identity::MissingCsrf(reason),
+        Err(error) => {
+            tracing::error!(error = ?error, "authenticating a request failed");
+            Identity::Failed
+        }
+    };
+    req.extensions_mut().insert(identity);
+    next.call(req).await
+}
+
+fn has_credentials(req: &HttpRequest) -> bool {
+    req.headers().contains_key(header::AUTHORIZATION) || req.cookie(ACCESS_COOKIE).is_some()
+}
+
+/// The caller recorded by [`identify`], or the error to answer with.
+fn caller_of(req: &HttpRequest) -> Result<Caller, AppError> {
+    let identity = req.extensions().get::<Identity>().cloned();
+    match identity {
+        Some(Identity::Known(caller)) => Ok(caller),
+        Some(Identity::Anonymous) => Err(AppError::Unauthorized(
+            "log in first: send Authorization: Bearer <token>".into(),
+        )),
+        Some(Identity::Refused(reason)) => Err(AppError::Unauthorized(reason)),
+        Some(Identity::MissingCsrf(reason)) => Err(AppError::Forbidden(reason)),
+        Some(Identity::Failed) => Err(AppError::Internal(anyhow::anyhow!(
+            "authentication failed earlier in this request"
+        ))),
+        None => Err(AppError::Internal(anyhow::anyhow!(
+            "the identify middleware is not installed"
+        ))),
+    }
+}
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = LocalFuture<Caller>;
+    type Future = Ready<Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
+        ready(caller_of(req))
     }
 }
 
 impl FromRequest for ServiceClient {
     type Error = AppError;
-    type Future = LocalFuture<ServiceClient>;
+    type Future = Ready<Result<ServiceClient, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match authenticate(&req).await? {
-                Caller::Service(service) => Ok(service),
-                Caller::User(_) => Err(AppError::Forbidden(
-                    "only service accounts may call this".into(),
-                )),
-            }
-        })
+        ready(caller_of(req).and_then(|caller| match caller {
+            Caller::Service(service) => Ok(service),
+            Caller::User(_) => Err(AppError::Forbidden(
+                "only service accounts may call this".into(),
+            )),
+        }))
     }
 }
 
@@ -165,16 +225,13 @@ macro_rules! person_extractor {
 
         impl FromRequest for $name {
             type Error = AppError;
-            type Future = LocalFuture<$name>;
+            type Future = Ready<Result<$name, AppError>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                let req = req.clone();
-                Box::pin(async move {
-                    match authenticate(&req).await? {
-                        Caller::User(user) if ($allowed)(user.role) => Ok($name(user)),
-                        _ => Err(AppError::Forbidden($refusal.into())),
-                    }
-                })
+                ready(caller_of(req).and_then(|caller| match caller {
+                    Caller::User(user) if ($allowed)(user.role) => Ok($name(user)),
+                    _ => Err(AppError::Forbidden($refusal.into())),
+                }))
             }
         }
     };
@@ -195,11 +252,14 @@ person_extractor!(
 
 impl FromRequest for CurrentUser {
     type Error = AppError;
-    type Future = LocalFuture<CurrentUser>;
+    type Future = Ready<Result<CurrentUser, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let person = PersonUser::from_request(req, payload);
-        Box::pin(async move { Ok(person.await?.0) })
+        ready(
+            PersonUser::from_request(req, payload)
+                .into_inner()
+                .map(|person| person.0),
+        )
     }
 }
 
@@ -209,16 +269,15 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl FromRequest for MaybeUser {
     type Error = AppError;
-    type Future = LocalFuture<MaybeUser>;
+    type Future = Ready<Result<MaybeUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match authenticate(&req).await {
-                Ok(Caller::User(user)) => Ok(MaybeUser(Some(user))),
-                Ok(Caller::Service(_)) | Err(AppError::Unauthorized(_)) => Ok(MaybeUser(None)),
-                Err(other) => Err(other),
+        ready(match caller_of(req) {
+            Ok(Caller::User(user)) => Ok(MaybeUser(Some(user))),
+            Ok(Caller::Service(_)) | Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => {
+                Ok(MaybeUser(None))
             }
+            Err(other) => Err(other),
         })
     }
 }

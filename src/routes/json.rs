@@ -93,6 +93,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                 }
             })
             .unwrap_or(path);
+        if message.starts_with("unknown variant") {
+            // Well-formed, but not one of the allowed values: a validation failure.
+            return AppError::Validation(vec![FieldError::new(field, message)]);
+        }
         AppError::BadRequest {
             detail: format!("{field}: {message}"),
             errors: vec![FieldError::new(field, message)],

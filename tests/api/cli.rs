@@ -1,0 +1,120 @@
+//! The `handoff` binary's account commands, against the backend under test.
+
+use std::process::Command;
+
+use crate::helpers::{TestDatabase, spawn_app_with};
+
+fn handoff(data_dir: &std::path::Path, database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .env("HANDOFF_DATA_DIR", data_dir)
+        .env("HANDOFF_DATABASE_URL", database_url)
+        .env("HANDOFF_PASSWORD", "cli-password-123")
+        .env("HANDOFF_LOG", "warn")
+        .output()
+        .expect("the handoff binary runs")
+}
+
+#[tokio::test]
+async fn staff_and_service_accounts_created_on_the_command_line_can_log_in() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::new(data_dir.path());
+
+    let migrated = handoff(data_dir.path(), &database.url, &["migrate"]);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+
+    let staff = handoff(
+        data_dir.path(),
+        &database.url,
+        &[
+            "staff",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--full-name",
+            "Ops Person",
+            "--role",
+            "staff",
+        ],
+    );
+    assert!(
+        staff.status.success(),
+        "{}",
+        String::from_utf8_lossy(&staff.stderr)
+    );
+    assert!(String::from_utf8_lossy(&staff.stdout).contains("created staff ops@example.com"));
+
+    let again = handoff(
+        data_dir.path(),
+        &database.url,
+        &[
+            "staff",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--full-name",
+            "X",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let bad = handoff(
+        data_dir.path(),
+        &database.url,
+        &["staff", "create", "--email", "nope", "--full-name", "X"],
+    );
+    assert!(!bad.status.success());
+
+    let service = handoff(
+        data_dir.path(),
+        &database.url,
+        &["service-account", "create", "--name", "bot"],
+    );
+    let printed = String::from_utf8_lossy(&service.stdout).to_string();
+    assert!(
+        service.status.success(),
+        "{}",
+        String::from_utf8_lossy(&service.stderr)
+    );
+    let token = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("hsvc_"))
+        .expect("the token is printed")
+        .to_string();
+
+    // A server on the same database accepts both.
+    let url = database.url.clone();
+    let app = spawn_app_with(move |s| s.database_url = url).await;
+    assert_eq!(
+        app.login("ops@example.com", "cli-password-123")
+            .await
+            .status(),
+        200
+    );
+    let response = app
+        .post_json("/api/v1/admin/staff", &serde_json::json!({}), Some(&token))
+        .await;
+    let status = response.status();
+    assert_eq!(
+        status,
+        403,
+        "the service token authenticates (and is not an admin): {}",
+        response.text().await.unwrap()
+    );
+}
+
+#[test]
+fn a_bad_setting_stops_the_binary_with_a_clear_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .arg("migrate")
+        .env("HANDOFF_BIND", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HANDOFF_BIND"));
+}

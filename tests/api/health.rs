@@ -1,0 +1,74 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_and_readiness_answer_ok() {
+    let app = spawn_app().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/login")).send().await.unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_served_locally() {
+    let app = spawn_app().await;
+    let document: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/admin/staff", "post"),
+        ("/api/v1/admin/service-accounts", "post"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let page = docs.text().await.unwrap();
+    assert!(
+        !page.contains("cdn") && !page.contains("unpkg"),
+        "Swagger UI loads nothing from a CDN"
+    );
+    let initializer = app
+        .client
+        .get(app.url("/api/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(initializer.status(), 200);
+    assert!(
+        initializer
+            .text()
+            .await
+            .unwrap()
+            .contains("/api/openapi.json")
+    );
+}

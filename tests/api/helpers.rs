@@ -1,0 +1,212 @@
+//! `spawn_app()`: a real server on a free port over a fresh database (a temporary SQLite file,
+//! or a new PostgreSQL database when TEST_DATABASE_URL is set, dropped afterwards).
+
+use std::sync::Once;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use handoff::config::Settings;
+use handoff::startup::Application;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The tests sign tokens of their own (expired ones, say) with this secret.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub admin_email: String,
+    pub admin_password: String,
+    _data_dir: TempDir,
+    _database: TestDatabase,
+}
+
+/// A database only this test uses. For PostgreSQL it is created on the server named by
+/// TEST_DATABASE_URL and dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn new(data_dir: &std::path::Path) -> TestDatabase {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let name = format!(
+                    "handoff_test_{}",
+                    &handoff::auth::tokens::token_hash(&handoff::auth::tokens::random_token())
+                        [..16]
+                );
+                let mut admin =
+                    PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create a test database");
+                let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                TestDatabase {
+                    url: url.to_string(),
+                    postgres: Some((server, name)),
+                }
+            }
+            _ => TestDatabase {
+                url: format!("sqlite://{}", data_dir.join("handoff.db").display()),
+                postgres: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres {
+            if let Ok(mut admin) = PgConnection::establish(server) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            handoff::telemetry::init(&filter);
+        }
+    });
+}
+
+pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
+    Settings {
+        data_dir: data_dir.to_path_buf(),
+        database_url: database_url.to_string(),
+        bind: "127.0.0.1:0".into(),
+        jwt_secret: TEST_JWT_SECRET.into(),
+        workers: 1,
+        db_pool_size: 4,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with some settings changed first.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logging();
+    let data_dir = tempfile::tempdir().expect("a temporary folder");
+    let database = TestDatabase::new(data_dir.path());
+    let mut settings = test_settings(data_dir.path(), &database.url);
+    customize(&mut settings);
+    let application = Application::build(settings.clone())
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let (admin_email, admin_password) = application
+        .first_admin
+        .clone()
+        .expect("a fresh database gets a first admin");
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client");
+    TestApp {
+        address,
+        client,
+        admin_email,
+        admin_password,
+        _data_dir: data_dir,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Logs in and returns the whole token pair; panics unless the login succeeds.
+    pub async fn login_ok(&self, email: &str, password: &str) -> Value {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), 200, "login as {email}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let pair = self.login_ok(&self.admin_email, &self.admin_password).await;
+        pair["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a staff account through the API and returns its access token.
+    pub async fn staff_token(&self, email: &str, role: &str) -> String {
+        let admin = self.admin_token().await;
+        let body = json!({"email": email, "password": "staff-password-1", "full_name": "Sam Staff", "role": role});
+        let response = self
+            .post_json("/api/v1/admin/staff", &body, Some(&admin))
+            .await;
+        assert_eq!(response.status(), 201);
+        self.login_ok(email, "staff-password-1").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Creates a service account through the API and returns its token.
+    pub async fn service_token(&self, name: &str) -> String {
+        let admin = self.admin_token().await;
+        let response = self
+            .post_json(
+                "/api/v1/admin/service-accounts",
+                &json!({"name": name}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        created["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// Reads a problem+json answer, checking its content type and status field.
+pub async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().unwrap().starts_with("/problems/"));
+    body
+}

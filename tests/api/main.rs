@@ -1,0 +1,12 @@
+//! The black-box suite: every test starts a real server over a fresh database.
+//! Set TEST_DATABASE_URL=postgres://… to run the same tests against PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod migrations;
+mod pages;
+mod roles;

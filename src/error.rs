@@ -310,3 +310,67 @@ impl ResponseError for PageError {
 
 /// Shorthand for handler results.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(response: HttpResponse) -> String {
+        String::from_utf8(response.into_body().try_into_bytes().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn an_internal_error_answers_500_without_its_cause() {
+        let error = AppError::Internal(anyhow::anyhow!("password=hunter2 at db.internal:5432"));
+        let response = error.error_response();
+        assert_eq!(response.status(), 500);
+        let body = body_of(response);
+        assert!(body.contains("\"status\":500"));
+        assert!(!body.contains("hunter2") && !body.contains("db.internal"));
+    }
+
+    #[test]
+    fn a_page_error_is_html_and_hides_the_cause_too() {
+        let response =
+            PageError(AppError::Internal(anyhow::anyhow!("secret cause"))).error_response();
+        assert_eq!(response.status(), 500);
+        assert!(
+            response
+                .headers()
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(!body_of(response).contains("secret cause"));
+    }
+
+    #[test]
+    fn nested_validation_errors_get_json_paths() {
+        #[derive(validator::Validate)]
+        struct Skill {
+            #[validate(range(min = 1, max = 5))]
+            proficiency: u8,
+        }
+        #[derive(validator::Validate)]
+        struct Form {
+            #[validate(email)]
+            email: String,
+            #[validate(nested)]
+            skills: Vec<Skill>,
+        }
+        use validator::Validate;
+        let form = Form {
+            email: "nope".into(),
+            skills: vec![Skill { proficiency: 3 }, Skill { proficiency: 9 }],
+        };
+        let AppError::Validation(errors) = AppError::from(form.validate().unwrap_err()) else {
+            panic!()
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "skills[1].proficiency"]);
+        assert_eq!(errors[1].message, "must be between 1 and 5");
+    }
+}

@@ -14,6 +14,7 @@ use crate::auth::{
 use crate::config::Settings;
 use crate::db::Db;
 use crate::routes;
+use crate::telemetry::RequestSpan;
 
 /// What every request handler and background task shares.
 pub struct AppState {
@@ -123,7 +124,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(middleware::from_fn(crate::auth::extract::identify))
             .wrap(middleware::from_fn(cookies::browser_session))
             .wrap(security_headers())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
     })
     .workers(workers)
     .listen(listener)?

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod models;
+pub mod places;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -40,5 +40,154 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    skills (name) {
+        name -> Text,
+        requires_certification -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agents (user_id) {
+        user_id -> BigInt,
+        timezone -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        country -> Nullable<Text>,
+        region -> Nullable<Text>,
+        recruit_source -> Text,
+        motivation -> Text,
+        max_concurrent -> Integer,
+        rating_sum -> BigInt,
+        rating_count -> BigInt,
+        applied_at -> Timestamp,
+        verified_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agent_languages (agent_id, code) {
+        agent_id -> BigInt,
+        code -> Text,
+        level -> Text,
+    }
+}
+
+diesel::table! {
+    agent_skills (agent_id, skill) {
+        agent_id -> BigInt,
+        skill -> Text,
+        proficiency -> Integer,
+    }
+}
+
+diesel::table! {
+    certifications (agent_id, skill) {
+        agent_id -> BigInt,
+        skill -> Text,
+        granted_by -> Nullable<BigInt>,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agent_rates (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        hourly_rate_minor -> BigInt,
+        per_conversation_minor -> BigInt,
+        currency -> Text,
+        effective_from -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_verifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        subject_kind -> Text,
+        subject_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    regions (name) {
+        name -> Text,
+        countries -> Nullable<Text>,
+        geometry -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    market_rules (market, region) {
+        market -> Text,
+        region -> Text,
+    }
+}
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, service_accounts);
+diesel::joinable!(agents -> users (user_id));
+diesel::joinable!(agent_languages -> agents (agent_id));
+diesel::joinable!(agent_skills -> agents (agent_id));
+diesel::joinable!(certifications -> agents (agent_id));
+diesel::joinable!(agent_rates -> agents (agent_id));
+diesel::joinable!(audit_log -> users (actor_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    service_accounts,
+    skills,
+    agents,
+    agent_languages,
+    agent_skills,
+    certifications,
+    agent_rates,
+    email_verifications,
+    outbox_emails,
+    audit_log,
+    regions,
+    market_rules,
+    app_settings,
+);

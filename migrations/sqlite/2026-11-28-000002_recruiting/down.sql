@@ -1,0 +1,12 @@
+DROP TABLE app_settings;
+DROP TABLE market_rules;
+DROP TABLE regions;
+DROP TABLE audit_log;
+DROP TABLE outbox_emails;
+DROP TABLE email_verifications;
+DROP TABLE agent_rates;
+DROP TABLE certifications;
+DROP TABLE agent_skills;
+DROP TABLE agent_languages;
+DROP TABLE agents;
+DROP TABLE skills;

@@ -13,24 +13,16 @@ fn password_hashing(c: &mut Criterion) {
     let mut group = c.benchmark_group("argon2id");
     group.sample_size(20);
     group.bench_function("verify (one login)", |b| {
-        b.iter(|| {
-            password::verify_password(black_box("correct horse battery staple"), black_box(&hash))
-        })
+        b.iter(|| password::verify_password(black_box("correct horse battery staple"), black_box(&hash)))
     });
     group.finish();
 }
 
 fn access_tokens(c: &mut Criterion) {
     let keys = tokens::JwtKeys::new(b"0123456789abcdef0123456789abcdef0123456789");
-    let token = keys
-        .issue(42, Role::Agent, "session", Utc::now(), 900)
-        .unwrap();
-    c.bench_function("jwt verify (one request)", |b| {
-        b.iter(|| keys.verify(black_box(&token)))
-    });
-    c.bench_function("jwt issue", |b| {
-        b.iter(|| keys.issue(42, Role::Agent, "session", Utc::now(), 900))
-    });
+    let token = keys.issue(42, Role::Agent, "session", Utc::now(), 900).unwrap();
+    c.bench_function("jwt verify (one request)", |b| b.iter(|| keys.verify(black_box(&token))));
+    c.bench_function("jwt issue", |b| b.iter(|| keys.issue(42, Role::Agent, "session", Utc::now(), 900)));
 }
 
 criterion_group!(benches, password_hashing, access_tokens);

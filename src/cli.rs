@@ -10,11 +10,7 @@ use crate::config::Settings;
 use crate::startup::{Application, connect_and_migrate};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "handoff",
-    version,
-    about = "Dispatch marketplace for freelance customer-support agents"
-)]
+#[command(name = "handoff", version, about = "Dispatch marketplace for freelance customer-support agents")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -79,17 +75,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate { revert_all } => migrate(settings, revert_all).await,
-        Command::Staff {
-            action:
-                StaffAction::Create {
-                    email,
-                    full_name,
-                    role,
-                },
-        } => create_staff(settings, email, full_name, role).await,
-        Command::ServiceAccount {
-            action: ServiceAccountAction::Create { name, webhook_url },
-        } => create_service_account(settings, name, webhook_url).await,
+        Command::Staff { action: StaffAction::Create { email, full_name, role } } => {
+            create_staff(settings, email, full_name, role).await
+        }
+        Command::ServiceAccount { action: ServiceAccountAction::Create { name, webhook_url } } => {
+            create_service_account(settings, name, webhook_url).await
+        }
     }
 }
 
@@ -102,13 +93,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         println!("  email:    {email}\n  password: {password}\n");
     }
     tracing::info!(url = %public_url, port = application.port(), "Handoff is listening");
-    println!(
-        "Handoff is running at {public_url}  (log in at {public_url}/login, API docs at {public_url}/api/docs/)"
-    );
-    application
-        .run_until_stopped()
-        .await
-        .context("serving HTTP")
+    println!("Handoff is running at {public_url}  (log in at {public_url}/login, API docs at {public_url}/api/docs/)");
+    application.run_until_stopped().await.context("serving HTTP")
 }
 
 async fn migrate(settings: Settings, revert_all: bool) -> anyhow::Result<()> {
@@ -138,69 +124,39 @@ fn read_new_password() -> anyhow::Result<String> {
     Ok(first)
 }
 
-async fn create_staff(
-    settings: Settings,
-    email: String,
-    full_name: String,
-    role: StaffRoleArg,
-) -> anyhow::Result<()> {
+async fn create_staff(settings: Settings, email: String, full_name: String, role: StaffRoleArg) -> anyhow::Result<()> {
     let password = read_new_password()?;
     anyhow::ensure!(
         password.chars().count() as u64 >= MIN_PASSWORD_LEN,
         "the password must be at least {MIN_PASSWORD_LEN} characters"
     );
-    anyhow::ensure!(
-        validator::ValidateEmail::validate_email(&email),
-        "`{email}` is not an email address"
-    );
-    anyhow::ensure!(
-        !full_name.trim().is_empty(),
-        "--full-name must not be empty"
-    );
+    anyhow::ensure!(validator::ValidateEmail::validate_email(&email), "`{email}` is not an email address");
+    anyhow::ensure!(!full_name.trim().is_empty(), "--full-name must not be empty");
     let role = match role {
         StaffRoleArg::Staff => Role::Staff,
         StaffRoleArg::Admin => Role::Admin,
     };
     let db = connect_and_migrate(&settings).await?;
-    let hash = accounts::hash_off_thread(password)
-        .await
-        .map_err(anyhow::Error::new)?;
+    let hash = accounts::hash_off_thread(password).await.map_err(anyhow::Error::new)?;
     let user = db
-        .write(move |conn| {
-            accounts::create_staff(conn, &email, &hash, &full_name, role, Utc::now())
-        })
+        .write(move |conn| accounts::create_staff(conn, &email, &hash, &full_name, role, Utc::now()))
         .await
         .map_err(anyhow::Error::new)?;
     println!("created {} {} (id {})", role.as_str(), user.email, user.id);
     Ok(())
 }
 
-async fn create_service_account(
-    settings: Settings,
-    name: String,
-    webhook_url: Option<String>,
-) -> anyhow::Result<()> {
+async fn create_service_account(settings: Settings, name: String, webhook_url: Option<String>) -> anyhow::Result<()> {
     anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
     if let Some(url) = &webhook_url {
-        anyhow::ensure!(
-            accounts::is_webhook_url(url),
-            "--webhook-url must be an http or https URL"
-        );
+        anyhow::ensure!(accounts::is_webhook_url(url), "--webhook-url must be an http or https URL");
     }
     let db = connect_and_migrate(&settings).await?;
     let created = db
-        .write(move |conn| {
-            accounts::create_service_account(conn, &name, webhook_url.as_deref(), Utc::now())
-        })
+        .write(move |conn| accounts::create_service_account(conn, &name, webhook_url.as_deref(), Utc::now()))
         .await
         .map_err(anyhow::Error::new)?;
-    println!(
-        "created service account {} (id {}); these are shown only now:",
-        created.name, created.id
-    );
-    println!(
-        "  token:          {}\n  webhook secret: {}",
-        created.token, created.webhook_secret
-    );
+    println!("created service account {} (id {}); these are shown only now:", created.name, created.id);
+    println!("  token:          {}\n  webhook secret: {}", created.token, created.webhook_secret);
     Ok(())
 }

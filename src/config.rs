@@ -29,6 +29,12 @@ pub struct Settings {
     /// `smtp://host:port` or `smtps://user:pass@host`; empty writes mail as .eml files under
     /// the data folder.
     pub smtp_url: String,
+    /// The sender of every email, for example `Handoff <no-reply@example.com>`.
+    pub mail_from: String,
+    /// How often the email outbox is checked for due mail, in seconds (new mail is sent at once).
+    pub outbox_poll_s: u64,
+    /// How long an email confirmation link stays valid, in hours.
+    pub verification_ttl_h: u64,
     /// A tracing filter, for example `info` or `handoff=debug,actix_web=info`.
     pub log: String,
     /// Secret for signing access tokens. Empty means: read `<data_dir>/jwt_secret`, creating it
@@ -40,6 +46,8 @@ pub struct Settings {
     pub refresh_token_ttl_s: u64,
     /// Login attempts allowed per minute for one client address and, separately, for one email.
     pub login_attempts_per_minute: u32,
+    /// Applications (POST /api/v1/agents, /register) allowed per hour from one client address.
+    pub registrations_per_hour: u32,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub max_body_bytes: usize,
     /// Database connections kept by the pool (the SQLite writer is always a single connection).
@@ -59,11 +67,15 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             public_url: String::new(),
             smtp_url: String::new(),
+            mail_from: "Handoff <no-reply@handoff.local>".into(),
+            outbox_poll_s: 5,
+            verification_ttl_h: 48,
             log: "info".into(),
             jwt_secret: String::new(),
             access_token_ttl_s: 900,
             refresh_token_ttl_s: 30 * 24 * 3600,
             login_attempts_per_minute: 10,
+            registrations_per_hour: 20,
             max_body_bytes: 256 * 1024,
             db_pool_size: 8,
             sqlite_synchronous: "NORMAL".into(),
@@ -81,10 +93,7 @@ pub struct SettingError {
 }
 
 fn invalid(name: &'static str, problem: impl Into<String>) -> SettingError {
-    SettingError {
-        name,
-        problem: problem.into(),
-    }
+    SettingError { name, problem: problem.into() }
 }
 
 impl Settings {
@@ -100,47 +109,44 @@ impl Settings {
 
     /// Checks every setting and fills in the derived defaults; a clear message names the bad one.
     pub fn validate(&self) -> Result<(), SettingError> {
-        self.bind.parse::<SocketAddr>().map_err(|_| {
-            invalid(
-                "BIND",
-                format!("`{}` is not an address like 127.0.0.1:8080", self.bind),
-            )
-        })?;
-        let public = Url::parse(&self.public_url()).map_err(|e| {
-            invalid(
-                "PUBLIC_URL",
-                format!("`{}` is not a URL: {e}", self.public_url()),
-            )
-        })?;
+        self.bind
+            .parse::<SocketAddr>()
+            .map_err(|_| invalid("BIND", format!("`{}` is not an address like 127.0.0.1:8080", self.bind)))?;
+        let public = Url::parse(&self.public_url())
+            .map_err(|e| invalid("PUBLIC_URL", format!("`{}` is not a URL: {e}", self.public_url())))?;
         if !matches!(public.scheme(), "http" | "https") {
             return Err(invalid("PUBLIC_URL", "must start with http:// or https://"));
         }
-        crate::db::DatabaseUrl::parse(&self.database_url())
-            .map_err(|e| invalid("DATABASE_URL", e.to_string()))?;
+        crate::db::DatabaseUrl::parse(&self.database_url()).map_err(|e| invalid("DATABASE_URL", e.to_string()))?;
         if !self.smtp_url.is_empty() {
-            let smtp =
-                Url::parse(&self.smtp_url).map_err(|e| invalid("SMTP_URL", e.to_string()))?;
+            let smtp = Url::parse(&self.smtp_url).map_err(|e| invalid("SMTP_URL", e.to_string()))?;
             if !matches!(smtp.scheme(), "smtp" | "smtps") {
                 return Err(invalid("SMTP_URL", "must start with smtp:// or smtps://"));
             }
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid("MAIL_FROM", format!("`{}` is not a mailbox like `Name <a@b.c>`", self.mail_from)));
+        }
+        if self.outbox_poll_s == 0 || self.outbox_poll_s > 3600 {
+            return Err(invalid("OUTBOX_POLL_S", "must be between 1 and 3600 seconds"));
+        }
+        if self.verification_ttl_h == 0 || self.verification_ttl_h > 24 * 30 {
+            return Err(invalid("VERIFICATION_TTL_H", "must be between 1 and 720 hours"));
         }
         if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
             return Err(invalid("JWT_SECRET", "must be at least 32 characters"));
         }
         if !(60..=900).contains(&self.access_token_ttl_s) {
-            return Err(invalid(
-                "ACCESS_TOKEN_TTL_S",
-                "must be between 60 and 900 seconds",
-            ));
+            return Err(invalid("ACCESS_TOKEN_TTL_S", "must be between 60 and 900 seconds"));
         }
         if self.refresh_token_ttl_s < self.access_token_ttl_s {
-            return Err(invalid(
-                "REFRESH_TOKEN_TTL_S",
-                "must be at least the access token lifetime",
-            ));
+            return Err(invalid("REFRESH_TOKEN_TTL_S", "must be at least the access token lifetime"));
         }
         if self.login_attempts_per_minute == 0 {
             return Err(invalid("LOGIN_ATTEMPTS_PER_MINUTE", "must be at least 1"));
+        }
+        if self.registrations_per_hour == 0 {
+            return Err(invalid("REGISTRATIONS_PER_HOUR", "must be at least 1"));
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));
@@ -148,20 +154,11 @@ impl Settings {
         if self.db_pool_size == 0 {
             return Err(invalid("DB_POOL_SIZE", "must be at least 1"));
         }
-        if !matches!(
-            self.sqlite_synchronous.to_ascii_uppercase().as_str(),
-            "NORMAL" | "FULL" | "EXTRA"
-        ) {
-            return Err(invalid(
-                "SQLITE_SYNCHRONOUS",
-                "must be NORMAL, FULL or EXTRA",
-            ));
+        if !matches!(self.sqlite_synchronous.to_ascii_uppercase().as_str(), "NORMAL" | "FULL" | "EXTRA") {
+            return Err(invalid("SQLITE_SYNCHRONOUS", "must be NORMAL, FULL or EXTRA"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
-            return Err(invalid(
-                "LOG",
-                format!("`{}` is not a tracing filter", self.log),
-            ));
+            return Err(invalid("LOG", format!("`{}` is not a tracing filter", self.log)));
         }
         Ok(())
     }
@@ -177,11 +174,7 @@ impl Settings {
 
     /// The public URL in force, without a trailing slash.
     pub fn public_url(&self) -> String {
-        let url = if self.public_url.is_empty() {
-            format!("http://{}", self.bind)
-        } else {
-            self.public_url.clone()
-        };
+        let url = if self.public_url.is_empty() { format!("http://{}", self.bind) } else { self.public_url.clone() };
         url.trim_end_matches('/').to_string()
     }
 
@@ -206,38 +199,11 @@ mod tests {
 
     #[test]
     fn a_bad_setting_is_named_in_the_error() {
-        let settings = Settings {
-            bind: "nowhere".into(),
-            ..Settings::default()
-        };
-        assert!(
-            settings
-                .validate()
-                .unwrap_err()
-                .to_string()
-                .contains("HANDOFF_BIND")
-        );
-        let settings = Settings {
-            database_url: "mysql://x".into(),
-            ..Settings::default()
-        };
-        assert!(
-            settings
-                .validate()
-                .unwrap_err()
-                .to_string()
-                .contains("HANDOFF_DATABASE_URL")
-        );
-        let settings = Settings {
-            access_token_ttl_s: 3600,
-            ..Settings::default()
-        };
-        assert!(
-            settings
-                .validate()
-                .unwrap_err()
-                .to_string()
-                .contains("ACCESS_TOKEN_TTL_S")
-        );
+        let settings = Settings { bind: "nowhere".into(), ..Settings::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("HANDOFF_BIND"));
+        let settings = Settings { database_url: "mysql://x".into(), ..Settings::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("HANDOFF_DATABASE_URL"));
+        let settings = Settings { access_token_ttl_s: 3600, ..Settings::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("ACCESS_TOKEN_TTL_S"));
     }
 }

@@ -17,10 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
+        FieldError { field: field.into(), message: message.into() }
     }
 }
 
@@ -29,10 +26,7 @@ impl FieldError {
 pub enum AppError {
     /// Malformed JSON, a wrong type, a bad query string: 400.
     #[error("bad request: {detail}")]
-    BadRequest {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    BadRequest { detail: String, errors: Vec<FieldError> },
     /// Well-formed input that breaks a rule: 422 with the fields at fault.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -64,10 +58,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_request(detail: impl Into<String>) -> AppError {
-        AppError::BadRequest {
-            detail: detail.into(),
-            errors: vec![],
-        }
+        AppError::BadRequest { detail: detail.into(), errors: vec![] }
     }
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
@@ -201,29 +192,17 @@ impl From<validator::ValidationErrors> for AppError {
 }
 
 /// Turns validator's nested maps into one list with JSON paths (`skills[1].proficiency`).
-fn flatten_validation_errors(
-    prefix: &str,
-    errors: &validator::ValidationErrors,
-    out: &mut Vec<FieldError>,
-) {
+fn flatten_validation_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
     use validator::ValidationErrorsKind;
     let join = |name: &str| {
-        if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}.{name}")
-        }
+        if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
     };
     for (name, kind) in errors.errors() {
         let path = join(name);
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    let message = error
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| describe_rule(error));
+                    let message = error.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| describe_rule(error));
                     out.push(FieldError::new(path.clone(), message));
                 }
             }
@@ -289,16 +268,10 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         self.0.log();
         if let AppError::Unauthorized(_) = self.0 {
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/login"))
-                .finish();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
         }
         let problem = self.0.problem();
-        let page = ErrorPage {
-            status: problem.status,
-            title: problem.title,
-            detail: problem.detail,
-        };
+        let page = ErrorPage { status: problem.status, title: problem.title, detail: problem.detail };
         let body = page.render().unwrap_or_else(|_| "error".into());
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::TooManyRequests { retry_after_s } = self.0 {
@@ -332,18 +305,9 @@ mod tests {
 
     #[test]
     fn a_page_error_is_html_and_hides_the_cause_too() {
-        let response =
-            PageError(AppError::Internal(anyhow::anyhow!("secret cause"))).error_response();
+        let response = PageError(AppError::Internal(anyhow::anyhow!("secret cause"))).error_response();
         assert_eq!(response.status(), 500);
-        assert!(
-            response
-                .headers()
-                .get("content-type")
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("text/html")
-        );
+        assert!(response.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
         assert!(!body_of(response).contains("secret cause"));
     }
 
@@ -362,13 +326,8 @@ mod tests {
             skills: Vec<Skill>,
         }
         use validator::Validate;
-        let form = Form {
-            email: "nope".into(),
-            skills: vec![Skill { proficiency: 3 }, Skill { proficiency: 9 }],
-        };
-        let AppError::Validation(errors) = AppError::from(form.validate().unwrap_err()) else {
-            panic!()
-        };
+        let form = Form { email: "nope".into(), skills: vec![Skill { proficiency: 3 }, Skill { proficiency: 9 }] };
+        let AppError::Validation(errors) = AppError::from(form.validate().unwrap_err()) else { panic!() };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "skills[1].proficiency"]);
         assert_eq!(errors[1].message, "must be between 1 and 5");

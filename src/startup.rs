@@ -9,10 +9,16 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::{
-    cookies, rate_limit::LoginLimiter, secret, session::TokenLifetimes, tokens::JwtKeys,
+    cookies,
+    rate_limit::{HourlyLimiter, LoginLimiter},
+    secret,
+    session::TokenLifetimes,
+    tokens::JwtKeys,
 };
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::{outbox::Outbox, transport::Mailer};
+use crate::recruiting::{placement, register::LinkSettings, review::Reviewer};
 use crate::routes;
 use crate::telemetry::RequestSpan;
 
@@ -22,14 +28,28 @@ pub struct AppState {
     pub db: Db,
     pub keys: JwtKeys,
     pub login_limiter: LoginLimiter,
+    pub registration_limiter: HourlyLimiter,
+    pub outbox: Outbox,
 }
 
 impl AppState {
     pub fn token_lifetimes(&self) -> TokenLifetimes {
-        TokenLifetimes {
-            access_s: self.settings.access_token_ttl_s,
-            refresh_s: self.settings.refresh_token_ttl_s,
-        }
+        TokenLifetimes { access_s: self.settings.access_token_ttl_s, refresh_s: self.settings.refresh_token_ttl_s }
+    }
+
+    /// Where confirmation links point and how long they live.
+    pub fn link_settings(&self) -> LinkSettings {
+        LinkSettings { public_url: self.settings.public_url(), verification_ttl_h: self.settings.verification_ttl_h }
+    }
+
+    /// Who is deciding about an agent, for staff actions.
+    pub fn reviewer(&self, staff_id: i64) -> Reviewer {
+        Reviewer { staff_id, public_url: self.settings.public_url() }
+    }
+
+    /// Sends queued mail now rather than at the next poll; call after a commit that queued mail.
+    pub fn mail_queued(&self) {
+        self.outbox.wakeup.notify_one();
     }
 }
 
@@ -42,31 +62,37 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, makes sure an admin exists, and binds `settings.bind` (port 0 picks
-    /// a free port, as the tests do).
+    /// Connects, migrates, seeds what a fresh database needs (an admin, default regions), and
+    /// binds `settings.bind` (port 0 picks a free port, as the tests do).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         settings.validate()?;
         let db = connect_and_migrate(&settings).await?;
-        let first_admin = crate::auth::accounts::ensure_first_admin(&db)
+        let first_admin = crate::auth::accounts::ensure_first_admin(&db).await.map_err(anyhow::Error::new)?;
+        db.write(|conn| placement::ensure_default_regions(conn, chrono::Utc::now()))
             .await
             .map_err(anyhow::Error::new)?;
         let secret = secret::load_or_create(&settings.jwt_secret, &settings.data_dir)?;
+        let outbox = Outbox {
+            db: db.clone(),
+            mailer: Mailer::from_settings(&settings.smtp_url, &settings.data_dir)?,
+            from: settings.mail_from.parse().context("reading HANDOFF_MAIL_FROM")?,
+            wakeup: Arc::new(tokio::sync::Notify::new()),
+        };
         let state = web::Data::new(AppState {
             keys: JwtKeys::new(&secret),
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
+            registration_limiter: HourlyLimiter::new(settings.registrations_per_hour),
+            outbox,
             settings: Arc::new(settings),
             db,
         });
-        let listener = TcpListener::bind(&state.settings.bind)
-            .with_context(|| format!("binding {}", state.settings.bind))?;
+        let listener =
+            TcpListener::bind(&state.settings.bind).with_context(|| format!("binding {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         spawn_housekeeping(state.clone());
+        tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;
-        Ok(Application {
-            port,
-            server,
-            first_admin,
-        })
+        Ok(Application { port, server, first_admin })
     }
 
     pub fn port(&self) -> u16 {
@@ -81,11 +107,8 @@ impl Application {
 
 /// Opens the database named by the settings and applies pending migrations.
 pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
-    let (url, size, synchronous) = (
-        settings.database_url(),
-        settings.db_pool_size,
-        settings.sqlite_synchronous.clone(),
-    );
+    let (url, size, synchronous) =
+        (settings.database_url(), settings.db_pool_size, settings.sqlite_synchronous.clone());
     tokio::task::spawn_blocking(move || {
         let db = Db::connect(&url, size, &synchronous)?;
         let applied = db.migrate()?;
@@ -105,15 +128,14 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         loop {
             every_minute.tick().await;
             state.login_limiter.forget_idle();
+            state.registration_limiter.forget_idle();
         }
     });
 }
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let workers = match state.settings.workers {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
     let server = HttpServer::new(move || {

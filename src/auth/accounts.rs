@@ -14,9 +14,7 @@ pub const FIRST_ADMIN_EMAIL: &str = "admin@handoff.local";
 
 /// Hashes on a blocking thread: argon2 takes tens of milliseconds on purpose.
 pub async fn hash_off_thread(plain: String) -> Result<String, AppError> {
-    let hash = actix_web::web::block(move || password::hash_password(&plain))
-        .await
-        .context("hashing a password")??;
+    let hash = actix_web::web::block(move || password::hash_password(&plain)).await.context("hashing a password")??;
     Ok(hash)
 }
 
@@ -86,12 +84,7 @@ pub fn create_service_account(
             e.into()
         }
     })?;
-    Ok(NewServiceCredentials {
-        id: account.id,
-        name: account.name,
-        token,
-        webhook_secret,
-    })
+    Ok(NewServiceCredentials { id: account.id, name: account.name, token, webhook_secret })
 }
 
 /// Whether `url` can receive webhooks: an absolute http or https URL.
@@ -112,14 +105,7 @@ pub async fn ensure_first_admin(db: &Db) -> Result<Option<(String, String)>, App
             if user::admin_exists(conn)? {
                 return Ok(false);
             }
-            create_staff(
-                conn,
-                FIRST_ADMIN_EMAIL,
-                &hash,
-                "Administrator",
-                Role::Admin,
-                Utc::now(),
-            )?;
+            create_staff(conn, FIRST_ADMIN_EMAIL, &hash, "Administrator", Role::Admin, Utc::now())?;
             Ok(true)
         })
         .await;

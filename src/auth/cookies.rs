@@ -30,11 +30,7 @@ fn cookie(
     same_site: SameSite,
     secure: bool,
 ) -> Cookie<'static> {
-    let builder = Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(same_site);
+    let builder = Cookie::build(name, value).path("/").http_only(true).secure(secure).same_site(same_site);
     match max_age_s {
         Some(seconds) => builder.max_age(CookieDuration::seconds(seconds)).finish(),
         None => builder.finish(),
@@ -46,20 +42,8 @@ pub fn session_cookies(pair: &session::TokenPair, state: &AppState) -> [Cookie<'
     let secure = state.settings.secure_cookies();
     let lifetimes = state.token_lifetimes();
     [
-        cookie(
-            ACCESS_COOKIE,
-            pair.access_token.clone(),
-            Some(lifetimes.access_s as i64),
-            SameSite::Lax,
-            secure,
-        ),
-        cookie(
-            REFRESH_COOKIE,
-            pair.refresh_token.clone(),
-            Some(lifetimes.refresh_s as i64),
-            SameSite::Lax,
-            secure,
-        ),
+        cookie(ACCESS_COOKIE, pair.access_token.clone(), Some(lifetimes.access_s as i64), SameSite::Lax, secure),
+        cookie(REFRESH_COOKIE, pair.refresh_token.clone(), Some(lifetimes.refresh_s as i64), SameSite::Lax, secure),
     ]
 }
 
@@ -68,31 +52,18 @@ pub fn removal_cookies(state: &AppState) -> [Cookie<'static>; 2] {
     let secure = state.settings.secure_cookies();
     [
         cookie(ACCESS_COOKIE, String::new(), Some(0), SameSite::Lax, secure),
-        cookie(
-            REFRESH_COOKIE,
-            String::new(),
-            Some(0),
-            SameSite::Lax,
-            secure,
-        ),
+        cookie(REFRESH_COOKIE, String::new(), Some(0), SameSite::Lax, secure),
     ]
 }
 
 fn csrf_cookie(token: String, state: &AppState) -> Cookie<'static> {
     // A session cookie (no Max-Age): a new browser session gets a new token.
-    cookie(
-        csrf::CSRF_COOKIE,
-        token,
-        None,
-        SameSite::Strict,
-        state.settings.secure_cookies(),
-    )
+    cookie(csrf::CSRF_COOKIE, token, None, SameSite::Strict, state.settings.secure_cookies())
 }
 
 /// Whether this request carries a usable login in its access cookie already.
 fn access_cookie_is_valid(req: &ServiceRequest, state: &AppState) -> bool {
-    req.cookie(ACCESS_COOKIE)
-        .is_some_and(|c| state.keys.verify(c.value()).is_some())
+    req.cookie(ACCESS_COOKIE).is_some_and(|c| state.keys.verify(c.value()).is_some())
 }
 
 /// Middleware for every route but static files: hands out the CSRF cookie, and renews an
@@ -109,22 +80,13 @@ pub async fn browser_session(
     if let Some(token) = csrf::ensure_token(&req) {
         outgoing.push(csrf_cookie(token, &state));
     }
-    let refresh = req
-        .cookie(REFRESH_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| !v.is_empty());
+    let refresh = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
     let is_api_client = req.headers().contains_key(header::AUTHORIZATION);
-    if let Some(presented) =
-        refresh.filter(|_| !is_api_client && !access_cookie_is_valid(&req, &state))
-    {
+    if let Some(presented) = refresh.filter(|_| !is_api_client && !access_cookie_is_valid(&req, &state)) {
         let (keys, lifetimes) = (state.keys.clone(), state.token_lifetimes());
         let grace = Duration::seconds(BROWSER_REUSE_GRACE_S);
-        let outcome = state
-            .db
-            .write(move |conn| {
-                session::rotate(conn, &keys, &presented, lifetimes, Utc::now(), grace)
-            })
-            .await;
+        let outcome =
+            state.db.write(move |conn| session::rotate(conn, &keys, &presented, lifetimes, Utc::now(), grace)).await;
         match outcome {
             Ok(session::Refreshed::Rotated(pair)) => {
                 if let Some(claims) = state.keys.verify(&pair.access_token) {

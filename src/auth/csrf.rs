@@ -28,10 +28,7 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
 /// API clients and static files need none.
 pub fn ensure_token(req: &ServiceRequest) -> Option<String> {
     let path = req.path();
-    if path.starts_with("/api/")
-        || path.starts_with("/static/")
-        || req.cookie(CSRF_COOKIE).is_some()
-    {
+    if path.starts_with("/api/") || path.starts_with("/static/") || req.cookie(CSRF_COOKIE).is_some() {
         return None;
     }
     let token = super::tokens::random_token();
@@ -42,9 +39,7 @@ pub fn ensure_token(req: &ServiceRequest) -> Option<String> {
 /// Whether `presented` repeats the cookie's token (compared in constant time).
 pub fn is_valid(req: &HttpRequest, presented: &str) -> bool {
     match req.cookie(CSRF_COOKIE) {
-        Some(cookie) if !presented.is_empty() => {
-            cookie.value().as_bytes().ct_eq(presented.as_bytes()).into()
-        }
+        Some(cookie) if !presented.is_empty() => cookie.value().as_bytes().ct_eq(presented.as_bytes()).into(),
         _ => false,
     }
 }

@@ -62,22 +62,14 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 }
 
 fn user_from_claims(claims: tokens::Claims) -> Result<CurrentUser, AppError> {
-    let id = claims
-        .user_id()
-        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
-    Ok(CurrentUser {
-        id,
-        role: claims.role,
-        session: claims.sid,
-    })
+    let id = claims.user_id().ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    Ok(CurrentUser { id, role: claims.role, session: claims.sid })
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 fn is_state_changing(req: &HttpRequest) -> bool {
@@ -94,47 +86,28 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
     if let Some(token) = bearer_token(req) {
         if token.starts_with(tokens::SERVICE_TOKEN_PREFIX) {
             let hash = tokens::token_hash(&token);
-            let account = state
-                .db
-                .read(move |conn| Ok(service_account::find_active_by_token_hash(conn, &hash)?))
-                .await?;
+            let account =
+                state.db.read(move |conn| Ok(service_account::find_active_by_token_hash(conn, &hash)?)).await?;
             return account
-                .map(|a| {
-                    Caller::Service(ServiceClient {
-                        id: a.id,
-                        name: a.name,
-                    })
-                })
+                .map(|a| Caller::Service(ServiceClient { id: a.id, name: a.name }))
                 .ok_or_else(|| AppError::Unauthorized("invalid service token".into()));
         }
-        let claims = state
-            .keys
-            .verify(&token)
-            .ok_or_else(|| AppError::Unauthorized("invalid or expired token".into()))?;
+        let claims =
+            state.keys.verify(&token).ok_or_else(|| AppError::Unauthorized("invalid or expired token".into()))?;
         return Ok(Caller::User(user_from_claims(claims)?));
     }
     if let Some(cookie) = req.cookie(ACCESS_COOKIE) {
-        let claims = state
-            .keys
-            .verify(cookie.value())
-            .ok_or_else(|| AppError::Unauthorized("session expired".into()))?;
+        let claims =
+            state.keys.verify(cookie.value()).ok_or_else(|| AppError::Unauthorized("session expired".into()))?;
         if is_state_changing(req) && req.path().starts_with("/api/") {
-            let presented = req
-                .headers()
-                .get(csrf::CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let presented = req.headers().get(csrf::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             if !csrf::is_valid(req, presented) {
-                return Err(AppError::Forbidden(
-                    "missing or wrong X-CSRF-Token header".into(),
-                ));
+                return Err(AppError::Forbidden("missing or wrong X-CSRF-Token header".into()));
             }
         }
         return Ok(Caller::User(user_from_claims(claims)?));
     }
-    Err(AppError::Unauthorized(
-        "log in first: send Authorization: Bearer <token>".into(),
-    ))
+    Err(AppError::Unauthorized("log in first: send Authorization: Bearer <token>".into()))
 }
 
 /// What [`identify`] found out about the caller, kept in the request's extensions.
@@ -179,17 +152,15 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, AppError> {
     let identity = req.extensions().get::<Identity>().cloned();
     match identity {
         Some(Identity::Known(caller)) => Ok(caller),
-        Some(Identity::Anonymous) => Err(AppError::Unauthorized(
-            "log in first: send Authorization: Bearer <token>".into(),
-        )),
+        Some(Identity::Anonymous) => {
+            Err(AppError::Unauthorized("log in first: send Authorization: Bearer <token>".into()))
+        }
         Some(Identity::Refused(reason)) => Err(AppError::Unauthorized(reason)),
         Some(Identity::MissingCsrf(reason)) => Err(AppError::Forbidden(reason)),
-        Some(Identity::Failed) => Err(AppError::Internal(anyhow::anyhow!(
-            "authentication failed earlier in this request"
-        ))),
-        None => Err(AppError::Internal(anyhow::anyhow!(
-            "the identify middleware is not installed"
-        ))),
+        Some(Identity::Failed) => {
+            Err(AppError::Internal(anyhow::anyhow!("authentication failed earlier in this request")))
+        }
+        None => Err(AppError::Internal(anyhow::anyhow!("the identify middleware is not installed"))),
     }
 }
 
@@ -209,9 +180,7 @@ impl FromRequest for ServiceClient {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(caller_of(req).and_then(|caller| match caller {
             Caller::Service(service) => Ok(service),
-            Caller::User(_) => Err(AppError::Forbidden(
-                "only service accounts may call this".into(),
-            )),
+            Caller::User(_) => Err(AppError::Forbidden("only service accounts may call this".into())),
         }))
     }
 }
@@ -255,11 +224,7 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<CurrentUser, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            PersonUser::from_request(req, payload)
-                .into_inner()
-                .map(|person| person.0),
-        )
+        ready(PersonUser::from_request(req, payload).into_inner().map(|person| person.0))
     }
 }
 
@@ -274,9 +239,7 @@ impl FromRequest for MaybeUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match caller_of(req) {
             Ok(Caller::User(user)) => Ok(MaybeUser(Some(user))),
-            Ok(Caller::Service(_)) | Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => {
-                Ok(MaybeUser(None))
-            }
+            Ok(Caller::Service(_)) | Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => Ok(MaybeUser(None)),
             Err(other) => Err(other),
         })
     }

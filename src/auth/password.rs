@@ -16,18 +16,14 @@ fn hasher() -> Argon2<'static> {
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt. Slow on purpose:
 /// call it on a blocking thread.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let hash = hasher()
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    let hash = hasher().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
     Ok(hash.to_string())
 }
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches. Slow on purpose.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -36,8 +32,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 /// unknown email costs the same time as a wrong password.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY
-        .get_or_init(|| hash_password(&crate::auth::tokens::random_token()).expect("hashing works"))
+    DUMMY.get_or_init(|| hash_password(&crate::auth::tokens::random_token()).expect("hashing works"))
 }
 
 #[cfg(test)]
@@ -55,9 +50,6 @@ mod tests {
 
     #[test]
     fn the_same_password_hashes_differently_each_time() {
-        assert_ne!(
-            hash_password("same password").unwrap(),
-            hash_password("same password").unwrap()
-        );
+        assert_ne!(hash_password("same password").unwrap(), hash_password("same password").unwrap());
     }
 }

@@ -15,26 +15,17 @@ pub fn load_or_create(configured: &str, data_dir: &Path) -> anyhow::Result<Vec<u
     let path = data_dir.join(SECRET_FILE);
     if let Ok(existing) = fs::read_to_string(&path) {
         let existing = existing.trim();
-        anyhow::ensure!(
-            existing.len() >= 32,
-            "{} is shorter than 32 characters",
-            path.display()
-        );
+        anyhow::ensure!(existing.len() >= 32, "{} is shorter than 32 characters", path.display());
         return Ok(existing.as_bytes().to_vec());
     }
     fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let secret = format!(
-        "{}{}",
-        super::tokens::random_token(),
-        super::tokens::random_token()
-    );
+    let secret = format!("{}{}", super::tokens::random_token(), super::tokens::random_token());
     if publish_private(&path, &secret).with_context(|| format!("writing {}", path.display()))? {
         tracing::info!(path = %path.display(), "generated a new JWT signing secret");
         return Ok(secret.into_bytes());
     }
     // Another instance starting at the same moment won the race: use its secret.
-    let existing =
-        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let existing = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(existing.trim().as_bytes().to_vec())
 }
 
@@ -73,10 +64,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join(SECRET_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = fs::metadata(dir.path().join(SECRET_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -62,15 +62,10 @@ pub async fn log_in(
 ) -> Result<TokenPair, AppError> {
     state.login_limiter.check(client, email)?;
     let email = email.to_string();
-    let found = state
-        .db
-        .read(move |conn| Ok(user::find_by_email(conn, &email)?))
-        .await?;
+    let found = state.db.read(move |conn| Ok(user::find_by_email(conn, &email)?)).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = actix_web::web::block(move || {
-        let hash = stored_hash
-            .as_deref()
-            .unwrap_or_else(|| password::dummy_hash());
+        let hash = stored_hash.as_deref().unwrap_or_else(|| password::dummy_hash());
         password::verify_password(&password, hash)
     })
     .await
@@ -81,18 +76,13 @@ pub async fn log_in(
     };
     check_may_log_in(&user)?;
     let (keys, lifetimes) = (state.keys.clone(), state.token_lifetimes());
-    state
-        .db
-        .write(move |conn| start(conn, &keys, &user, lifetimes, Utc::now()))
-        .await
+    state.db.write(move |conn| start(conn, &keys, &user, lifetimes, Utc::now())).await
 }
 
 /// Agents log in only once they have confirmed their email address.
 fn check_may_log_in(user: &user::User) -> Result<(), AppError> {
     if user.status == user::status::PENDING_VERIFICATION {
-        return Err(AppError::Forbidden(
-            "confirm your email address first: follow the link we sent you".into(),
-        ));
+        return Err(AppError::Forbidden("confirm your email address first: follow the link we sent you".into()));
     }
     Ok(())
 }
@@ -136,11 +126,7 @@ fn issue(
         refresh_token: refresh,
         token_type: "Bearer".into(),
         expires_in: lifetimes.access_s,
-        user: UserSummary {
-            id: user.id,
-            role: user.role(),
-            email: user.email.clone(),
-        },
+        user: UserSummary { id: user.id, role: user.role(), email: user.email.clone() },
         session: family.to_string(),
     })
 }
@@ -172,28 +158,18 @@ pub fn rotate(
     }
     let spent_now = token.used_at.is_none() && refresh_token::spend(conn, token.id, db_time(now))?;
     if !spent_now {
-        let recently = token
-            .used_at
-            .is_some_and(|at| db_time(now) - at < reuse_grace);
+        let recently = token.used_at.is_some_and(|at| db_time(now) - at < reuse_grace);
         if !recently {
-            tracing::warn!(
-                user_id = token.user_id,
-                "a spent refresh token was presented again; revoking its login"
-            );
+            tracing::warn!(user_id = token.user_id, "a spent refresh token was presented again; revoking its login");
             refresh_token::revoke_family(conn, &token.family, db_time(now))?;
         }
         return Ok(Refreshed::Refused);
     }
     let owner = user::find(conn, token.user_id)?;
     match owner {
-        Some(owner) if check_may_log_in(&owner).is_ok() => Ok(Refreshed::Rotated(issue(
-            conn,
-            keys,
-            &owner,
-            &token.family,
-            lifetimes,
-            now,
-        )?)),
+        Some(owner) if check_may_log_in(&owner).is_ok() => {
+            Ok(Refreshed::Rotated(issue(conn, keys, &owner, &token.family, lifetimes, now)?))
+        }
         _ => {
             refresh_token::revoke_family(conn, &token.family, db_time(now))?;
             Ok(Refreshed::Refused)

@@ -51,11 +51,7 @@ impl JwtKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        JwtKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-        }
+        JwtKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
     /// Signs an access token for `user_id` valid for `ttl_s` seconds from `now`.
@@ -82,9 +78,7 @@ impl JwtKeys {
 
     /// The claims of a valid, unexpired token; `None` for anything else.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|data| data.claims)
     }
 }
 
@@ -110,10 +104,7 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let token = keys.issue(7, Role::Staff, "s1", Utc::now(), 900).unwrap();
         let claims = keys.verify(&token).unwrap();
-        assert_eq!(
-            (claims.user_id(), claims.role, claims.sid.as_str()),
-            (Some(7), Role::Staff, "s1")
-        );
+        assert_eq!((claims.user_id(), claims.role, claims.sid.as_str()), (Some(7), Role::Staff, "s1"));
         let other = JwtKeys::new(b"another secret another secret 123");
         assert!(other.verify(&token).is_none());
     }
@@ -121,15 +112,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys
-            .issue(
-                7,
-                Role::Agent,
-                "s",
-                Utc::now() - chrono::Duration::seconds(1000),
-                900,
-            )
-            .unwrap();
+        let token = keys.issue(7, Role::Agent, "s", Utc::now() - chrono::Duration::seconds(1000), 900).unwrap();
         assert!(keys.verify(&token).is_none());
     }
 

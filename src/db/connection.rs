@@ -33,17 +33,13 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<DatabaseUrl, ConnectionError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(ConnectionError::InvalidConnectionUrl(
-                    "sqlite:// needs a file path".into(),
-                ));
+                return Err(ConnectionError::InvalidConnectionUrl("sqlite:// needs a file path".into()));
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DatabaseUrl::Postgres(url.to_string()))
         } else {
-            Err(ConnectionError::InvalidConnectionUrl(
-                "expected a URL starting with sqlite:// or postgres://".into(),
-            ))
+            Err(ConnectionError::InvalidConnectionUrl("expected a URL starting with sqlite:// or postgres://".into()))
         }
     }
 
@@ -60,17 +56,11 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder).map_err(|e| {
-                        ConnectionError::BadConnection(format!(
-                            "creating {}: {e}",
-                            folder.display()
-                        ))
-                    })?;
+                    std::fs::create_dir_all(folder)
+                        .map_err(|e| ConnectionError::BadConnection(format!("creating {}: {e}", folder.display())))?;
                 }
                 let path = path.to_str().ok_or_else(|| {
-                    ConnectionError::InvalidConnectionUrl(
-                        "the SQLite path is not valid UTF-8".into(),
-                    )
+                    ConnectionError::InvalidConnectionUrl("the SQLite path is not valid UTF-8".into())
                 })?;
                 SqliteConnection::establish(path).map(DbConn::Sqlite)
             }

@@ -18,9 +18,7 @@ type MigrationError = Box<dyn std::error::Error + Send + Sync>;
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConn::Sqlite(conn) => names(conn.run_pending_migrations(SQLITE_MIGRATIONS)),
-        DbConn::Pg(conn) => with_pg_lock(conn, |conn| {
-            names(conn.run_pending_migrations(POSTGRES_MIGRATIONS))
-        }),
+        DbConn::Pg(conn) => with_pg_lock(conn, |conn| names(conn.run_pending_migrations(POSTGRES_MIGRATIONS))),
     };
     applied.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
 }
@@ -29,16 +27,12 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
 pub fn revert_all_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let reverted = match conn {
         DbConn::Sqlite(conn) => names(conn.revert_all_migrations(SQLITE_MIGRATIONS)),
-        DbConn::Pg(conn) => with_pg_lock(conn, |conn| {
-            names(conn.revert_all_migrations(POSTGRES_MIGRATIONS))
-        }),
+        DbConn::Pg(conn) => with_pg_lock(conn, |conn| names(conn.revert_all_migrations(POSTGRES_MIGRATIONS))),
     };
     reverted.map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))
 }
 
-fn names<V: std::fmt::Display>(
-    result: Result<Vec<V>, MigrationError>,
-) -> Result<Vec<String>, MigrationError> {
+fn names<V: std::fmt::Display>(result: Result<Vec<V>, MigrationError>) -> Result<Vec<String>, MigrationError> {
     result.map(|versions| versions.iter().map(ToString::to_string).collect())
 }
 

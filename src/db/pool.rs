@@ -32,8 +32,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.ping()
-            .map_err(ConnectionError::CouldntSetupConfiguration)
+        conn.ping().map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -60,8 +59,7 @@ impl r2d2::CustomizeConnection<DbConn, ConnectionError> for SqlitePragmas {
             self.synchronous,
             if self.query_only { "ON" } else { "OFF" },
         );
-        conn.batch_execute(&pragmas)
-            .map_err(ConnectionError::CouldntSetupConfiguration)
+        conn.batch_execute(&pragmas).map_err(ConnectionError::CouldntSetupConfiguration)
     }
 }
 
@@ -82,23 +80,13 @@ impl Db {
         // and then report only "timed out".
         drop(url.connect().context("connecting to the database")?);
         let backend = url.backend();
-        let builder = |size: u32| {
-            r2d2::Pool::builder()
-                .max_size(size)
-                .min_idle(Some(1))
-                .connection_timeout(CHECKOUT_TIMEOUT)
-        };
+        let builder =
+            |size: u32| r2d2::Pool::builder().max_size(size).min_idle(Some(1)).connection_timeout(CHECKOUT_TIMEOUT);
         let manager = || Manager { url: url.clone() };
         let db = match backend {
             Backend::Postgres => {
-                let pool = builder(pool_size)
-                    .build(manager())
-                    .context("opening the PostgreSQL pool")?;
-                Db {
-                    reader: pool.clone(),
-                    writer: pool,
-                    backend,
-                }
+                let pool = builder(pool_size).build(manager()).context("opening the PostgreSQL pool")?;
+                Db { reader: pool.clone(), writer: pool, backend }
             }
             Backend::Sqlite => {
                 let synchronous = sqlite_synchronous.to_ascii_uppercase();
@@ -110,17 +98,10 @@ impl Db {
                     .build(manager())
                     .context("opening the SQLite writer")?;
                 let reader = builder(pool_size)
-                    .connection_customizer(Box::new(SqlitePragmas {
-                        synchronous,
-                        query_only: true,
-                    }))
+                    .connection_customizer(Box::new(SqlitePragmas { synchronous, query_only: true }))
                     .build(manager())
                     .context("opening the SQLite readers")?;
-                Db {
-                    reader,
-                    writer,
-                    backend,
-                }
+                Db { reader, writer, backend }
             }
         };
         Ok(db)
@@ -163,22 +144,12 @@ impl Db {
 
     /// Applies pending migrations (blocking: for start-up and the CLI, before serving).
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
-        super::run_migrations(
-            &mut *self
-                .writer
-                .get()
-                .context("checking out the write connection")?,
-        )
+        super::run_migrations(&mut *self.writer.get().context("checking out the write connection")?)
     }
 
     /// Reverts every migration (blocking: for the CLI and tests).
     pub fn revert_all_migrations(&self) -> anyhow::Result<Vec<String>> {
-        super::revert_all_migrations(
-            &mut *self
-                .writer
-                .get()
-                .context("checking out the write connection")?,
-        )
+        super::revert_all_migrations(&mut *self.writer.get().context("checking out the write connection")?)
     }
 
     /// Whether the database answers; for `/readyz`.

@@ -147,7 +147,7 @@ diesel::table! {
     regions (name) {
         name -> Text,
         countries -> Nullable<Text>,
-        geometry -> Text,
+        geometry -> Nullable<Text>,
         updated_at -> Timestamp,
     }
 }

@@ -1,8 +1,19 @@
 //! One file per table: the row struct, the insert and update forms, and query functions that
 //! take `&mut DbConn` and return `QueryResult`. No HTTP here.
 
+pub mod agent;
+pub mod agent_language;
+pub mod agent_rate;
+pub mod agent_skill;
+pub mod app_setting;
+pub mod audit;
+pub mod certification;
+pub mod email_verification;
+pub mod outbox_email;
 pub mod refresh_token;
+pub mod region;
 pub mod service_account;
+pub mod skill;
 pub mod user;
 
 /// The current instant as stored in the database (UTC, no zone: every stored time is UTC).

@@ -29,9 +29,7 @@ pub struct NewRefreshToken<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewRefreshToken) -> QueryResult<usize> {
-    diesel::insert_into(refresh_tokens::table)
-        .values(token)
-        .execute(conn)
+    diesel::insert_into(refresh_tokens::table).values(token).execute(conn)
 }
 
 pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<RefreshToken>> {
@@ -59,9 +57,7 @@ pub fn spend(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool>
 /// Revokes every token of a login (logout, or a spent token presented again).
 pub fn revoke_family(conn: &mut DbConn, family: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family.eq(family))
-            .filter(refresh_tokens::revoked_at.is_null()),
+        refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)

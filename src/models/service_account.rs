@@ -36,10 +36,7 @@ pub fn insert(conn: &mut DbConn, account: &NewServiceAccount) -> QueryResult<Ser
 }
 
 /// The live (not revoked) account whose token hashes to `hash`.
-pub fn find_active_by_token_hash(
-    conn: &mut DbConn,
-    hash: &str,
-) -> QueryResult<Option<ServiceAccount>> {
+pub fn find_active_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<ServiceAccount>> {
     service_accounts::table
         .filter(service_accounts::token_hash.eq(hash))
         .filter(service_accounts::revoked_at.is_null())

@@ -56,38 +56,35 @@ pub fn normalize_email(email: &str) -> String {
 
 /// Inserts a user; a taken email is a unique violation for the caller to turn into 409.
 pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<User> {
-    diesel::insert_into(users::table)
-        .values(user)
-        .returning(users::all_columns)
-        .get_result(conn)
+    diesel::insert_into(users::table).values(user).returning(users::all_columns).get_result(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
-    users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
 /// Looks an email up, whatever its case.
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(users::email.eq(normalize_email(email)))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(normalize_email(email))).select(User::as_select()).first(conn).optional()
 }
 
 pub fn admin_exists(conn: &mut DbConn) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::role.eq(Role::Admin.as_str())),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(Role::Admin.as_str())))).get_result(conn)
 }
 
 pub fn record_login(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set(users::last_login_at.eq(at))
-        .execute(conn)
+    diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)
+}
+
+/// Moves a user from one of `from` to `to` in one conditional UPDATE; `false` if the user was
+/// in none of them (someone else decided first, or the move is not allowed).
+pub fn transition_status(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(users::table.find(id).filter(users::status.eq_any(from)))
+        .set((users::status.eq(to), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn set_full_name(conn: &mut DbConn, id: i64, full_name: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set((users::full_name.eq(full_name), users::updated_at.eq(at))).execute(conn)
 }

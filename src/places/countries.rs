@@ -3,15 +3,9 @@
 
 use std::sync::OnceLock;
 
-use geo::{
-    BoundingRect, Closest, Contains, Distance, Haversine, HaversineClosestPoint, MultiPolygon,
-    Point, Rect,
-};
+use geo::{BoundingRect, Closest, Contains, Distance, Haversine, HaversineClosestPoint, MultiPolygon, Point, Rect};
 
-const COUNTRIES_GEOJSON: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/static/geo/countries-50m.geojson"
-));
+const COUNTRIES_GEOJSON: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/static/geo/countries-50m.geojson"));
 
 /// A point this close to a country's coastline counts as in it: coastal cities can fall just
 /// outside a generalised coastline.
@@ -35,26 +29,14 @@ pub fn all() -> &'static [Country] {
 }
 
 fn parse(text: &str) -> Vec<Country> {
-    let collection: geojson::FeatureCollection = text
-        .parse()
-        .expect("the shipped country file is valid GeoJSON");
+    let collection: geojson::FeatureCollection = text.parse().expect("the shipped country file is valid GeoJSON");
     let mut countries = Vec::with_capacity(collection.features.len());
     for feature in collection.features {
-        let numeric = feature
-            .property("numeric")
-            .and_then(|v| v.as_str())
-            .and_then(|v| v.parse::<u32>().ok());
-        let Some(code) = numeric
-            .and_then(|n| isocountry::CountryCode::for_id(n).ok())
-            .map(|c| c.alpha2())
-        else {
+        let numeric = feature.property("numeric").and_then(|v| v.as_str()).and_then(|v| v.parse::<u32>().ok());
+        let Some(code) = numeric.and_then(|n| isocountry::CountryCode::for_id(n).ok()).map(|c| c.alpha2()) else {
             continue;
         };
-        let name = feature
-            .property("name")
-            .and_then(|v| v.as_str())
-            .unwrap_or(code)
-            .to_string();
+        let name = feature.property("name").and_then(|v| v.as_str()).unwrap_or(code).to_string();
         let Some(geometry) = feature.geometry.as_ref() else {
             continue;
         };
@@ -64,12 +46,7 @@ fn parse(text: &str) -> Vec<Country> {
         let Some(bounds) = shape.bounding_rect() else {
             continue;
         };
-        countries.push(Country {
-            code,
-            name,
-            shape,
-            bounds,
-        });
+        countries.push(Country { code, name, shape, bounds });
     }
     countries
 }
@@ -89,20 +66,14 @@ pub fn by_code(code: &str) -> Option<&'static Country> {
 }
 
 fn widened(bounds: &Rect<f64>, by: f64) -> Rect<f64> {
-    Rect::new(
-        (bounds.min().x - by, bounds.min().y - by),
-        (bounds.max().x + by, bounds.max().y + by),
-    )
+    Rect::new((bounds.min().x - by, bounds.min().y - by), (bounds.max().x + by, bounds.max().y + by))
 }
 
 /// The country containing `point`, or the one whose coast is within 25 km of it (a city on a
 /// generalised coastline); `None` at sea.
 pub fn country_at(point: Point<f64>) -> Option<&'static Country> {
     let countries = all();
-    if let Some(inside) = countries
-        .iter()
-        .find(|c| c.bounds.contains(&point) && c.shape.contains(&point))
-    {
+    if let Some(inside) = countries.iter().find(|c| c.bounds.contains(&point) && c.shape.contains(&point)) {
         return Some(inside);
     }
     countries
@@ -150,11 +121,7 @@ mod tests {
 
     #[test]
     fn the_open_sea_is_in_no_country() {
-        assert_eq!(
-            at(56.0, 19.0),
-            None,
-            "the Baltic between Gotland and Lithuania"
-        );
+        assert_eq!(at(56.0, 19.0), None, "the Baltic between Gotland and Lithuania");
         assert_eq!(at(30.0, -40.0), None, "mid-Atlantic");
     }
 }

@@ -16,11 +16,7 @@ pub struct RegionShape {
 }
 
 /// The first region (by name) that holds the location.
-pub fn region_for(
-    regions: &[RegionShape],
-    point: Point<f64>,
-    country: Option<&str>,
-) -> Option<String> {
+pub fn region_for(regions: &[RegionShape], point: Point<f64>, country: Option<&str>) -> Option<String> {
     let mut holding: Vec<&RegionShape> = regions
         .iter()
         .filter(|region| match &region.countries {
@@ -47,17 +43,9 @@ pub fn default_regions() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
         ("nordics", vec!["SE", "NO", "DK", "FI", "IS"]),
         ("british_isles", vec!["GB", "IE"]),
-        (
-            "western_europe",
-            vec!["DE", "AT", "CH", "NL", "BE", "LU", "FR"],
-        ),
+        ("western_europe", vec!["DE", "AT", "CH", "NL", "BE", "LU", "FR"]),
         ("southern_europe", vec!["ES", "PT", "IT", "GR", "CY"]),
-        (
-            "central_eastern_europe",
-            vec![
-                "PL", "CZ", "SK", "HU", "RO", "BG", "HR", "SI", "EE", "LV", "LT",
-            ],
-        ),
+        ("central_eastern_europe", vec!["PL", "CZ", "SK", "HU", "RO", "BG", "HR", "SI", "EE", "LV", "LT"]),
         ("north_america", vec!["US", "CA"]),
         ("latin_america", vec!["MX", "BR", "AR", "CL", "CO", "PE"]),
         ("oceania", vec!["AU", "NZ"]),
@@ -70,11 +58,7 @@ mod tests {
 
     fn country_list(name: &str, codes: &[&str]) -> RegionShape {
         let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
-        RegionShape {
-            name: name.into(),
-            shape: shape_of_countries(&codes).unwrap(),
-            countries: Some(codes),
-        }
+        RegionShape { name: name.into(), shape: shape_of_countries(&codes).unwrap(), countries: Some(codes) }
     }
 
     #[test]
@@ -87,15 +71,9 @@ mod tests {
 
     #[test]
     fn a_country_list_region_holds_its_countries_agents() {
-        let regions = vec![
-            country_list("nordics", &["SE", "NO"]),
-            country_list("dach", &["DE", "AT", "CH"]),
-        ];
+        let regions = vec![country_list("nordics", &["SE", "NO"]), country_list("dach", &["DE", "AT", "CH"])];
         let stockholm = Point::new(18.0686, 59.3293);
-        assert_eq!(
-            region_for(&regions, stockholm, Some("SE")).as_deref(),
-            Some("nordics")
-        );
+        assert_eq!(region_for(&regions, stockholm, Some("SE")).as_deref(), Some("nordics"));
         assert_eq!(region_for(&regions, stockholm, Some("FR")), None);
         assert_eq!(region_for(&regions, stockholm, None), None);
     }
@@ -103,24 +81,11 @@ mod tests {
     #[test]
     fn a_drawn_region_holds_the_points_inside_it() {
         let square = geo::Polygon::new(
-            geo::LineString::from(vec![
-                (10.0, 50.0),
-                (20.0, 50.0),
-                (20.0, 60.0),
-                (10.0, 60.0),
-                (10.0, 50.0),
-            ]),
+            geo::LineString::from(vec![(10.0, 50.0), (20.0, 50.0), (20.0, 60.0), (10.0, 60.0), (10.0, 50.0)]),
             vec![],
         );
-        let regions = vec![RegionShape {
-            name: "box".into(),
-            countries: None,
-            shape: MultiPolygon::new(vec![square]),
-        }];
-        assert_eq!(
-            region_for(&regions, Point::new(15.0, 55.0), None).as_deref(),
-            Some("box")
-        );
+        let regions = vec![RegionShape { name: "box".into(), countries: None, shape: MultiPolygon::new(vec![square]) }];
+        assert_eq!(region_for(&regions, Point::new(15.0, 55.0), None).as_deref(), Some("box"));
         assert_eq!(region_for(&regions, Point::new(25.0, 55.0), None), None);
     }
 }

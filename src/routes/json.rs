@@ -13,19 +13,20 @@ use validator::Validate;
 use crate::error::{AppError, FieldError};
 use crate::startup::AppState;
 
-/// A JSON request body, parsed and validated.
+/// A JSON request body, parsed and validated. `LIMIT` overrides `max_body_bytes` for the few
+/// endpoints that take large documents (0 means the setting).
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const LIMIT: usize = 0>(pub T);
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
+impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest for ApiJson<T, LIMIT> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.settings.max_body_bytes)
-            .unwrap_or(256 * 1024);
+        let limit = match LIMIT {
+            0 => req.app_data::<web::Data<AppState>>().map(|state| state.settings.max_body_bytes).unwrap_or(256 * 1024),
+            fixed => fixed,
+        };
         let content_type_ok = is_json(req);
         let declared_length = req
             .headers()
@@ -42,8 +43,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|_| AppError::bad_request("the request body could not be read"))?;
+                let chunk = chunk.map_err(|_| AppError::bad_request("the request body could not be read"))?;
                 if body.len() + chunk.len() > limit {
                     return Err(AppError::PayloadTooLarge { limit });
                 }
@@ -57,21 +57,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses JSON, turning serde's message into a 400 that names the field at fault.
@@ -85,22 +75,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let path = error.path().to_string();
         let message = strip_position(&inner.to_string());
         let field = missing_field_name(&message)
-            .map(|name| {
-                if path == "." {
-                    name.to_string()
-                } else {
-                    format!("{path}.{name}")
-                }
-            })
+            .map(|name| if path == "." { name.to_string() } else { format!("{path}.{name}") })
             .unwrap_or(path);
         if message.starts_with("unknown variant") {
             // Well-formed, but not one of the allowed values: a validation failure.
             return AppError::Validation(vec![FieldError::new(field, message)]);
         }
-        AppError::BadRequest {
-            detail: format!("{field}: {message}"),
-            errors: vec![FieldError::new(field, message)],
-        }
+        AppError::BadRequest { detail: format!("{field}: {message}"), errors: vec![FieldError::new(field, message)] }
     })
 }
 
@@ -144,19 +125,13 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_the_nested_field() {
-        assert_eq!(
-            field_of(r#"{"name": "a", "items": [{"count": 1}, {"count": "x"}]}"#),
-            "items[1].count"
-        );
+        assert_eq!(field_of(r#"{"name": "a", "items": [{"count": 1}, {"count": "x"}]}"#), "items[1].count");
     }
 
     #[test]
     fn a_missing_field_is_named() {
         assert_eq!(field_of(r#"{"items": []}"#), "name");
-        assert_eq!(
-            field_of(r#"{"name": "a", "items": [{}]}"#),
-            "items[0].count"
-        );
+        assert_eq!(field_of(r#"{"name": "a", "items": [{}]}"#), "items[0].count");
     }
 
     #[test]

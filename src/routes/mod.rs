@@ -12,47 +12,36 @@ use crate::error::{AppError, PageError};
 
 /// Registers every route, the extractor error handlers and the fallbacks.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::QueryConfig::default()
-            .error_handler(|err, _| AppError::bad_request(err.to_string()).into()),
-    )
-    .app_data(
-        web::PathConfig::default()
-            .error_handler(|err, _| AppError::NotFound(err.to_string()).into()),
-    )
-    .app_data(
-        web::FormConfig::default()
-            .limit(64 * 1024)
-            .error_handler(|err, _| PageError(AppError::bad_request(err.to_string())).into()),
-    )
-    .service(health::healthz)
-    .service(health::readyz)
-    .service(api::auth::login)
-    .service(api::auth::refresh)
-    .service(api::auth::logout)
-    .service(api::admin::create_staff)
-    .service(api::admin::create_service_account)
-    .service(pages::home::home)
-    .service(pages::login::login_form)
-    .service(pages::login::login_submit)
-    .service(pages::login::logout)
-    .service(actix_files::Files::new("/static", static_dir()))
-    .configure(openapi::configure)
-    .default_service(web::to(not_found));
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| AppError::bad_request(err.to_string()).into()))
+        .app_data(web::PathConfig::default().error_handler(|err, _| AppError::NotFound(err.to_string()).into()))
+        .app_data(
+            web::FormConfig::default()
+                .limit(64 * 1024)
+                .error_handler(|err, _| PageError(AppError::bad_request(err.to_string())).into()),
+        )
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(api::auth::login)
+        .service(api::auth::refresh)
+        .service(api::auth::logout)
+        .service(api::admin::create_staff)
+        .service(api::admin::create_service_account)
+        .service(pages::home::home)
+        .service(pages::login::login_form)
+        .service(pages::login::login_submit)
+        .service(pages::login::logout)
+        .service(actix_files::Files::new("/static", static_dir()))
+        .configure(openapi::configure)
+        .default_service(web::to(not_found));
 }
 
 /// Where stylesheets and vendored scripts live: `HANDOFF_STATIC_DIR`, or the crate's folder.
 fn static_dir() -> String {
-    std::env::var("HANDOFF_STATIC_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string())
+    std::env::var("HANDOFF_STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string())
 }
 
 /// Unknown paths: problem+json under /api, an HTML page elsewhere.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let error = AppError::NotFound(format!("nothing at {}", req.path()));
-    if req.path().starts_with("/api/") {
-        error.error_response()
-    } else {
-        PageError(error).error_response()
-    }
+    if req.path().starts_with("/api/") { error.error_response() } else { PageError(error).error_response() }
 }

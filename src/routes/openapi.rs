@@ -21,12 +21,31 @@ use super::{api, health};
         api::auth::logout,
         api::admin::create_staff,
         api::admin::create_service_account,
+        api::agents::apply,
+        api::agents::verify,
+        api::agents::resend,
+        api::me::show,
+        api::me::update,
+        api::recruits::list,
+        api::recruits::show,
+        api::recruits::approve,
+        api::recruits::reject,
+        api::recruits::suspend,
+        api::recruits::reinstate,
+        api::recruits::certify,
+        api::skills::list,
+        api::skills::create,
+        api::regions::show,
+        api::regions::replace,
         health::healthz,
         health::readyz,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Logins, tokens, staff and service accounts"),
+        (name = "recruiting", description = "Applications, confirmation and staff review"),
+        (name = "agents", description = "The agent's own account"),
+        (name = "settings", description = "Skill catalogue, regions and other staff settings"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -38,10 +57,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -49,9 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/api/docs",
         web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, "/api/docs/"))
-                .finish()
+            HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/api/docs/")).finish()
         }),
     )
     .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));

@@ -21,84 +21,34 @@ async fn staff_and_service_accounts_created_on_the_command_line_can_log_in() {
     let database = TestDatabase::new(data_dir.path());
 
     let migrated = handoff(data_dir.path(), &database.url, &["migrate"]);
-    assert!(
-        migrated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrated.stderr)
-    );
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
 
     let staff = handoff(
         data_dir.path(),
         &database.url,
-        &[
-            "staff",
-            "create",
-            "--email",
-            "Ops@Example.com",
-            "--full-name",
-            "Ops Person",
-            "--role",
-            "staff",
-        ],
+        &["staff", "create", "--email", "Ops@Example.com", "--full-name", "Ops Person", "--role", "staff"],
     );
-    assert!(
-        staff.status.success(),
-        "{}",
-        String::from_utf8_lossy(&staff.stderr)
-    );
+    assert!(staff.status.success(), "{}", String::from_utf8_lossy(&staff.stderr));
     assert!(String::from_utf8_lossy(&staff.stdout).contains("created staff ops@example.com"));
 
-    let again = handoff(
-        data_dir.path(),
-        &database.url,
-        &[
-            "staff",
-            "create",
-            "--email",
-            "ops@example.com",
-            "--full-name",
-            "X",
-        ],
-    );
+    let again =
+        handoff(data_dir.path(), &database.url, &["staff", "create", "--email", "ops@example.com", "--full-name", "X"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let bad = handoff(
-        data_dir.path(),
-        &database.url,
-        &["staff", "create", "--email", "nope", "--full-name", "X"],
-    );
+    let bad = handoff(data_dir.path(), &database.url, &["staff", "create", "--email", "nope", "--full-name", "X"]);
     assert!(!bad.status.success());
 
-    let service = handoff(
-        data_dir.path(),
-        &database.url,
-        &["service-account", "create", "--name", "bot"],
-    );
+    let service = handoff(data_dir.path(), &database.url, &["service-account", "create", "--name", "bot"]);
     let printed = String::from_utf8_lossy(&service.stdout).to_string();
-    assert!(
-        service.status.success(),
-        "{}",
-        String::from_utf8_lossy(&service.stderr)
-    );
-    let token = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("hsvc_"))
-        .expect("the token is printed")
-        .to_string();
+    assert!(service.status.success(), "{}", String::from_utf8_lossy(&service.stderr));
+    let token = printed.split_whitespace().find(|w| w.starts_with("hsvc_")).expect("the token is printed").to_string();
 
     // A server on the same database accepts both.
     let url = database.url.clone();
     let app = spawn_app_with(move |s| s.database_url = url).await;
-    assert_eq!(
-        app.login("ops@example.com", "cli-password-123")
-            .await
-            .status(),
-        200
-    );
-    let response = app
-        .post_json("/api/v1/admin/staff", &serde_json::json!({}), Some(&token))
-        .await;
+    assert_eq!(app.login("ops@example.com", "cli-password-123").await.status(), 200);
+    let response = app.post_json("/api/v1/admin/staff", &serde_json::json!({}), Some(&token)).await;
     let status = response.status();
     assert_eq!(
         status,

@@ -22,36 +22,17 @@ async fn malformed_json_is_400() {
 #[tokio::test]
 async fn a_wrong_type_or_missing_field_is_400_naming_the_field() {
     let app = spawn_app().await;
-    let wrong_type = problem(
-        app.post_json(
-            "/api/v1/auth/login",
-            &json!({"email": 5, "password": "x"}),
-            None,
-        )
-        .await,
-        400,
-    )
-    .await;
+    let wrong_type =
+        problem(app.post_json("/api/v1/auth/login", &json!({"email": 5, "password": "x"}), None).await, 400).await;
     assert_eq!(wrong_type["errors"][0]["field"], "email");
-    let missing = problem(
-        app.post_json("/api/v1/auth/login", &json!({"email": "a@b.c"}), None)
-            .await,
-        400,
-    )
-    .await;
+    let missing = problem(app.post_json("/api/v1/auth/login", &json!({"email": "a@b.c"}), None).await, 400).await;
     assert_eq!(missing["errors"][0]["field"], "password");
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_415() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .body("email=a")
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(app.url("/api/v1/auth/login")).body("email=a").send().await.unwrap();
     problem(response, 415).await;
 }
 
@@ -66,27 +47,9 @@ async fn an_oversized_body_is_413() {
 #[tokio::test]
 async fn unknown_api_paths_are_404_problems_and_unknown_pages_are_html() {
     let app = spawn_app().await;
-    problem(
-        app.client
-            .get(app.url("/api/v1/nothing-here"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    let page = app
-        .client
-        .get(app.url("/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    problem(app.client.get(app.url("/api/v1/nothing-here")).send().await.unwrap(), 404).await;
+    let page = app.client.get(app.url("/nothing-here")).send().await.unwrap();
     assert_eq!(page.status(), 404);
-    assert!(
-        page.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("Not found"));
 }

@@ -7,10 +7,7 @@ async fn health_and_readiness_answer_ok() {
     assert_eq!(health.status(), 200);
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(
-        ready.json::<serde_json::Value>().await.unwrap()["status"],
-        "ready"
-    );
+    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
 }
 
 #[tokio::test]
@@ -27,15 +24,8 @@ async fn every_answer_carries_the_security_headers() {
 #[tokio::test]
 async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_served_locally() {
     let app = spawn_app().await;
-    let document: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: serde_json::Value =
+        app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     let paths = document["paths"].as_object().unwrap();
     for (path, method) in [
@@ -45,30 +35,13 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
         ("/api/v1/admin/staff", "post"),
         ("/api/v1/admin/service-accounts", "post"),
     ] {
-        assert!(
-            paths.get(path).and_then(|p| p.get(method)).is_some(),
-            "{method} {path} is documented"
-        );
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     let page = docs.text().await.unwrap();
-    assert!(
-        !page.contains("cdn") && !page.contains("unpkg"),
-        "Swagger UI loads nothing from a CDN"
-    );
-    let initializer = app
-        .client
-        .get(app.url("/api/docs/swagger-initializer.js"))
-        .send()
-        .await
-        .unwrap();
+    assert!(!page.contains("cdn") && !page.contains("unpkg"), "Swagger UI loads nothing from a CDN");
+    let initializer = app.client.get(app.url("/api/docs/swagger-initializer.js")).send().await.unwrap();
     assert_eq!(initializer.status(), 200);
-    assert!(
-        initializer
-            .text()
-            .await
-            .unwrap()
-            .contains("/api/openapi.json")
-    );
+    assert!(initializer.text().await.unwrap().contains("/api/openapi.json"));
 }

@@ -34,25 +34,17 @@ impl TestDatabase {
             Ok(server) if !server.is_empty() => {
                 let name = format!(
                     "handoff_test_{}",
-                    &handoff::auth::tokens::token_hash(&handoff::auth::tokens::random_token())
-                        [..16]
+                    &handoff::auth::tokens::token_hash(&handoff::auth::tokens::random_token())[..16]
                 );
-                let mut admin =
-                    PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
+                let mut admin = PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create a test database");
                 let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
-                TestDatabase {
-                    url: url.to_string(),
-                    postgres: Some((server, name)),
-                }
+                TestDatabase { url: url.to_string(), postgres: Some((server, name)) }
             }
-            _ => TestDatabase {
-                url: format!("sqlite://{}", data_dir.join("handoff.db").display()),
-                postgres: None,
-            },
+            _ => TestDatabase { url: format!("sqlite://{}", data_dir.join("handoff.db").display()), postgres: None },
         }
     }
 
@@ -65,8 +57,7 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some((server, name)) = &self.postgres {
             if let Ok(mut admin) = PgConnection::establish(server) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
             }
         }
     }
@@ -104,28 +95,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::new(data_dir.path());
     let mut settings = test_settings(data_dir.path(), &database.url);
     customize(&mut settings);
-    let application = Application::build(settings.clone())
-        .await
-        .expect("the application starts");
+    let application = Application::build(settings.clone()).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
-    let (admin_email, admin_password) = application
-        .first_admin
-        .clone()
-        .expect("a fresh database gets a first admin");
+    let (admin_email, admin_password) = application.first_admin.clone().expect("a fresh database gets a first admin");
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
-    TestApp {
-        address,
-        client,
-        admin_email,
-        admin_password,
-        _data_dir: data_dir,
-        _database: database,
-    }
+    TestApp { address, client, admin_email, admin_password, _data_dir: data_dir, _database: database }
 }
 
 impl TestApp {
@@ -133,12 +112,7 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn post_json(
-        &self,
-        path: &str,
-        body: &Value,
-        token: Option<&str>,
-    ) -> reqwest::Response {
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> reqwest::Response {
         let mut request = self.client.post(self.url(path)).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -147,12 +121,7 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_json(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": password}),
-            None,
-        )
-        .await
+        self.post_json("/api/v1/auth/login", &json!({"email": email, "password": password}), None).await
     }
 
     /// Logs in and returns the whole token pair; panics unless the login succeeds.
@@ -171,26 +140,15 @@ impl TestApp {
     pub async fn staff_token(&self, email: &str, role: &str) -> String {
         let admin = self.admin_token().await;
         let body = json!({"email": email, "password": "staff-password-1", "full_name": "Sam Staff", "role": role});
-        let response = self
-            .post_json("/api/v1/admin/staff", &body, Some(&admin))
-            .await;
+        let response = self.post_json("/api/v1/admin/staff", &body, Some(&admin)).await;
         assert_eq!(response.status(), 201);
-        self.login_ok(email, "staff-password-1").await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.login_ok(email, "staff-password-1").await["access_token"].as_str().unwrap().to_string()
     }
 
     /// Creates a service account through the API and returns its token.
     pub async fn service_token(&self, name: &str) -> String {
         let admin = self.admin_token().await;
-        let response = self
-            .post_json(
-                "/api/v1/admin/service-accounts",
-                &json!({"name": name}),
-                Some(&admin),
-            )
-            .await;
+        let response = self.post_json("/api/v1/admin/service-accounts", &json!({"name": name}), Some(&admin)).await;
         assert_eq!(response.status(), 201);
         let created: Value = response.json().await.unwrap();
         created["token"].as_str().unwrap().to_string()
@@ -200,10 +158,7 @@ impl TestApp {
 /// Reads a problem+json answer, checking its content type and status field.
 pub async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);

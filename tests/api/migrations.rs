@@ -21,10 +21,7 @@ fn table_count(url: &str) -> i64 {
             "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('users', 'refresh_tokens', 'service_accounts')"
         }
     };
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n
+    diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n
 }
 
 #[test]
@@ -32,20 +29,14 @@ fn migrations_go_up_down_and_up_again() {
     let data_dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::new(data_dir.path());
     let db = Db::connect(&database.url, 2, "NORMAL").unwrap();
-    let expected_backend = if database.is_postgres() {
-        handoff::db::Backend::Postgres
-    } else {
-        handoff::db::Backend::Sqlite
-    };
+    let expected_backend =
+        if database.is_postgres() { handoff::db::Backend::Postgres } else { handoff::db::Backend::Sqlite };
     assert_eq!(db.backend(), expected_backend);
 
     let applied = db.migrate().unwrap();
     assert!(!applied.is_empty());
     assert_eq!(table_count(&database.url), 3);
-    assert!(
-        db.migrate().unwrap().is_empty(),
-        "a second run has nothing to do"
-    );
+    assert!(db.migrate().unwrap().is_empty(), "a second run has nothing to do");
 
     let reverted = db.revert_all_migrations().unwrap();
     assert_eq!(reverted.len(), applied.len());
@@ -59,28 +50,18 @@ fn migrations_go_up_down_and_up_again() {
 #[test]
 fn a_wrong_postgres_url_fails_fast_with_the_real_error() {
     let started = std::time::Instant::now();
-    let error = Db::connect("postgres://nobody@127.0.0.1:1/none", 2, "NORMAL")
-        .err()
-        .expect("nothing listens on port 1");
+    let error =
+        Db::connect("postgres://nobody@127.0.0.1:1/none", 2, "NORMAL").err().expect("nothing listens on port 1");
     let message = format!("{error:#}");
-    assert!(
-        message.contains("127.0.0.1") || message.contains("connect"),
-        "the real error is kept: {message}"
-    );
+    assert!(message.contains("127.0.0.1") || message.contains("connect"), "the real error is kept: {message}");
     assert!(!message.contains("Invalid connection url for multiconnection"));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "no 30 s r2d2 retry loop"
-    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "no 30 s r2d2 retry loop");
 }
 
 #[test]
 fn sqlite_files_use_wal_and_enforce_foreign_keys() {
     let data_dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}",
-        data_dir.path().join("nested/folder/handoff.db").display()
-    );
+    let url = format!("sqlite://{}", data_dir.path().join("nested/folder/handoff.db").display());
     let db = Db::connect(&url, 2, "FULL").unwrap();
     db.migrate().unwrap();
     #[derive(diesel::QueryableByName)]
@@ -89,13 +70,8 @@ fn sqlite_files_use_wal_and_enforce_foreign_keys() {
         journal_mode: String,
     }
     let mut conn = DatabaseUrl::parse(&url).unwrap().connect().unwrap();
-    let mode = diesel::sql_query("PRAGMA journal_mode")
-        .get_result::<Mode>(&mut conn)
-        .unwrap();
-    assert_eq!(
-        mode.journal_mode, "wal",
-        "WAL persists in the file once the pool set it"
-    );
+    let mode = diesel::sql_query("PRAGMA journal_mode").get_result::<Mode>(&mut conn).unwrap();
+    assert_eq!(mode.journal_mode, "wal", "WAL persists in the file once the pool set it");
     // The pool's connections enforce foreign keys: a token for a user who does not exist is refused.
     let orphan = futures_executor_block_on(db.write(|conn| {
         Ok(diesel::sql_query(
@@ -109,9 +85,5 @@ fn sqlite_files_use_wal_and_enforce_foreign_keys() {
 
 /// Runs one future to completion on a small runtime (these tests are not async).
 fn futures_executor_block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
 }

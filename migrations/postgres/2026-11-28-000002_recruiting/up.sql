@@ -101,11 +101,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_subject ON audit_log (subject_kind, subject_id);
 
 -- Regions agents can be placed in: either a list of countries (ISO alpha-2, comma-separated)
--- or a GeoJSON geometry drawn by staff. The geometry is always kept, for point-in-polygon.
+-- or a GeoJSON geometry drawn by staff (NULL for country lists: their outline is derived).
 CREATE TABLE regions (
     name TEXT PRIMARY KEY,
     countries TEXT,
-    geometry TEXT NOT NULL,
+    geometry TEXT,
     updated_at TIMESTAMP NOT NULL
 );
 

@@ -63,16 +63,7 @@ pub async fn create_staff(
     let hash = accounts::hash_off_thread(request.password).await?;
     let created = state
         .db
-        .write(move |conn| {
-            accounts::create_staff(
-                conn,
-                &request.email,
-                &hash,
-                &request.full_name,
-                role,
-                Utc::now(),
-            )
-        })
+        .write(move |conn| accounts::create_staff(conn, &request.email, &hash, &request.full_name, role, Utc::now()))
         .await?;
     Ok(HttpResponse::Created().json(StaffCreated {
         id: created.id,
@@ -130,12 +121,7 @@ pub async fn create_service_account(
     let created = state
         .db
         .write(move |conn| {
-            accounts::create_service_account(
-                conn,
-                &request.name,
-                request.webhook_url.as_deref(),
-                Utc::now(),
-            )
+            accounts::create_service_account(conn, &request.name, request.webhook_url.as_deref(), Utc::now())
         })
         .await?;
     Ok(HttpResponse::Created().json(ServiceAccountCreated {

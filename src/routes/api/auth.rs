@@ -59,30 +59,18 @@ pub struct RefreshRequest {
     )
 )]
 #[post("/api/v1/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> AppResult<HttpResponse> {
     let presented = body.0.refresh_token;
     let (keys, lifetimes) = (state.keys.clone(), state.token_lifetimes());
     let outcome = state
         .db
-        .write(move |conn| {
-            session::rotate(
-                conn,
-                &keys,
-                &presented,
-                lifetimes,
-                Utc::now(),
-                Duration::zero(),
-            )
-        })
+        .write(move |conn| session::rotate(conn, &keys, &presented, lifetimes, Utc::now(), Duration::zero()))
         .await?;
     match outcome {
         session::Refreshed::Rotated(pair) => Ok(HttpResponse::Ok().json(pair)),
-        session::Refreshed::Refused => Err(AppError::Unauthorized(
-            "this refresh token is not valid; log in again".into(),
-        )),
+        session::Refreshed::Refused => {
+            Err(AppError::Unauthorized("this refresh token is not valid; log in again".into()))
+        }
     }
 }
 
@@ -97,9 +85,6 @@ pub async fn refresh(
 )]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
-    state
-        .db
-        .write(move |conn| session::end(conn, &user.session, Utc::now()))
-        .await?;
+    state.db.write(move |conn| session::end(conn, &user.session, Utc::now())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

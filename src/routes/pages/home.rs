@@ -30,20 +30,10 @@ pub async fn home(
 ) -> Result<impl actix_web::Responder, PageError> {
     let signed_in = match visitor.0 {
         Some(current) => {
-            let found = state
-                .db
-                .read(move |conn| Ok(user::find(conn, current.id)?))
-                .await?;
-            found.map(|u| SignedIn {
-                role: u.role().as_str(),
-                full_name: u.full_name,
-                email: u.email,
-            })
+            let found = state.db.read(move |conn| Ok(user::find(conn, current.id)?)).await?;
+            found.map(|u| SignedIn { role: u.role().as_str(), full_name: u.full_name, email: u.email })
         }
         None => None,
     };
-    Ok(HomePage {
-        csrf_token: super::csrf_token(&req),
-        signed_in,
-    })
+    Ok(HomePage { csrf_token: super::csrf_token(&req), signed_in })
 }

@@ -22,11 +22,7 @@ struct LoginPage {
 
 #[get("/login")]
 pub async fn login_form(req: HttpRequest) -> LoginPage {
-    LoginPage {
-        csrf_token: csrf_token(&req),
-        email: String::new(),
-        error: None,
-    }
+    LoginPage { csrf_token: csrf_token(&req), email: String::new(), error: None }
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,15 +54,9 @@ pub async fn login_submit(
             Ok(response.finish())
         }
         Err(AppError::Unauthorized(message) | AppError::Forbidden(message)) => {
-            let page = LoginPage {
-                csrf_token: csrf_token(&req),
-                email: form.email,
-                error: Some(message),
-            };
+            let page = LoginPage { csrf_token: csrf_token(&req), email: form.email, error: Some(message) };
             let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
-            Ok(HttpResponse::build(StatusCode::UNAUTHORIZED)
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            Ok(HttpResponse::build(StatusCode::UNAUTHORIZED).content_type("text/html; charset=utf-8").body(body))
         }
         Err(other) => Err(PageError(other)),
     }
@@ -87,10 +77,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     require_csrf(&req, &form.csrf_token)?;
     if let Some(user) = visitor.0 {
-        state
-            .db
-            .write(move |conn| session::end(conn, &user.session, Utc::now()))
-            .await?;
+        state.db.write(move |conn| session::end(conn, &user.session, Utc::now())).await?;
     }
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, "/login"));

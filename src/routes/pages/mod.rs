@@ -14,8 +14,7 @@ pub fn require_csrf(req: &HttpRequest, presented: &str) -> Result<(), PageError>
         Ok(())
     } else {
         Err(PageError(AppError::Forbidden(
-            "this form has expired or did not come from this site; reload the page and try again"
-                .into(),
+            "this form has expired or did not come from this site; reload the page and try again".into(),
         )))
     }
 }

@@ -1,0 +1,98 @@
+//! The emails Handoff sends, each rendered from a plain-text and an HTML askama template.
+
+use askama::Template;
+
+use super::EmailContent;
+
+#[derive(Template)]
+#[template(path = "email/verify.txt")]
+struct VerifyText<'a> {
+    name: &'a str,
+    link: &'a str,
+    hours: u64,
+}
+
+#[derive(Template)]
+#[template(path = "email/verify.html")]
+struct VerifyHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+    hours: u64,
+}
+
+/// "Confirm your email": the single-use link to /verify.
+pub fn verification(name: &str, link: &str, hours: u64) -> anyhow::Result<EmailContent> {
+    Ok(EmailContent {
+        subject: "Confirm your email address for Handoff".into(),
+        text: VerifyText { name, link, hours }.render()?,
+        html: VerifyHtml { name, link, hours }.render()?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "email/approved.txt")]
+struct ApprovedText<'a> {
+    name: &'a str,
+    login_link: &'a str,
+    note: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "email/approved.html")]
+struct ApprovedHtml<'a> {
+    name: &'a str,
+    login_link: &'a str,
+    note: Option<&'a str>,
+}
+
+/// "You're in": the application was approved.
+pub fn approved(name: &str, login_link: &str, note: Option<&str>) -> anyhow::Result<EmailContent> {
+    Ok(EmailContent {
+        subject: "Welcome to Handoff: your application is approved".into(),
+        text: ApprovedText { name, login_link, note }.render()?,
+        html: ApprovedHtml { name, login_link, note }.render()?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "email/rejected.txt")]
+struct RejectedText<'a> {
+    name: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/rejected.html")]
+struct RejectedHtml<'a> {
+    name: &'a str,
+    reason: &'a str,
+}
+
+/// The application was not accepted, and why.
+pub fn rejected(name: &str, reason: &str) -> anyhow::Result<EmailContent> {
+    Ok(EmailContent {
+        subject: "Your Handoff application".into(),
+        text: RejectedText { name, reason }.render()?,
+        html: RejectedHtml { name, reason }.render()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_part_escapes_what_the_applicant_typed() {
+        let mail = rejected("<script>x</script>", "a & b").unwrap();
+        assert!(!mail.html.contains("<script>x"));
+        assert!(mail.html.contains("a &#38; b") || mail.html.contains("a &amp; b"));
+        assert!(mail.text.contains("<script>x</script>"), "plain text is not escaped");
+    }
+
+    #[test]
+    fn the_verification_mail_carries_the_link_in_both_parts() {
+        let mail = verification("Ada", "http://x/verify?token=abc", 48).unwrap();
+        assert!(mail.text.contains("http://x/verify?token=abc") && mail.html.contains("http://x/verify?token=abc"));
+        assert!(mail.text.contains("48 hours"));
+    }
+}

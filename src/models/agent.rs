@@ -1,0 +1,110 @@
+//! Agents' profiles (the person's login, name and status are in `users`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    DbConn,
+    schema::{agents, users},
+};
+use crate::models::user::User;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = agents, primary_key(user_id))]
+pub struct Agent {
+    pub user_id: i64,
+    pub timezone: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub recruit_source: String,
+    pub motivation: String,
+    pub max_concurrent: i32,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub applied_at: NaiveDateTime,
+    pub verified_at: Option<NaiveDateTime>,
+    pub reviewed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = agents)]
+pub struct NewAgent<'a> {
+    pub user_id: i64,
+    pub timezone: &'a str,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub country: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub recruit_source: &'a str,
+    pub motivation: &'a str,
+    pub max_concurrent: i32,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub applied_at: NaiveDateTime,
+}
+
+/// Profile fields an agent may change; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = agents)]
+pub struct AgentChanges<'a> {
+    pub timezone: Option<&'a str>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub country: Option<Option<&'a str>>,
+    pub region: Option<Option<&'a str>>,
+}
+
+pub fn insert(conn: &mut DbConn, agent: &NewAgent) -> QueryResult<usize> {
+    diesel::insert_into(agents::table).values(agent).execute(conn)
+}
+
+pub fn find(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Agent>> {
+    agents::table.find(user_id).select(Agent::as_select()).first(conn).optional()
+}
+
+/// The agent with their user row.
+pub fn find_with_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<(Agent, User)>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(agents::user_id.eq(user_id))
+        .select((Agent::as_select(), User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Agents with their users, optionally only those in one status, oldest application first.
+pub fn list_with_users(conn: &mut DbConn, status: Option<&str>, limit: i64) -> QueryResult<Vec<(Agent, User)>> {
+    let mut query = agents::table
+        .inner_join(users::table)
+        .select((Agent::as_select(), User::as_select()))
+        .order(agents::applied_at.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(users::status.eq(status.to_string()));
+    }
+    query.load(conn)
+}
+
+pub fn update(conn: &mut DbConn, user_id: i64, changes: &AgentChanges) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id)).set(changes).execute(conn)
+}
+
+pub fn mark_verified(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id)).set(agents::verified_at.eq(at)).execute(conn)
+}
+
+pub fn mark_reviewed(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id)).set(agents::reviewed_at.eq(at)).execute(conn)
+}
+
+/// Every agent's id and location, to place them again when regions change.
+pub fn locations(conn: &mut DbConn) -> QueryResult<Vec<(i64, f64, f64, Option<String>)>> {
+    agents::table.select((agents::user_id, agents::latitude, agents::longitude, agents::country)).load(conn)
+}
+
+pub fn set_region(conn: &mut DbConn, user_id: i64, region: Option<&str>) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id)).set(agents::region.eq(region)).execute(conn)
+}

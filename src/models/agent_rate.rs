@@ -1,0 +1,45 @@
+//! Agents' pay rates, effective-dated: a change applies from its `effective_from` on, and past
+//! work is paid at the rate in force when it happened.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::agent_rates};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = agent_rates)]
+pub struct AgentRate {
+    pub id: i64,
+    pub agent_id: i64,
+    pub hourly_rate_minor: i64,
+    pub per_conversation_minor: i64,
+    pub currency: String,
+    pub effective_from: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = agent_rates)]
+pub struct NewAgentRate<'a> {
+    pub agent_id: i64,
+    pub hourly_rate_minor: i64,
+    pub per_conversation_minor: i64,
+    pub currency: &'a str,
+    pub effective_from: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, rate: &NewAgentRate) -> QueryResult<usize> {
+    diesel::insert_into(agent_rates::table).values(rate).execute(conn)
+}
+
+/// The rate in force at `at`: the latest one that took effect at or before it.
+pub fn in_force(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<Option<AgentRate>> {
+    agent_rates::table
+        .filter(agent_rates::agent_id.eq(agent_id))
+        .filter(agent_rates::effective_from.le(at))
+        .order((agent_rates::effective_from.desc(), agent_rates::id.desc()))
+        .select(AgentRate::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,35 @@
+//! Certifications: staff vouching that an agent may handle a skill that requires one.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::certifications};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = certifications)]
+pub struct Certification {
+    pub agent_id: i64,
+    pub skill: String,
+    pub granted_by: Option<i64>,
+    pub granted_at: NaiveDateTime,
+}
+
+pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<Certification>> {
+    certifications::table
+        .filter(certifications::agent_id.eq(agent_id))
+        .order(certifications::skill.asc())
+        .select(Certification::as_select())
+        .load(conn)
+}
+
+/// Grants a certification; granting one the agent holds already is a unique violation.
+pub fn insert(conn: &mut DbConn, agent_id: i64, skill: &str, granted_by: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(certifications::table)
+        .values((
+            certifications::agent_id.eq(agent_id),
+            certifications::skill.eq(skill),
+            certifications::granted_by.eq(granted_by),
+            certifications::granted_at.eq(at),
+        ))
+        .execute(conn)
+}

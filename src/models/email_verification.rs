@@ -1,0 +1,55 @@
+//! Email confirmation links: single use, expiring, stored as the token's hash.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::email_verifications};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = email_verifications)]
+pub struct EmailVerification {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    user_id: i64,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(email_verifications::table)
+        .values((
+            email_verifications::user_id.eq(user_id),
+            email_verifications::token_hash.eq(token_hash),
+            email_verifications::created_at.eq(now),
+            email_verifications::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+}
+
+pub fn find_by_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<EmailVerification>> {
+    email_verifications::table
+        .filter(email_verifications::token_hash.eq(token_hash))
+        .select(EmailVerification::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Uses a link: succeeds once, while it is unused and unexpired (one conditional UPDATE).
+pub fn consume(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        email_verifications::table
+            .filter(email_verifications::id.eq(id))
+            .filter(email_verifications::used_at.is_null())
+            .filter(email_verifications::expires_at.gt(now)),
+    )
+    .set(email_verifications::used_at.eq(now))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

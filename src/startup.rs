@@ -64,8 +64,14 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds what a fresh database needs (an admin, default regions), and
     /// binds `settings.bind` (port 0 picks a free port, as the tests do).
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         settings.validate()?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        if settings.public_url.is_empty() {
+            // Links in emails must carry the port actually bound (port 0 picks one).
+            settings.public_url = format!("http://{}", listener.local_addr()?);
+        }
         let db = connect_and_migrate(&settings).await?;
         let first_admin = crate::auth::accounts::ensure_first_admin(&db).await.map_err(anyhow::Error::new)?;
         db.write(|conn| placement::ensure_default_regions(conn, chrono::Utc::now()))
@@ -86,9 +92,6 @@ impl Application {
             settings: Arc::new(settings),
             db,
         });
-        let listener =
-            TcpListener::bind(&state.settings.bind).with_context(|| format!("binding {}", state.settings.bind))?;
-        let port = listener.local_addr()?.port();
         spawn_housekeeping(state.clone());
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;

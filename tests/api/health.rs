@@ -34,6 +34,22 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
         ("/api/v1/auth/logout", "post"),
         ("/api/v1/admin/staff", "post"),
         ("/api/v1/admin/service-accounts", "post"),
+        ("/api/v1/agents", "post"),
+        ("/api/v1/agents/verify", "post"),
+        ("/api/v1/agents/verify/resend", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+        ("/api/v1/staff/recruits", "get"),
+        ("/api/v1/staff/recruits/{id}", "get"),
+        ("/api/v1/staff/recruits/{id}/approve", "post"),
+        ("/api/v1/staff/recruits/{id}/reject", "post"),
+        ("/api/v1/staff/agents/{id}/suspend", "post"),
+        ("/api/v1/staff/agents/{id}/reinstate", "post"),
+        ("/api/v1/staff/agents/{id}/certifications", "post"),
+        ("/api/v1/staff/skills", "get"),
+        ("/api/v1/staff/skills", "post"),
+        ("/api/v1/staff/regions", "get"),
+        ("/api/v1/staff/regions", "put"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }

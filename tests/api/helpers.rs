@@ -14,6 +14,8 @@ pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-012345678
 
 pub struct TestApp {
     pub address: String,
+    /// The server's data folder (outgoing mail lands in `mail/` when no SMTP server is set).
+    pub data_dir: std::path::PathBuf,
     pub client: reqwest::Client,
     pub admin_email: String,
     pub admin_password: String,
@@ -104,7 +106,15 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
-    TestApp { address, client, admin_email, admin_password, _data_dir: data_dir, _database: database }
+    TestApp {
+        address,
+        client,
+        admin_email,
+        admin_password,
+        data_dir: data_dir.path().to_path_buf(),
+        _data_dir: data_dir,
+        _database: database,
+    }
 }
 
 impl TestApp {

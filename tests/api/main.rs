@@ -7,6 +7,8 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod mail;
 mod migrations;
 mod pages;
+mod recruiting;
 mod roles;

@@ -238,6 +238,7 @@ fn describe_rule(error: &validator::ValidationError) -> String {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    chrome: crate::routes::pages::Chrome,
     status: u16,
     title: String,
     detail: String,
@@ -271,7 +272,9 @@ impl ResponseError for PageError {
             return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
         }
         let problem = self.0.problem();
-        let page = ErrorPage { status: problem.status, title: problem.title, detail: problem.detail };
+        // The frame shows no login state: an error page is rendered without the request.
+        let chrome = crate::routes::pages::Chrome { csrf_token: String::new(), role: None };
+        let page = ErrorPage { chrome, status: problem.status, title: problem.title, detail: problem.detail };
         let body = page.render().unwrap_or_else(|_| "error".into());
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::TooManyRequests { retry_after_s } = self.0 {

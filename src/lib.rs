@@ -9,6 +9,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod models;
+pub mod money;
 pub mod places;
 pub mod recruiting;
 pub mod routes;

@@ -147,6 +147,14 @@ fn has_credentials(req: &HttpRequest) -> bool {
     req.headers().contains_key(header::AUTHORIZATION) || req.cookie(ACCESS_COOKIE).is_some()
 }
 
+/// The role of a signed-in caller, if any (for page frames and navigation).
+pub fn caller_role(req: &HttpRequest) -> Option<Role> {
+    match caller_of(req).ok()? {
+        Caller::User(user) => Some(user.role),
+        Caller::Service(_) => None,
+    }
+}
+
 /// The caller recorded by [`identify`], or the error to answer with.
 fn caller_of(req: &HttpRequest) -> Result<Caller, AppError> {
     let identity = req.extensions().get::<Identity>().cloned();

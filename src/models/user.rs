@@ -88,3 +88,12 @@ pub fn transition_status(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at
 pub fn set_full_name(conn: &mut DbConn, id: i64, full_name: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set((users::full_name.eq(full_name), users::updated_at.eq(at))).execute(conn)
 }
+
+/// How many agents are in each status.
+pub fn agent_status_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    users::table
+        .filter(users::role.eq(Role::Agent.as_str()))
+        .group_by(users::status)
+        .select((users::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -2,6 +2,7 @@
 //! the staff-defined region (a list of countries, or a drawn GeoJSON geometry).
 //! Pure code over plain data: no actix, no diesel.
 
+pub mod cities;
 pub mod countries;
 pub mod regions;
 

@@ -46,6 +46,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::login::login_form)
         .service(pages::login::login_submit)
         .service(pages::login::logout)
+        .service(pages::register::show)
+        .service(pages::register::submit)
+        .service(pages::verify::show)
+        .service(pages::verify::confirm)
+        .service(pages::verify::resend)
+        .service(pages::staff_recruits::list)
+        .service(pages::staff_recruits::decide)
         .service(actix_files::Files::new("/static", static_dir()))
         .configure(openapi::configure)
         .default_service(web::to(not_found));

@@ -11,4 +11,5 @@ mod mail;
 mod migrations;
 mod pages;
 mod recruiting;
+mod recruiting_pages;
 mod roles;

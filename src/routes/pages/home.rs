@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, get, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::auth::MaybeUser;
+use super::Chrome;
+use crate::auth::{MaybeUser, Role};
 use crate::error::PageError;
 use crate::models::user;
 use crate::startup::AppState;
@@ -12,7 +13,7 @@ use crate::startup::AppState;
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
-    csrf_token: String,
+    chrome: Chrome,
     signed_in: Option<SignedIn>,
 }
 
@@ -20,20 +21,22 @@ struct SignedIn {
     full_name: String,
     email: String,
     role: &'static str,
+    agent_status: Option<String>,
 }
 
 #[get("/")]
-pub async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    visitor: MaybeUser,
-) -> Result<impl actix_web::Responder, PageError> {
+pub async fn home(req: HttpRequest, state: web::Data<AppState>, visitor: MaybeUser) -> Result<HomePage, PageError> {
     let signed_in = match visitor.0 {
         Some(current) => {
             let found = state.db.read(move |conn| Ok(user::find(conn, current.id)?)).await?;
-            found.map(|u| SignedIn { role: u.role().as_str(), full_name: u.full_name, email: u.email })
+            found.map(|u| SignedIn {
+                role: u.role().as_str(),
+                agent_status: (u.role() == Role::Agent).then(|| u.status.clone()),
+                full_name: u.full_name,
+                email: u.email,
+            })
         }
         None => None,
     };
-    Ok(HomePage { csrf_token: super::csrf_token(&req), signed_in })
+    Ok(HomePage { chrome: Chrome::of(&req), signed_in })
 }

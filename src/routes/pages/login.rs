@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{csrf_token, require_csrf};
+use super::{Chrome, home_for, require_csrf};
 use crate::auth::{MaybeUser, cookies, session};
 use crate::error::{AppError, PageError};
 use crate::startup::AppState;
@@ -15,14 +15,14 @@ use crate::startup::AppState;
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 struct LoginPage {
-    csrf_token: String,
+    chrome: Chrome,
     email: String,
     error: Option<String>,
 }
 
 #[get("/login")]
 pub async fn login_form(req: HttpRequest) -> LoginPage {
-    LoginPage { csrf_token: csrf_token(&req), email: String::new(), error: None }
+    LoginPage { chrome: Chrome::of(&req), email: String::new(), error: None }
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,14 +47,14 @@ pub async fn login_submit(
     match session::log_in(&state, client, &form.email, form.password).await {
         Ok(pair) => {
             let mut response = HttpResponse::SeeOther();
-            response.insert_header((header::LOCATION, "/"));
+            response.insert_header((header::LOCATION, home_for(pair.user.role)));
             for cookie in cookies::session_cookies(&pair, &state) {
                 response.cookie(cookie);
             }
             Ok(response.finish())
         }
         Err(AppError::Unauthorized(message) | AppError::Forbidden(message)) => {
-            let page = LoginPage { csrf_token: csrf_token(&req), email: form.email, error: Some(message) };
+            let page = LoginPage { chrome: Chrome::of(&req), email: form.email, error: Some(message) };
             let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
             Ok(HttpResponse::build(StatusCode::UNAUTHORIZED).content_type("text/html; charset=utf-8").body(body))
         }

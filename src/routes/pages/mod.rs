@@ -1,11 +1,20 @@
-//! Server-rendered pages (askama). Handlers return `PageError` so failures render as HTML.
+//! Server-rendered pages (askama). Handlers return `PageError` so failures render as HTML, and
+//! take `Page<…>` role extractors so a missing login redirects to /login instead of answering
+//! with problem+json.
 
+pub mod forms;
 pub mod home;
 pub mod login;
+pub mod register;
+pub mod staff_recruits;
+pub mod verify;
 
-use actix_web::HttpRequest;
+use std::future::Future;
+use std::pin::Pin;
 
-use crate::auth::csrf;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+
+use crate::auth::{Caller, Role, csrf, extract::caller_role};
 use crate::error::{AppError, PageError};
 
 /// Refuses a form post whose CSRF token does not repeat the cookie's.
@@ -23,3 +32,44 @@ pub fn require_csrf(req: &HttpRequest, presented: &str) -> Result<(), PageError>
 pub fn csrf_token(req: &HttpRequest) -> String {
     csrf::token_of(req).unwrap_or_default()
 }
+
+/// What every page's frame needs: the CSRF token for the log-out form and who is signed in.
+pub struct Chrome {
+    pub csrf_token: String,
+    pub role: Option<Role>,
+}
+
+impl Chrome {
+    pub fn of(req: &HttpRequest) -> Chrome {
+        Chrome { csrf_token: csrf_token(req), role: caller_role(req) }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(Role::is_staff)
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.role.is_some()
+    }
+}
+
+/// Where a person lands after logging in.
+pub fn home_for(role: Role) -> &'static str {
+    if role.is_staff() { "/staff/recruits" } else { "/" }
+}
+
+/// A role extractor for pages: its 401 becomes a redirect to /login, its 403 an HTML page.
+pub struct Page<T>(pub T);
+
+impl<T: FromRequest<Error = AppError> + 'static> FromRequest for Page<T> {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Page<T>, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let inner = T::from_request(req, payload);
+        Box::pin(async move { inner.await.map(Page).map_err(PageError) })
+    }
+}
+
+/// Anyone signed in (used by pages that only need to know).
+pub type SignedIn = Page<Caller>;

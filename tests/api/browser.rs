@@ -1,0 +1,202 @@
+//! The recruiting journey in a real headless Chromium, driven over WebDriver (chromedriver).
+//! Runs when TEST_BROWSER=1 (`.ci/run` installs Debian's chromium and chromium-driver); saves a
+//! screenshot of each page to target/screenshots/.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::mail;
+
+/// chromedriver in its own process group; dropping it kills the group, browsers included,
+/// even when the test panics.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // `--` so the negative process-group id is not read as an option.
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.child.id())]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_driver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("chromedriver runs (apt-get install chromium chromium-driver)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver { child, port, _profile: tempfile::tempdir().unwrap() }
+}
+
+async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    let args = json!([
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        format!("--window-size={width},{height}"),
+        format!("--user-data-dir={}", driver._profile.path().join(format!("{width}x{height}")).display()),
+    ]);
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), json!({ "args": args }));
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session")
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&folder).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    client.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+async fn choose(client: &Client, id: &str, value: &str) {
+    client.find(Locator::Id(id)).await.unwrap().select_by_value(value).await.unwrap();
+}
+
+/// Waits until the page contains `text`.
+async fn wait_for_text(client: &Client, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if client.source().await.unwrap().contains(text) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the page never showed {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn enabled() -> bool {
+    if std::env::var("TEST_BROWSER").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("skipped: set TEST_BROWSER=1 (with chromium and chromedriver installed) to run the browser tests");
+    false
+}
+
+async fn apply_in_the_browser(app: &TestApp, client: &Client, email: &str) {
+    client.goto(&app.url("/register")).await.unwrap();
+    screenshot(client, "01-register").await;
+    fill(client, "full_name", "Greta Berg").await;
+    fill(client, "email", email).await;
+    fill(client, "password", "greta's long password").await;
+    choose(client, "language_code_0", "sv").await;
+    choose(client, "language_level_0", "native").await;
+    choose(client, "language_code_1", "en").await;
+    choose(client, "language_level_1", "fluent").await;
+    client.find(Locator::Id("skill_payments")).await.unwrap().click().await.unwrap();
+    choose(client, "proficiency_payments", "4").await;
+    choose(client, "city", "Kiruna").await;
+    choose(client, "currency", "SEK").await;
+    fill(client, "hourly_rate", "210").await;
+    fill(client, "per_conversation", "14.50").await;
+    choose(client, "recruit_source", "rural").await;
+    fill(client, "motivation", "Long winters, good internet, and I like people.").await;
+    client.find(Locator::Css("form.form-grid button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(client, "Check your email").await;
+    screenshot(client, "02-check-your-email").await;
+}
+
+#[tokio::test]
+async fn a_person_applies_confirms_and_is_approved_in_the_browser() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1000).await;
+    let email = "greta@example.com";
+
+    apply_in_the_browser(&app, &client, email).await;
+
+    let mails = mail::wait_for(&app.data_dir.join("mail"), email, "Confirm your email", 1).await;
+    let token = mail::verification_token(&mails[0]);
+    client.goto(&app.url(&format!("/verify?token={token}"))).await.unwrap();
+    screenshot(&client, "03-verify").await;
+    client.find(Locator::Id("confirm")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your email address is confirmed").await;
+    screenshot(&client, "04-verified").await;
+
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", &app.admin_email).await;
+    fill(&client, "password", &app.admin_password).await;
+    screenshot(&client, "05-login").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Greta Berg").await;
+    assert!(client.current_url().await.unwrap().path().starts_with("/staff/recruits"));
+    screenshot(&client, "06-staff-recruits").await;
+
+    fill(&client, &format!("note-{}", agent_id(&app, email).await), "Welcome to the team").await;
+    client.find(Locator::Css("button[id^=approve-]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Approved. The agent has been emailed.").await;
+    screenshot(&client, "07-approved").await;
+
+    mail::wait_for(&app.data_dir.join("mail"), email, "approved", 1).await;
+    let admin = app.admin_token().await;
+    let recruit: Value = app
+        .get_json(&format!("/api/v1/staff/recruits/{}", agent_id(&app, email).await), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recruit["status"], "active");
+    assert_eq!(recruit["country"], "SE");
+    assert_eq!(recruit["rates"]["per_conversation_minor"], 1450);
+    assert_eq!(recruit["history"].as_array().unwrap().last().unwrap()["detail"], "Welcome to the team");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_application_form_fits_a_phone_screen() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let driver = start_driver();
+    let client = browser(&driver, 390, 844).await;
+    client.goto(&app.url("/register")).await.unwrap();
+    // Nothing is wider than the screen: no sideways scrolling.
+    let widths =
+        client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (content, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(content <= viewport, "the page is {content}px wide on a {viewport}px screen");
+    screenshot(&client, "08-register-phone").await;
+    client.close().await.unwrap();
+}
+
+async fn agent_id(app: &TestApp, email: &str) -> i64 {
+    let admin = app.admin_token().await;
+    let all: Vec<Value> = app.get_json("/api/v1/staff/recruits", &admin).await.json().await.unwrap();
+    all.iter().find(|r| r["email"] == email).expect("the applicant is listed")["id"].as_i64().unwrap()
+}

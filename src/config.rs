@@ -46,6 +46,11 @@ pub struct Settings {
     pub refresh_token_ttl_s: u64,
     /// Login attempts allowed per minute for one client address and, separately, for one email.
     pub login_attempts_per_minute: u32,
+    /// Seconds without a heartbeat (event stream or POST /api/v1/me/heartbeat) after which an
+    /// online agent is set away.
+    pub heartbeat_timeout_s: u64,
+    /// The most conversations an agent may take at once (agents choose from 1 to this).
+    pub max_concurrent_limit: u32,
     /// Applications (POST /api/v1/agents, /register) allowed per hour from one client address.
     pub registrations_per_hour: u32,
     /// Largest accepted request body in bytes; larger bodies get 413.
@@ -75,6 +80,8 @@ impl Default for Settings {
             access_token_ttl_s: 900,
             refresh_token_ttl_s: 30 * 24 * 3600,
             login_attempts_per_minute: 10,
+            heartbeat_timeout_s: 45,
+            max_concurrent_limit: 3,
             registrations_per_hour: 20,
             max_body_bytes: 256 * 1024,
             db_pool_size: 8,
@@ -144,6 +151,12 @@ impl Settings {
         }
         if self.login_attempts_per_minute == 0 {
             return Err(invalid("LOGIN_ATTEMPTS_PER_MINUTE", "must be at least 1"));
+        }
+        if !(5..=3600).contains(&self.heartbeat_timeout_s) {
+            return Err(invalid("HEARTBEAT_TIMEOUT_S", "must be between 5 and 3600 seconds"));
+        }
+        if !(1..=50).contains(&self.max_concurrent_limit) {
+            return Err(invalid("MAX_CONCURRENT_LIMIT", "must be between 1 and 50"));
         }
         if self.registrations_per_hour == 0 {
             return Err(invalid("REGISTRATIONS_PER_HOUR", "must be at least 1"));

@@ -3,6 +3,7 @@
 //! tracks it to resolution and turns the work into payroll.
 
 pub mod auth;
+pub mod availability;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -15,6 +15,7 @@ use crate::auth::{
     session::TokenLifetimes,
     tokens::JwtKeys,
 };
+use crate::availability::presence;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::{outbox::Outbox, transport::Mailer};
@@ -93,6 +94,7 @@ impl Application {
             db,
         });
         spawn_housekeeping(state.clone());
+        spawn_presence_ticker(state.clone());
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;
         Ok(Application { port, server, first_admin })
@@ -122,6 +124,25 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     })
     .await
     .context("opening the database")?
+}
+
+/// Sets away online agents whose heartbeat went silent. Every instance runs it; each move is
+/// a conditional UPDATE, so running it twice changes nothing twice.
+fn spawn_presence_ticker(state: web::Data<AppState>) {
+    let timeout = chrono::Duration::seconds(state.settings.heartbeat_timeout_s as i64);
+    let every = Duration::from_secs((state.settings.heartbeat_timeout_s / 5).max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let moved = state.db.write(move |conn| presence::expire_silent(conn, chrono::Utc::now(), timeout)).await;
+            match moved {
+                Ok(ids) if !ids.is_empty() => tracing::info!(agents = ?ids, "set away after a silent heartbeat"),
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = ?error, "presence ticker failed"),
+            }
+        }
+    });
 }
 
 /// Periodic upkeep that needs no database: forgetting idle rate-limit keys.

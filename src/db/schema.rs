@@ -64,6 +64,53 @@ diesel::table! {
         applied_at -> Timestamp,
         verified_at -> Nullable<Timestamp>,
         reviewed_at -> Nullable<Timestamp>,
+        presence -> Text,
+        presence_reason -> Nullable<Text>,
+        last_heartbeat_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    availability_slots (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        weekday -> Integer,
+        start_minute -> Integer,
+        end_minute -> Integer,
+    }
+}
+
+diesel::table! {
+    availability_exceptions (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        day -> Date,
+        available -> Bool,
+        start_minute -> Nullable<Integer>,
+        end_minute -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    presence_events (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        presence -> Text,
+        reason -> Text,
+        scheduled -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pay_bands (skill, currency) {
+        skill -> Text,
+        currency -> Text,
+        min_hourly_minor -> BigInt,
+        max_hourly_minor -> BigInt,
+        min_per_conversation_minor -> BigInt,
+        max_per_conversation_minor -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 
@@ -190,4 +237,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     market_rules,
     app_settings,
+    availability_slots,
+    availability_exceptions,
+    presence_events,
+    pay_bands,
 );

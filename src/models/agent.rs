@@ -26,6 +26,9 @@ pub struct Agent {
     pub applied_at: NaiveDateTime,
     pub verified_at: Option<NaiveDateTime>,
     pub reviewed_at: Option<NaiveDateTime>,
+    pub presence: String,
+    pub presence_reason: Option<String>,
+    pub last_heartbeat_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -107,4 +110,19 @@ pub fn locations(conn: &mut DbConn) -> QueryResult<Vec<(i64, f64, f64, Option<St
 
 pub fn set_region(conn: &mut DbConn, user_id: i64, region: Option<&str>) -> QueryResult<usize> {
     diesel::update(agents::table.find(user_id)).set(agents::region.eq(region)).execute(conn)
+}
+
+pub fn set_max_concurrent(conn: &mut DbConn, user_id: i64, max_concurrent: i32) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id)).set(agents::max_concurrent.eq(max_concurrent)).execute(conn)
+}
+
+/// Active agents who are online with a heartbeat at or after `fresh_since`, with their users.
+pub fn online_with_users(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<(Agent, User)>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .filter(agents::presence.eq("online"))
+        .filter(agents::last_heartbeat_at.ge(fresh_since))
+        .select((Agent::as_select(), User::as_select()))
+        .load(conn)
 }

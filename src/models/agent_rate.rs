@@ -43,3 +43,12 @@ pub fn in_force(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryRes
         .first(conn)
         .optional()
 }
+
+/// Every rate an agent has had or will have, newest first.
+pub fn history(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentRate>> {
+    agent_rates::table
+        .filter(agent_rates::agent_id.eq(agent_id))
+        .order((agent_rates::effective_from.desc(), agent_rates::id.desc()))
+        .select(AgentRate::as_select())
+        .load(conn)
+}

@@ -47,6 +47,8 @@ pub struct AgentProfile {
     pub status: String,
     /// `online`, `away` or `offline`.
     pub presence: String,
+    /// Why presence last changed: `chosen`, `heartbeat_lost` (the agent went silent) or `suspended`.
+    pub presence_reason: Option<String>,
     pub languages: Vec<LanguageInput>,
     pub skills: Vec<SkillInput>,
     /// Skills staff have certified this agent for.
@@ -94,8 +96,8 @@ pub fn load(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<Option<Age
         email: person.email,
         full_name: person.full_name,
         status: person.status,
-        // Presence arrives with availability; until an agent can go online they are offline.
-        presence: "offline".into(),
+        presence: agent.presence.clone(),
+        presence_reason: agent.presence_reason.clone(),
         languages,
         skills,
         certifications,

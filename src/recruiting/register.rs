@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::input::Registration;
 use super::{placement, skills};
 use crate::auth::{Role, tokens};
+use crate::availability::rates;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
@@ -31,6 +32,14 @@ pub fn register(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     skills::check_known(conn, &application.skills)?;
+    let skill_names: Vec<String> = application.skills.iter().map(|s| s.skill.clone()).collect();
+    rates::check_bands(
+        conn,
+        &skill_names,
+        application.hourly_rate_minor,
+        application.per_conversation_minor,
+        &application.currency,
+    )?;
     let email = user::normalize_email(&application.email);
     let new_user = user::NewUser {
         email: &email,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::register::record;
+use crate::availability::presence;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
@@ -80,6 +81,7 @@ pub fn suspend(
 ) -> Result<(), AppError> {
     let person = agent_user(conn, agent_id)?;
     transition(conn, &person, user::status::ACTIVE, user::status::SUSPENDED, "suspended", now)?;
+    presence::force_offline(conn, agent_id, presence::reason::SUSPENDED, now)?;
     record(conn, Some(reviewer.staff_id), agent_id, "suspended", Some(reason), now)
 }
 

@@ -3,7 +3,10 @@
 pub mod admin;
 pub mod agents;
 pub mod auth;
+pub mod availability;
 pub mod me;
+pub mod pay_bands;
 pub mod recruits;
 pub mod regions;
 pub mod skills;
+pub mod staff_agents;

@@ -1,0 +1,124 @@
+//! Presence: online, away or offline. Only active agents may be online or away; an online
+//! agent stays online only while heartbeats arrive (the event stream, or POST
+//! /api/v1/me/heartbeat); after `heartbeat_timeout_s` of silence the ticker sets them away and
+//! says why. Every change is stored with its time and whether the agent was scheduled then.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::models::{agent, db_time, presence_event, user};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    Online,
+    Away,
+    Offline,
+}
+
+impl Presence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+}
+
+/// Why presence changed; stored with each change and shown to the agent.
+pub mod reason {
+    pub const CHOSEN: &str = "chosen";
+    pub const HEARTBEAT_LOST: &str = "heartbeat_lost";
+    pub const SUSPENDED: &str = "suspended";
+}
+
+/// An agent's presence as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresenceState {
+    pub status: Presence,
+    /// Why the last change happened: `chosen`, `heartbeat_lost`, `suspended`, …
+    pub reason: Option<String>,
+    /// Whether the agent's schedule covers this moment (going online outside it is allowed,
+    /// and recorded).
+    pub scheduled: bool,
+}
+
+fn parse(text: &str) -> Presence {
+    match text {
+        "online" => Presence::Online,
+        "away" => Presence::Away,
+        _ => Presence::Offline,
+    }
+}
+
+/// Sets the agent's presence by their own choice. 409 unless the agent is `active` (going
+/// offline is always allowed: it changes nothing for others).
+pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>) -> Result<PresenceState, AppError> {
+    let (found, person) = agent::find_with_user(conn, agent_id)?
+        .ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
+    if to != Presence::Offline && person.status != user::status::ACTIVE {
+        return Err(AppError::Conflict(format!(
+            "only active agents can go online or away; this account is {}",
+            person.status
+        )));
+    }
+    let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
+    let from = found.presence.clone();
+    let heartbeat = (to != Presence::Offline).then(|| db_time(now));
+    if !presence_event::transition(conn, agent_id, &[&from], to.as_str(), reason::CHOSEN, heartbeat)? {
+        return Err(AppError::Conflict("your presence changed meanwhile; try again".into()));
+    }
+    if from != to.as_str() {
+        presence_event::record(conn, agent_id, to.as_str(), reason::CHOSEN, scheduled, db_time(now))?;
+    }
+    Ok(PresenceState { status: to, reason: Some(reason::CHOSEN.into()), scheduled })
+}
+
+/// The agent's presence now.
+pub fn current(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<PresenceState, AppError> {
+    let found =
+        agent::find(conn, agent_id)?.ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
+    let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
+    Ok(PresenceState { status: parse(&found.presence), reason: found.presence_reason, scheduled })
+}
+
+/// Records a heartbeat; `false` when the agent is offline (nothing to keep alive).
+pub fn heartbeat(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
+    Ok(presence_event::heartbeat(conn, agent_id, db_time(now))?)
+}
+
+/// Sets away every online agent silent for longer than `timeout`; returns who was moved. Safe
+/// to run on every instance at once: each move is a conditional UPDATE.
+pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -> Result<Vec<i64>, AppError> {
+    let cutoff = db_time(now - timeout);
+    let mut moved = Vec::new();
+    for agent_id in presence_event::silent_online(conn, cutoff)? {
+        if presence_event::expire(conn, agent_id, cutoff, reason::HEARTBEAT_LOST)? {
+            let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
+            presence_event::record(
+                conn,
+                agent_id,
+                Presence::Away.as_str(),
+                reason::HEARTBEAT_LOST,
+                scheduled,
+                db_time(now),
+            )?;
+            moved.push(agent_id);
+        }
+    }
+    Ok(moved)
+}
+
+/// Takes an agent offline for a reason that is not theirs (a suspension).
+pub fn force_offline(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    if presence_event::transition(conn, agent_id, &["online", "away"], Presence::Offline.as_str(), why, None)? {
+        let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
+        presence_event::record(conn, agent_id, Presence::Offline.as_str(), why, scheduled, db_time(now))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Presence changes, kept for payroll (online time) and schedule adherence.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    DbConn,
+    schema::{agents, presence_events},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = presence_events)]
+pub struct PresenceEvent {
+    pub id: i64,
+    pub agent_id: i64,
+    pub presence: String,
+    pub reason: String,
+    pub scheduled: bool,
+    pub at: NaiveDateTime,
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    agent_id: i64,
+    presence: &str,
+    reason: &str,
+    scheduled: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(presence_events::table)
+        .values((
+            presence_events::agent_id.eq(agent_id),
+            presence_events::presence.eq(presence),
+            presence_events::reason.eq(reason),
+            presence_events::scheduled.eq(scheduled),
+            presence_events::at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn for_agent(conn: &mut DbConn, agent_id: i64, limit: i64) -> QueryResult<Vec<PresenceEvent>> {
+    presence_events::table
+        .filter(presence_events::agent_id.eq(agent_id))
+        .order(presence_events::id.desc())
+        .limit(limit)
+        .select(PresenceEvent::as_select())
+        .load(conn)
+}
+
+/// Sets an agent's presence if it is now one of `from`; `false` if it was not (someone else
+/// changed it first). `heartbeat` also refreshes the heartbeat time.
+pub fn transition(
+    conn: &mut DbConn,
+    agent_id: i64,
+    from: &[&str],
+    to: &str,
+    reason: &str,
+    heartbeat: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let target = agents::table.filter(agents::user_id.eq(agent_id)).filter(agents::presence.eq_any(from));
+    let updated = match heartbeat {
+        Some(at) => diesel::update(target)
+            .set((agents::presence.eq(to), agents::presence_reason.eq(reason), agents::last_heartbeat_at.eq(at)))
+            .execute(conn)?,
+        None => {
+            diesel::update(target).set((agents::presence.eq(to), agents::presence_reason.eq(reason))).execute(conn)?
+        }
+    };
+    Ok(updated == 1)
+}
+
+/// Records a heartbeat for an agent who is online or away.
+pub fn heartbeat(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated =
+        diesel::update(agents::table.filter(agents::user_id.eq(agent_id)).filter(agents::presence.ne("offline")))
+            .set(agents::last_heartbeat_at.eq(at))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Agents online whose last heartbeat is older than `cutoff`.
+pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    agents::table
+        .filter(agents::presence.eq("online"))
+        .filter(agents::last_heartbeat_at.is_null().or(agents::last_heartbeat_at.lt(cutoff)))
+        .select(agents::user_id)
+        .load(conn)
+}
+
+/// Moves one silent agent to away, only if still online and still silent (idempotent across
+/// instances: the second one finds nothing to change).
+pub fn expire(conn: &mut DbConn, agent_id: i64, cutoff: NaiveDateTime, reason: &str) -> QueryResult<bool> {
+    let updated = diesel::update(
+        agents::table
+            .filter(agents::user_id.eq(agent_id))
+            .filter(agents::presence.eq("online"))
+            .filter(agents::last_heartbeat_at.is_null().or(agents::last_heartbeat_at.lt(cutoff))),
+    )
+    .set((agents::presence.eq("away"), agents::presence_reason.eq(reason)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

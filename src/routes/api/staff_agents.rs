@@ -1,0 +1,34 @@
+//! GET /api/v1/staff/agents?presence=online: who can take work now.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::StaffUser;
+use crate::availability::roster;
+use crate::error::{AppError, AppResult, Problem};
+use crate::routes::api::availability::heartbeat_timeout;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AgentFilter {
+    /// Only `online` is supported: active agents with a live heartbeat.
+    pub presence: Option<String>,
+}
+
+/// Agents online now with a live heartbeat: schedule, capacity, load and rate.
+#[utoipa::path(tag = "operations", security(("bearer" = [])), params(AgentFilter),
+    responses((status = 200, body = Vec<roster::RosterEntry>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/api/v1/staff/agents")]
+pub async fn list(
+    _staff: StaffUser,
+    state: web::Data<AppState>,
+    filter: web::Query<AgentFilter>,
+) -> AppResult<HttpResponse> {
+    if filter.presence.as_deref().is_some_and(|p| p != "online") {
+        return Err(AppError::invalid("presence", "only presence=online is supported"));
+    }
+    let timeout = heartbeat_timeout(&state);
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| roster::available(conn, Utc::now(), timeout)).await?))
+}

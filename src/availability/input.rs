@@ -129,6 +129,9 @@ fn times(start: &str, end: &str, at: &str, errors: &mut Vec<FieldError>) -> Opti
         errors.push(FieldError::new(format!("{at}.end"), "use HH:MM from 00:00 to 24:00"));
     }
     let (start, end) = (parsed_start?, parsed_end?);
+    // An end at 00:00 is midnight at the end of the day, the same as 24:00 (so 00:00–00:00 is
+    // the whole day, as a time picker would send it).
+    let end = if end == 0 { schedule::DAY_MINUTES } else { end };
     if start == end {
         errors.push(FieldError::new(format!("{at}.end"), "a slot cannot end when it starts"));
         return None;

@@ -63,6 +63,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::verify::resend)
         .service(pages::staff_recruits::list)
         .service(pages::staff_recruits::decide)
+        .service(pages::agent_availability::show)
+        .service(pages::agent_availability::save)
+        .service(pages::agent_availability::set_presence)
+        .service(pages::agent_availability::set_capacity)
+        .service(pages::agent_availability::set_rates)
         .service(actix_files::Files::new("/static", static_dir()))
         .configure(openapi::configure)
         .default_service(web::to(not_found));

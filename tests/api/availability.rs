@@ -129,9 +129,10 @@ async fn an_online_agent_is_listed_with_rate_and_set_away_when_the_heartbeat_sto
 async fn a_scheduled_agent_going_online_is_recorded_as_scheduled() {
     let app = spawn_app().await;
     let (_, agent) = app.active_agent_token("d@example.com").await;
+    // 00:00 to 00:00 is the whole day, as a time picker sends it.
     let all_week: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
-        .map(|d| json!({"day": d, "start": "00:00", "end": "24:00"}))
+        .map(|d| json!({"day": d, "start": "00:00", "end": "00:00"}))
         .collect();
     assert_eq!(put(&app, "/api/v1/me/availability", &json!({"weekly": all_week}), &agent).await.status(), 200);
     let online: Value =

@@ -200,3 +200,58 @@ async fn agent_id(app: &TestApp, email: &str) -> i64 {
     let all: Vec<Value> = app.get_json("/api/v1/staff/recruits", &admin).await.json().await.unwrap();
     all.iter().find(|r| r["email"] == email).expect("the applicant is listed")["id"].as_i64().unwrap()
 }
+
+#[tokio::test]
+async fn an_agent_sets_a_week_and_the_open_page_keeps_them_online() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let (id, token) = app.active_agent_token("ines@example.com").await;
+    let online = app
+        .client
+        .put(app.url("/api/v1/me/presence"))
+        .bearer_auth(&token)
+        .json(&json!({"status": "online"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(online.status(), 200);
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1100).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "ines@example.com").await;
+    fill(&client, "password", "applicant-password-1").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Hello, ").await;
+
+    let opened_at = chrono::Utc::now();
+    client.goto(&app.url("/agent/availability")).await.unwrap();
+    wait_for_text(&client, "When you work").await;
+    // The page's script sends a heartbeat as soon as it loads (CSP allows only our own script).
+    let db = app.db();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let beat = db
+            .read(move |conn| Ok(handoff::models::agent::find(conn, id)?.and_then(|a| a.last_heartbeat_at)))
+            .await
+            .unwrap();
+        if beat.is_some_and(|at| at.and_utc() >= opened_at - chrono::Duration::seconds(1)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the open page never sent a heartbeat");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    for (field, value) in
+        [("mon_0_start", "09:00"), ("mon_0_end", "17:00"), ("sat_0_start", "22:00"), ("sat_0_end", "02:00")]
+    {
+        client.execute(&format!("document.getElementById('{field}').value = '{value}';"), vec![]).await.unwrap();
+    }
+    client.find(Locator::Id("save-schedule")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your availability is saved.").await;
+    screenshot(&client, "09-agent-availability").await;
+    let week: Value = app.get_json("/api/v1/me/availability", &token).await.json().await.unwrap();
+    assert_eq!(week["weekly"].as_array().unwrap().len(), 2);
+    client.close().await.unwrap();
+}

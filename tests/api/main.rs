@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod availability;
+mod availability_pages;
 mod browser;
 mod cli;
 mod errors;

@@ -2,6 +2,7 @@
 //! take `Page<…>` role extractors so a missing login redirects to /login instead of answering
 //! with problem+json.
 
+pub mod agent_availability;
 pub mod forms;
 pub mod home;
 pub mod login;
@@ -46,6 +47,10 @@ impl Chrome {
 
     pub fn is_staff(&self) -> bool {
         self.role.is_some_and(Role::is_staff)
+    }
+
+    pub fn is_agent(&self) -> bool {
+        self.role == Some(Role::Agent)
     }
 
     pub fn signed_in(&self) -> bool {

@@ -50,6 +50,16 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
         ("/api/v1/staff/skills", "post"),
         ("/api/v1/staff/regions", "get"),
         ("/api/v1/staff/regions", "put"),
+        ("/api/v1/me/availability", "get"),
+        ("/api/v1/me/availability", "put"),
+        ("/api/v1/me/presence", "put"),
+        ("/api/v1/me/heartbeat", "post"),
+        ("/api/v1/me/capacity", "put"),
+        ("/api/v1/me/rates", "put"),
+        ("/api/v1/me/rates", "get"),
+        ("/api/v1/staff/pay-bands", "get"),
+        ("/api/v1/staff/pay-bands", "put"),
+        ("/api/v1/staff/agents", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod error;
+pub mod matching;
 pub mod models;
 pub mod money;
 pub mod places;

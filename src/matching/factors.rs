@@ -1,0 +1,177 @@
+//! Soft factors: each normalised to 0..1, weighted by settings.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Candidate, Level, Needs, Rules, distance_km};
+
+/// Idle time counts up to this many seconds; longer is no better.
+const IDLE_CAP_S: f64 = 900.0;
+/// Distance at which proximity reaches 0.
+const PROXIMITY_SCALE_KM: f64 = 2000.0;
+
+/// A soft factor of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Factor {
+    /// Mean proficiency in the required skills.
+    Skill,
+    /// Level in the escalation's language.
+    Language,
+    /// Bayesian-smoothed customer rating.
+    Rating,
+    /// Free share of the agent's capacity.
+    Load,
+    /// Time since the agent last had work.
+    Idle,
+    /// Fewer engaged minutes recently than the other candidates.
+    Fairness,
+    /// Cheaper than the other candidates in the same currency.
+    Cost,
+    /// Closer to the customer.
+    Proximity,
+}
+
+impl Factor {
+    pub const ALL: [Factor; 8] = [
+        Factor::Skill,
+        Factor::Language,
+        Factor::Rating,
+        Factor::Load,
+        Factor::Idle,
+        Factor::Fairness,
+        Factor::Cost,
+        Factor::Proximity,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Factor::Skill => "skill",
+            Factor::Language => "language",
+            Factor::Rating => "rating",
+            Factor::Load => "load",
+            Factor::Idle => "idle",
+            Factor::Fairness => "fairness",
+            Factor::Cost => "cost",
+            Factor::Proximity => "proximity",
+        }
+    }
+}
+
+/// How much each factor counts. Any non-negative numbers; the score is their weighted mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub skill: f64,
+    pub language: f64,
+    pub rating: f64,
+    pub load: f64,
+    pub idle: f64,
+    pub fairness: f64,
+    pub cost: f64,
+    pub proximity: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Weights {
+        Weights {
+            skill: 3.0,
+            language: 2.0,
+            rating: 2.0,
+            load: 1.0,
+            idle: 1.0,
+            fairness: 1.5,
+            cost: 0.5,
+            proximity: 0.5,
+        }
+    }
+}
+
+impl Weights {
+    pub fn of(&self, factor: Factor) -> f64 {
+        match factor {
+            Factor::Skill => self.skill,
+            Factor::Language => self.language,
+            Factor::Rating => self.rating,
+            Factor::Load => self.load,
+            Factor::Idle => self.idle,
+            Factor::Fairness => self.fairness,
+            Factor::Cost => self.cost,
+            Factor::Proximity => self.proximity,
+        }
+    }
+
+    pub fn total(&self) -> f64 {
+        Factor::ALL.iter().map(|f| self.of(*f)).sum()
+    }
+}
+
+/// Facts about the eligible candidates as a group, for the relative factors.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    max_engaged_minutes: f64,
+    /// Per currency: the lowest and highest hourly rate.
+    rate_range: HashMap<String, (i64, i64)>,
+}
+
+impl Pool {
+    pub fn of<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Pool {
+        let mut pool = Pool::default();
+        for c in candidates {
+            pool.max_engaged_minutes = pool.max_engaged_minutes.max(c.engaged_minutes);
+            let range = pool.rate_range.entry(c.currency.clone()).or_insert((c.hourly_rate_minor, c.hourly_rate_minor));
+            range.0 = range.0.min(c.hourly_rate_minor);
+            range.1 = range.1.max(c.hourly_rate_minor);
+        }
+        pool
+    }
+}
+
+fn level_value(level: Option<Level>) -> f64 {
+    match level {
+        Some(Level::Native) => 1.0,
+        Some(Level::Fluent) => 0.8,
+        Some(Level::Conversational) => 0.5,
+        None => 0.0,
+    }
+}
+
+/// The value (0..1) of one factor for one candidate.
+pub fn value(factor: Factor, needs: &Needs, c: &Candidate, rules: &Rules, pool: &Pool) -> f64 {
+    let v = match factor {
+        Factor::Skill => {
+            if needs.required_skills.is_empty() {
+                1.0
+            } else {
+                let total: f64 = needs.required_skills.iter().map(|s| c.proficiency_in(s).unwrap_or(0) as f64).sum();
+                total / (5.0 * needs.required_skills.len() as f64)
+            }
+        }
+        Factor::Language => level_value(c.level_in(&needs.language)),
+        Factor::Rating => (rules.smoothed_rating(c.rating_sum, c.rating_count) - 1.0) / 4.0,
+        Factor::Load => {
+            if c.max_concurrent == 0 {
+                0.0
+            } else {
+                c.free_capacity() as f64 / c.max_concurrent as f64
+            }
+        }
+        Factor::Idle => (c.idle_seconds as f64 / IDLE_CAP_S).min(1.0),
+        Factor::Fairness => {
+            if pool.max_engaged_minutes <= 0.0 {
+                1.0
+            } else {
+                1.0 - c.engaged_minutes / pool.max_engaged_minutes
+            }
+        }
+        Factor::Cost => match pool.rate_range.get(&c.currency) {
+            Some((low, high)) if high > low => 1.0 - (c.hourly_rate_minor - low) as f64 / (high - low) as f64,
+            _ => 1.0,
+        },
+        Factor::Proximity => match needs.location {
+            Some(customer) => 1.0 - (distance_km(customer, c.location) / PROXIMITY_SCALE_KM).min(1.0),
+            None => 1.0,
+        },
+    };
+    v.clamp(0.0, 1.0)
+}

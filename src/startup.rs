@@ -95,6 +95,7 @@ impl Application {
         });
         spawn_housekeeping(state.clone());
         spawn_presence_ticker(state.clone());
+        spawn_dispatch_ticker(state.clone());
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;
         Ok(Application { port, server, first_admin })
@@ -140,6 +141,25 @@ fn spawn_presence_ticker(state: web::Data<AppState>) {
                 Ok(ids) if !ids.is_empty() => tracing::info!(agents = ?ids, "set away after a silent heartbeat"),
                 Ok(_) => {}
                 Err(error) => tracing::error!(error = ?error, "presence ticker failed"),
+            }
+        }
+    });
+}
+
+/// Expires offers, widens, offers waiting escalations and refreshes ETAs, once a second. Every
+/// instance runs it; every step is conditional, so doubling it changes nothing twice.
+fn spawn_dispatch_ticker(state: web::Data<AppState>) {
+    let timeout = chrono::Duration::seconds(state.settings.heartbeat_timeout_s as i64);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let outcome =
+                state.db.write(move |conn| crate::dispatch::queue::tick(conn, chrono::Utc::now(), timeout)).await;
+            match outcome {
+                Ok(report) if report != Default::default() => tracing::info!(?report, "dispatch tick"),
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = ?error, "dispatch ticker failed"),
             }
         }
     });

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::store;
 use crate::db::DbConn;
+use crate::dispatch::offers;
 use crate::error::AppError;
 use crate::models::{agent, db_time, presence_event, user};
 
@@ -76,6 +77,10 @@ pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>
     if from != to.as_str() {
         presence_event::record(conn, agent_id, to.as_str(), reason::CHOSEN, scheduled, db_time(now))?;
     }
+    if to != Presence::Online {
+        // Offers out to an agent who stepped away go to someone else.
+        offers::withdraw_for_agent(conn, agent_id, &format!("went {}", to.as_str()), now)?;
+    }
     Ok(PresenceState { status: to, reason: Some(reason::CHOSEN.into()), scheduled })
 }
 
@@ -108,6 +113,7 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
                 scheduled,
                 db_time(now),
             )?;
+            offers::withdraw_for_agent(conn, agent_id, reason::HEARTBEAT_LOST, now)?;
             moved.push(agent_id);
         }
     }
@@ -120,5 +126,6 @@ pub fn force_offline(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<
         let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
         presence_event::record(conn, agent_id, Presence::Offline.as_str(), why, scheduled, db_time(now))?;
     }
+    offers::withdraw_for_agent(conn, agent_id, why, now)?;
     Ok(())
 }

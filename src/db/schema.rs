@@ -67,6 +67,64 @@ diesel::table! {
         presence -> Text,
         presence_reason -> Nullable<Text>,
         last_heartbeat_at -> Nullable<Timestamp>,
+        active_conversations -> Integer,
+        pending_offers -> Integer,
+        missed_offers_in_row -> Integer,
+        last_work_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> BigInt,
+        service_account_id -> BigInt,
+        external_id -> Text,
+        idempotency_key -> Nullable<Text>,
+        language -> Text,
+        market -> Text,
+        required_skills -> Text,
+        priority -> Text,
+        priority_rank -> Integer,
+        sensitive -> Bool,
+        reason -> Text,
+        summary -> Text,
+        transcript -> Text,
+        customer_lat -> Nullable<Double>,
+        customer_lon -> Nullable<Double>,
+        state -> Text,
+        assigned_agent_id -> Nullable<BigInt>,
+        widened_steps -> Integer,
+        eta_at_intake_s -> Integer,
+        eta_seconds -> Integer,
+        created_at -> Timestamp,
+        assigned_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        escalation_id -> BigInt,
+        agent_id -> BigInt,
+        state -> Text,
+        score -> Double,
+        explanation -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    escalation_events (id) {
+        id -> BigInt,
+        escalation_id -> BigInt,
+        event -> Text,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -221,6 +279,8 @@ diesel::joinable!(agent_skills -> agents (agent_id));
 diesel::joinable!(certifications -> agents (agent_id));
 diesel::joinable!(agent_rates -> agents (agent_id));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(offers -> escalations (escalation_id));
+diesel::joinable!(escalation_events -> escalations (escalation_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -241,4 +301,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     availability_exceptions,
     presence_events,
     pay_bands,
+    escalations,
+    offers,
+    escalation_events,
 );

@@ -29,6 +29,10 @@ pub struct Agent {
     pub presence: String,
     pub presence_reason: Option<String>,
     pub last_heartbeat_at: Option<NaiveDateTime>,
+    pub active_conversations: i32,
+    pub pending_offers: i32,
+    pub missed_offers_in_row: i32,
+    pub last_work_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -124,5 +128,66 @@ pub fn online_with_users(conn: &mut DbConn, fresh_since: NaiveDateTime) -> Query
         .filter(agents::presence.eq("online"))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .select((Agent::as_select(), User::as_select()))
+        .load(conn)
+}
+
+/// Reserves capacity for an offer: one conditional UPDATE that succeeds only while the agent
+/// has room (active + pending < max). Never read-then-write: that over-assigns under load.
+pub fn claim_for_offer(conn: &mut DbConn, user_id: i64) -> QueryResult<bool> {
+    let updated = diesel::update(
+        agents::table
+            .filter(agents::user_id.eq(user_id))
+            .filter((agents::active_conversations + agents::pending_offers).lt(agents::max_concurrent)),
+    )
+    .set(agents::pending_offers.eq(agents::pending_offers + 1))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// An accepted offer becomes an active conversation (the capacity was reserved already).
+pub fn offer_accepted(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated =
+        diesel::update(agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0)))
+            .set((
+                agents::pending_offers.eq(agents::pending_offers - 1),
+                agents::active_conversations.eq(agents::active_conversations + 1),
+                agents::missed_offers_in_row.eq(0),
+                agents::last_work_at.eq(at),
+            ))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Frees an offer's reserved capacity; `missed` counts a timeout towards being set away.
+pub fn offer_released(conn: &mut DbConn, user_id: i64, missed: bool, at: NaiveDateTime) -> QueryResult<i32> {
+    let target = agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0));
+    if missed {
+        diesel::update(target)
+            .set((
+                agents::pending_offers.eq(agents::pending_offers - 1),
+                agents::missed_offers_in_row.eq(agents::missed_offers_in_row + 1),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set((
+                agents::pending_offers.eq(agents::pending_offers - 1),
+                agents::missed_offers_in_row.eq(0),
+                agents::last_work_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    agents::table.find(user_id).select(agents::missed_offers_in_row).first(conn)
+}
+
+/// Agents online with a live heartbeat and room for one more conversation: the candidates.
+pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<Agent>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .filter(agents::presence.eq("online"))
+        .filter(agents::last_heartbeat_at.ge(fresh_since))
+        .filter((agents::active_conversations + agents::pending_offers).lt(agents::max_concurrent))
+        .select(Agent::as_select())
         .load(conn)
 }

@@ -34,3 +34,8 @@ pub fn replace(conn: &mut DbConn, agent_id: i64, languages: &[(String, String)])
     }
     Ok(())
 }
+
+/// Languages of many agents at once.
+pub fn for_agents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentLanguage>> {
+    agent_languages::table.filter(agent_languages::agent_id.eq_any(ids)).select(AgentLanguage::as_select()).load(conn)
+}

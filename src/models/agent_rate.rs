@@ -52,3 +52,20 @@ pub fn history(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentRate>> 
         .select(AgentRate::as_select())
         .load(conn)
 }
+
+/// The rates in force at `at` for many agents (latest effective_from at or before `at`).
+pub fn in_force_for(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<Vec<AgentRate>> {
+    let all: Vec<AgentRate> = agent_rates::table
+        .filter(agent_rates::agent_id.eq_any(ids))
+        .filter(agent_rates::effective_from.le(at))
+        .order((agent_rates::agent_id.asc(), agent_rates::effective_from.desc(), agent_rates::id.desc()))
+        .select(AgentRate::as_select())
+        .load(conn)?;
+    let mut latest: Vec<AgentRate> = Vec::new();
+    for rate in all {
+        if latest.last().is_none_or(|l| l.agent_id != rate.agent_id) {
+            latest.push(rate);
+        }
+    }
+    Ok(latest)
+}

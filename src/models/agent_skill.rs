@@ -34,3 +34,8 @@ pub fn replace(conn: &mut DbConn, agent_id: i64, skills: &[(String, i32)]) -> Qu
     }
     Ok(())
 }
+
+/// Skills of many agents at once.
+pub fn for_agents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentSkill>> {
+    agent_skills::table.filter(agent_skills::agent_id.eq_any(ids)).select(AgentSkill::as_select()).load(conn)
+}

@@ -33,3 +33,8 @@ pub fn insert(conn: &mut DbConn, agent_id: i64, skill: &str, granted_by: i64, at
         ))
         .execute(conn)
 }
+
+/// Certifications of many agents at once.
+pub fn for_agents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Certification>> {
+    certifications::table.filter(certifications::agent_id.eq_any(ids)).select(Certification::as_select()).load(conn)
+}

@@ -60,3 +60,8 @@ pub fn insert_rule(conn: &mut DbConn, market: &str, region: &str) -> QueryResult
         .values((market_rules::market.eq(market), market_rules::region.eq(region)))
         .execute(conn)
 }
+
+/// The regions allowed to serve a market; empty when the market has no rule.
+pub fn allowed_for_market(conn: &mut DbConn, market: &str) -> QueryResult<Vec<String>> {
+    market_rules::table.filter(market_rules::market.eq(market)).select(market_rules::region).load(conn)
+}

@@ -47,6 +47,15 @@ use super::{api, health};
         api::pay_bands::show,
         api::pay_bands::replace,
         api::staff_agents::list,
+        api::escalations::create,
+        api::escalations::show,
+        api::escalations::cancel,
+        api::offers::pending,
+        api::offers::accept,
+        api::offers::decline,
+        api::offers::mine,
+        api::matching::show,
+        api::matching::replace,
         health::healthz,
         health::readyz,
     ),
@@ -56,6 +65,7 @@ use super::{api, health};
         (name = "recruiting", description = "Applications, confirmation and staff review"),
         (name = "agents", description = "The agent's own account"),
         (name = "settings", description = "Skill catalogue, regions and other staff settings"),
+        (name = "escalations", description = "Conversations handed to humans"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

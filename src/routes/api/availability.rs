@@ -61,7 +61,18 @@ pub async fn set_presence(
     body: ApiJson<PresenceRequest>,
 ) -> AppResult<HttpResponse> {
     let (id, to) = (agent.0.id, body.0.status);
-    let now_state = state.db.write(move |conn| presence::choose(conn, id, to, Utc::now())).await?;
+    let timeout = heartbeat_timeout(&state);
+    let now_state = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let changed = presence::choose(conn, id, to, now)?;
+            // An agent who arrives (or whose offers were withdrawn) changes who gets what next.
+            let matching = crate::dispatch::settings::load(conn)?;
+            crate::dispatch::queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            Ok(changed)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(now_state))
 }
 

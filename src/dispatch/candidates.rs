@@ -1,0 +1,129 @@
+//! Builds the engine's inputs from the database: candidates with their facts, and the rules
+//! in force for one escalation.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::settings::MatchingSettings;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::matching::{Candidate, Level, Needs, Point, Rules};
+use crate::models::{
+    agent, agent_language, agent_rate, agent_skill, certification, db_time, escalation, offer, region, skill,
+};
+
+/// The window over which engaged minutes are compared for fairness.
+const FAIRNESS_WINDOW_H: i64 = 24;
+/// Idle time for an agent who has never had work (counts as long idle).
+const NEVER_WORKED_IDLE_S: u64 = 86_400;
+
+fn level(text: &str) -> Level {
+    match text {
+        "native" => Level::Native,
+        "fluent" => Level::Fluent,
+        _ => Level::Conversational,
+    }
+}
+
+/// Every agent who could take work now (active, online, live heartbeat, room left).
+pub fn load(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<Vec<Candidate>, AppError> {
+    let agents = agent::candidates(conn, db_time(now - heartbeat_timeout))?;
+    let ids: Vec<i64> = agents.iter().map(|a| a.user_id).collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut languages: HashMap<i64, Vec<(String, Level)>> = HashMap::new();
+    for l in agent_language::for_agents(conn, &ids)? {
+        languages.entry(l.agent_id).or_default().push((l.code, level(&l.level)));
+    }
+    let mut skills: HashMap<i64, Vec<(String, u8)>> = HashMap::new();
+    for s in agent_skill::for_agents(conn, &ids)? {
+        skills.entry(s.agent_id).or_default().push((s.skill, s.proficiency.clamp(0, 5) as u8));
+    }
+    let mut certified: HashMap<i64, Vec<String>> = HashMap::new();
+    for c in certification::for_agents(conn, &ids)? {
+        certified.entry(c.agent_id).or_default().push(c.skill);
+    }
+    let rates: HashMap<i64, agent_rate::AgentRate> =
+        agent_rate::in_force_for(conn, &ids, db_time(now))?.into_iter().map(|r| (r.agent_id, r)).collect();
+    let since = now - Duration::hours(FAIRNESS_WINDOW_H);
+    let mut engaged: HashMap<i64, f64> = HashMap::new();
+    for (agent_id, assigned, closed) in escalation::recent_work(conn, &ids, db_time(since))? {
+        let start = assigned.and_utc().max(since);
+        let end = closed.map(|c| c.and_utc()).unwrap_or(now).min(now);
+        if end > start {
+            *engaged.entry(agent_id).or_default() += (end - start).num_seconds() as f64 / 60.0;
+        }
+    }
+    Ok(agents
+        .into_iter()
+        .map(|a| {
+            let rate = rates.get(&a.user_id);
+            Candidate {
+                agent_id: a.user_id,
+                available: true,
+                languages: languages.remove(&a.user_id).unwrap_or_default(),
+                skills: skills.remove(&a.user_id).unwrap_or_default(),
+                certifications: certified.remove(&a.user_id).unwrap_or_default(),
+                region: a.region.clone(),
+                location: Point { lat: a.latitude, lon: a.longitude },
+                max_concurrent: a.max_concurrent.max(0) as u32,
+                active_conversations: a.active_conversations.max(0) as u32,
+                pending_offers: a.pending_offers.max(0) as u32,
+                rating_sum: a.rating_sum as f64,
+                rating_count: a.rating_count.max(0) as u32,
+                idle_seconds: a
+                    .last_work_at
+                    .map(|t| (now - t.and_utc()).num_seconds().max(0) as u64)
+                    .unwrap_or(NEVER_WORKED_IDLE_S),
+                engaged_minutes: engaged.get(&a.user_id).copied().unwrap_or(0.0),
+                hourly_rate_minor: rate.map(|r| r.hourly_rate_minor).unwrap_or(0),
+                currency: rate.map(|r| r.currency.clone()).unwrap_or_default(),
+                passed_on_this: false,
+            }
+        })
+        .collect())
+}
+
+/// What the escalation needs, for the engine.
+pub fn needs_of(e: &escalation::Escalation) -> Needs {
+    Needs {
+        language: e.language.clone(),
+        required_skills: e.skills(),
+        sensitive: e.sensitive,
+        location: e.customer_lat.zip(e.customer_lon).map(|(lat, lon)| Point { lat, lon }),
+    }
+}
+
+/// The rules for one escalation now: the market rule, certified skills, floors, and the
+/// ladder steps its wait has earned.
+pub fn rules_for(
+    conn: &mut DbConn,
+    e: &escalation::Escalation,
+    settings: &MatchingSettings,
+) -> Result<Rules, AppError> {
+    let allowed = region::allowed_for_market(conn, &e.market)?;
+    let certified_skills = skill::all(conn)?.into_iter().filter(|s| s.requires_certification).map(|s| s.name).collect();
+    let steps = (e.widened_steps.max(0) as usize).min(settings.ladder.len());
+    Ok(Rules {
+        certified_skills,
+        allowed_regions: (!allowed.is_empty()).then_some(allowed),
+        language_floor: settings.language_floor,
+        proficiency_floor: settings.proficiency_floor,
+        max_distance_km: settings.max_distance_km,
+        sensitive_rating_floor: settings.sensitive_rating_floor,
+        rating_prior_mean: settings.rating_prior_mean,
+        rating_prior_weight: settings.rating_prior_weight,
+        relaxed: settings.ladder[..steps].iter().map(|s| s.relax).collect(),
+    })
+}
+
+/// Marks the candidates who passed on this escalation already.
+pub fn mark_passed(conn: &mut DbConn, escalation_id: i64, candidates: &mut [Candidate]) -> Result<(), AppError> {
+    let passed = offer::passed_agents(conn, escalation_id)?;
+    for c in candidates.iter_mut() {
+        c.passed_on_this = passed.contains(&c.agent_id);
+    }
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Intake: the chatbot platform escalates a conversation. Idempotent on `external_id` per
+//! service account and on the `Idempotency-Key` header; durable before it is acknowledged.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::queue;
+use super::settings;
+use crate::db::{DbConn, is_unique_violation};
+use crate::error::{AppError, FieldError};
+use crate::models::{db_time, escalation, escalation_event, skill};
+use crate::places::Location;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// The queue's sort key: urgent first.
+    pub fn rank(self) -> i32 {
+        match self {
+            Priority::Urgent => 0,
+            Priority::High => 1,
+            Priority::Normal => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    CustomerRequest,
+    BotFailure,
+    Vulnerability,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Customer,
+    Bot,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct TranscriptLine {
+    pub from: Speaker,
+    #[validate(length(max = 10_000))]
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+fn iso_639_1(code: &str) -> Result<(), validator::ValidationError> {
+    match isolang::Language::from_639_1(code) {
+        Some(_) if code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()) => Ok(()),
+        _ => {
+            Err(validator::ValidationError::new("language").with_message("must be an ISO 639-1 code such as sv".into()))
+        }
+    }
+}
+
+fn iso_3166_alpha2(code: &str) -> Result<(), validator::ValidationError> {
+    match isocountry::CountryCode::for_alpha2(code) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(validator::ValidationError::new("market")
+            .with_message("must be an ISO 3166-1 alpha-2 code such as SE".into())),
+    }
+}
+
+fn valid_location(location: &Location) -> Result<(), validator::ValidationError> {
+    if location.is_valid() {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("location")
+            .with_message("lat must be within ±90 and lon within ±180".into()))
+    }
+}
+
+/// POST /api/v1/escalations.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct EscalationInput {
+    /// The platform's own id of the conversation; sending it again returns the same escalation.
+    #[validate(length(min = 1, max = 200))]
+    pub external_id: String,
+    #[validate(custom(function = "iso_639_1"))]
+    pub language: String,
+    #[validate(custom(function = "iso_3166_alpha2"))]
+    pub market: String,
+    #[validate(length(max = 10))]
+    #[serde(default)]
+    pub required_skills: Vec<String>,
+    pub priority: Priority,
+    #[serde(default)]
+    pub sensitive: bool,
+    pub reason: Reason,
+    #[validate(length(max = 4000))]
+    #[serde(default)]
+    pub summary: String,
+    #[validate(length(max = 500), nested)]
+    #[serde(default)]
+    pub transcript: Vec<TranscriptLine>,
+    #[validate(custom(function = "valid_location"))]
+    pub customer_location: Option<Location>,
+}
+
+/// Records an escalation (or finds the one it repeats) and offers it at once if someone can
+/// take it. Returns the escalation and whether it was created now.
+pub fn intake(
+    conn: &mut DbConn,
+    service: i64,
+    input: &EscalationInput,
+    idempotency_key: Option<&str>,
+    heartbeat_timeout: Duration,
+    now: DateTime<Utc>,
+) -> Result<(escalation::Escalation, bool), AppError> {
+    if let Some(existing) = escalation::find_replay(conn, service, &input.external_id, idempotency_key)? {
+        return Ok((existing, false));
+    }
+    let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
+    let unknown: Vec<FieldError> = input
+        .required_skills
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !known.contains(s))
+        .map(|(i, s)| FieldError::new(format!("required_skills[{i}]"), format!("`{s}` is not in the skill catalogue")))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Validation(unknown));
+    }
+    let transcript = serde_json::to_string(&input.transcript).map_err(|e| AppError::Internal(e.into()))?;
+    let skills = input.required_skills.join(",");
+    let created = escalation::insert(
+        conn,
+        &escalation::NewEscalation {
+            service_account_id: service,
+            external_id: &input.external_id,
+            idempotency_key,
+            language: &input.language,
+            market: &input.market,
+            required_skills: &skills,
+            priority: input.priority.as_str(),
+            priority_rank: input.priority.rank(),
+            sensitive: input.sensitive,
+            reason: serde_json::to_value(input.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+                .as_str(),
+            summary: &input.summary,
+            transcript: &transcript,
+            customer_lat: input.customer_location.map(|l| l.lat),
+            customer_lon: input.customer_location.map(|l| l.lon),
+            state: escalation::state::QUEUED,
+            widened_steps: 0,
+            eta_at_intake_s: 0,
+            eta_seconds: 0,
+            created_at: db_time(now),
+            updated_at: db_time(now),
+        },
+    )
+    .map_err(|e| {
+        // A concurrent replay won the race; the caller reads the winner back.
+        if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
+    })?;
+    escalation_event::record(conn, created.id, "created", Some(input.priority.as_str()), db_time(now))?;
+    let matching = settings::load(conn)?;
+    queue::dispatch_waiting(conn, &matching, now, heartbeat_timeout)?;
+    let fresh = escalation::find(conn, created.id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+    escalation::set_intake_eta(conn, fresh.id, fresh.eta_seconds)?;
+    Ok((escalation::find(conn, created.id)?.unwrap_or(fresh), true))
+}
+
+/// The message of the conflict a losing concurrent replay gets (the handler reads the winner).
+pub const REPLAY_RACE: &str = "this escalation is being created by another request";

@@ -1,0 +1,205 @@
+//! Offers: one agent at a time, with a timeout. Accept assigns; decline, timeout or withdrawal
+//! sends the escalation back to the queue and the next best candidate gets it at once.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::candidates::{mark_passed, needs_of, rules_for};
+use super::settings::MatchingSettings;
+
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::matching::{self, Candidate};
+use crate::models::{agent, db_time, escalation, escalation_event, offer, presence_event};
+
+/// Why an agent was set away after missing offers (stored as the presence reason).
+pub const MISSED_OFFERS: &str = "missed_offers";
+
+fn event(
+    conn: &mut DbConn,
+    escalation_id: i64,
+    name: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    escalation_event::record(conn, escalation_id, name, detail, db_time(now))?;
+    Ok(())
+}
+
+/// The explanation stored with an offer: score and each factor's contribution.
+fn explanation(ranked: &matching::Ranked) -> serde_json::Value {
+    let factors: serde_json::Map<String, serde_json::Value> =
+        ranked.factors.iter().map(|(f, c)| (f.name().to_string(), json!((c * 1000.0).round() / 1000.0))).collect();
+    json!({"score": (ranked.score * 1000.0).round() / 1000.0, "factors": factors})
+}
+
+/// Offers a queued escalation to its best candidate, claiming the agent's capacity first.
+/// `candidates` is updated in place (the offered agent has one more pending offer), so one
+/// pass over the queue can share it.
+pub fn offer_next(
+    conn: &mut DbConn,
+    e: &escalation::Escalation,
+    candidates: &mut [Candidate],
+    settings: &MatchingSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<offer::Offer>, AppError> {
+    if e.state != escalation::state::QUEUED {
+        return Ok(None);
+    }
+    let rules = rules_for(conn, e, settings)?;
+    let needs = needs_of(e);
+    mark_passed(conn, e.id, candidates)?;
+    loop {
+        let Some(best) = matching::best(&needs, candidates, &rules, &settings.weights) else {
+            return Ok(None);
+        };
+        let index = candidates.iter().position(|c| c.agent_id == best.agent_id).expect("ranked from these candidates");
+        if !agent::claim_for_offer(conn, best.agent_id)? {
+            // Someone else (another instance) took the last of their capacity: skip them.
+            candidates[index].available = false;
+            continue;
+        }
+        if !escalation::transition(conn, e.id, &[escalation::state::QUEUED], escalation::state::OFFERED, db_time(now))?
+        {
+            agent::offer_released(conn, best.agent_id, false, db_time(now))?;
+            return Ok(None);
+        }
+        let why = explanation(&best).to_string();
+        let created = offer::insert(
+            conn,
+            &offer::NewOffer {
+                escalation_id: e.id,
+                agent_id: best.agent_id,
+                state: offer::state::PENDING,
+                score: best.score,
+                explanation: &why,
+                created_at: db_time(now),
+                expires_at: db_time(now + Duration::seconds(settings.offer_timeout_s as i64)),
+            },
+        )?;
+        candidates[index].pending_offers += 1;
+        event(conn, e.id, "offered", Some(&format!("to agent {} (score {:.3})", best.agent_id, best.score)), now)?;
+        return Ok(Some(created));
+    }
+}
+
+/// The offer, if it is this agent's; 404 otherwise (another agent's offer is not theirs to see).
+fn own_offer(conn: &mut DbConn, agent_id: i64, offer_id: i64) -> Result<offer::Offer, AppError> {
+    match offer::find(conn, offer_id)? {
+        Some(found) if found.agent_id == agent_id => Ok(found),
+        _ => Err(AppError::NotFound(format!("no offer {offer_id} for you"))),
+    }
+}
+
+fn not_answerable(found: &offer::Offer, now: DateTime<Utc>) -> AppError {
+    if found.state == offer::state::PENDING && found.expires_at <= db_time(now) {
+        AppError::Conflict("this offer has expired".into())
+    } else {
+        AppError::Conflict(format!("this offer is {} already", found.state))
+    }
+}
+
+/// Accepts an offer: the escalation is assigned to the agent. 409 if it expired, was
+/// withdrawn or was answered already.
+pub fn accept(
+    conn: &mut DbConn,
+    agent_id: i64,
+    offer_id: i64,
+    now: DateTime<Utc>,
+) -> Result<escalation::Escalation, AppError> {
+    let found = own_offer(conn, agent_id, offer_id)?;
+    if !offer::answer(conn, offer_id, agent_id, offer::state::ACCEPTED, None, db_time(now))? {
+        return Err(not_answerable(&found, now));
+    }
+    agent::offer_accepted(conn, agent_id, db_time(now))?;
+    if !escalation::assign(conn, found.escalation_id, agent_id, db_time(now))? {
+        return Err(AppError::Conflict("this escalation is no longer waiting".into()));
+    }
+    event(conn, found.escalation_id, "assigned", Some(&format!("to agent {agent_id}")), now)?;
+    escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))
+}
+
+/// Declines an offer; the escalation goes back to the queue (the caller dispatches again).
+pub fn decline(
+    conn: &mut DbConn,
+    agent_id: i64,
+    offer_id: i64,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let found = own_offer(conn, agent_id, offer_id)?;
+    if !offer::answer(conn, offer_id, agent_id, offer::state::DECLINED, reason, db_time(now))? {
+        return Err(not_answerable(&found, now));
+    }
+    agent::offer_released(conn, agent_id, false, db_time(now))?;
+    requeue(conn, found.escalation_id, now)?;
+    let detail = match reason {
+        Some(why) => format!("by agent {agent_id}: {why}"),
+        None => format!("by agent {agent_id}"),
+    };
+    event(conn, found.escalation_id, "declined", Some(&detail), now)
+}
+
+fn requeue(conn: &mut DbConn, escalation_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    escalation::transition(
+        conn,
+        escalation_id,
+        &[escalation::state::OFFERED],
+        escalation::state::QUEUED,
+        db_time(now),
+    )?;
+    Ok(())
+}
+
+/// Expires offers whose time is up; an agent who missed `missed_offers_to_away` in a row is
+/// set away (and told why). Returns how many expired.
+pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let mut expired = 0;
+    for due in offer::expired_pending(conn, db_time(now))? {
+        if !offer::end(conn, due.id, offer::state::EXPIRED, db_time(now))? {
+            continue; // answered or expired by another instance meanwhile
+        }
+        expired += 1;
+        let missed = agent::offer_released(conn, due.agent_id, true, db_time(now))?;
+        requeue(conn, due.escalation_id, now)?;
+        event(conn, due.escalation_id, "expired", Some(&format!("agent {} did not answer", due.agent_id)), now)?;
+        if missed as u32 >= settings.missed_offers_to_away
+            && presence_event::transition(conn, due.agent_id, &["online"], "away", MISSED_OFFERS, None)?
+        {
+            presence_event::record(conn, due.agent_id, "away", MISSED_OFFERS, false, db_time(now))?;
+            withdraw_for_agent(conn, due.agent_id, MISSED_OFFERS, now)?;
+        }
+    }
+    Ok(expired)
+}
+
+/// Withdraws every pending offer of an agent who left (offline, silent, suspended, away).
+pub fn withdraw_for_agent(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let mut withdrawn = 0;
+    for pending in offer::pending_for_agent(conn, agent_id)? {
+        if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
+            withdrawn += 1;
+            agent::offer_released(conn, agent_id, false, db_time(now))?;
+            requeue(conn, pending.escalation_id, now)?;
+            event(conn, pending.escalation_id, "withdrawn", Some(&format!("agent {agent_id}: {why}")), now)?;
+        }
+    }
+    Ok(withdrawn)
+}
+
+/// Withdraws the pending offer of an escalation (the customer left).
+pub fn withdraw_for_escalation(conn: &mut DbConn, escalation_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    for pending in offer::pending_for_escalation(conn, escalation_id)? {
+        if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
+            agent::offer_released(conn, pending.agent_id, false, db_time(now))?;
+            event(
+                conn,
+                escalation_id,
+                "withdrawn",
+                Some(&format!("agent {}: the customer left", pending.agent_id)),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}

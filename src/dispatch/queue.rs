@@ -1,0 +1,121 @@
+//! The queue: waiting escalations in priority order, then oldest first. One pass widens what
+//! has waited long enough, offers each queued escalation to its best free candidate (so freed
+//! agents pull the oldest work they can do) and refreshes every waiting escalation's ETA.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::candidates::{self, mark_passed, needs_of, rules_for};
+use super::eta::{self, EtaInputs};
+use super::offers;
+use super::settings::{self, MatchingSettings};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::matching;
+use crate::models::{agent, db_time, escalation, escalation_event};
+
+/// Most escalations one pass looks at.
+const PASS_LIMIT: i64 = 500;
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub expired: usize,
+    pub widened: usize,
+    pub offered: usize,
+}
+
+/// One ticker step: expire offers, widen, offer, refresh ETAs. Idempotent and safe on every
+/// instance at once.
+pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<PassReport, AppError> {
+    let settings = settings::load(conn)?;
+    let expired = offers::expire_due(conn, &settings, now)?;
+    let mut report = dispatch_waiting(conn, &settings, now, heartbeat_timeout)?;
+    report.expired = expired;
+    Ok(report)
+}
+
+fn widen(
+    conn: &mut DbConn,
+    e: &mut escalation::Escalation,
+    settings: &MatchingSettings,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let waited = (now - e.created_at.and_utc()).num_seconds();
+    let steps = settings.steps_after(waited) as i32;
+    if steps <= e.widened_steps || !escalation::widen_to(conn, e.id, steps)? {
+        return Ok(false);
+    }
+    let relaxed: Vec<String> = settings.ladder[e.widened_steps as usize..steps as usize]
+        .iter()
+        .map(|s| serde_json::to_value(s.relax).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+        .collect();
+    escalation_event::record(
+        conn,
+        e.id,
+        "widened",
+        Some(&format!("relaxed {} after {waited} s", relaxed.join(", "))),
+        db_time(now),
+    )?;
+    e.widened_steps = steps;
+    Ok(true)
+}
+
+/// Offers every queued escalation it can, in queue order, and refreshes ETAs.
+pub fn dispatch_waiting(
+    conn: &mut DbConn,
+    settings: &MatchingSettings,
+    now: DateTime<Utc>,
+    heartbeat_timeout: Duration,
+) -> Result<PassReport, AppError> {
+    let mut report = PassReport::default();
+    let mut pool = candidates::load(conn, now, heartbeat_timeout)?;
+    let mut waiting = escalation::waiting(conn, PASS_LIMIT)?;
+    for e in waiting.iter_mut() {
+        if widen(conn, e, settings, now)? {
+            report.widened += 1;
+        }
+        if offers::offer_next(conn, e, &mut pool, settings, now)?.is_some() {
+            report.offered += 1;
+            e.state = escalation::state::OFFERED.into();
+        }
+    }
+    refresh_etas(conn, &waiting, &pool, settings, now, heartbeat_timeout)?;
+    Ok(report)
+}
+
+/// Writes a fresh ETA on every waiting escalation.
+fn refresh_etas(
+    conn: &mut DbConn,
+    waiting: &[escalation::Escalation],
+    pool: &[matching::Candidate],
+    settings: &MatchingSettings,
+    now: DateTime<Utc>,
+    heartbeat_timeout: Duration,
+) -> Result<(), AppError> {
+    let (accept_s, handle_s) = eta::history(conn, now)?;
+    let online = agent::online_with_users(conn, db_time(now - heartbeat_timeout))?.len();
+    for (index, e) in waiting.iter().enumerate() {
+        let seconds = if e.state == escalation::state::OFFERED {
+            accept_s.round() as i32
+        } else {
+            let rules = rules_for(conn, e, settings)?;
+            let mut candidates = pool.to_vec();
+            mark_passed(conn, e.id, &mut candidates)?;
+            let free_eligible = candidates.iter().filter(|c| matching::check(&needs_of(e), c, &rules).is_ok()).count();
+            eta::estimate(&EtaInputs { position: index + 1, free_eligible, online, accept_s, handle_s })
+        };
+        if seconds != e.eta_seconds {
+            escalation::set_eta(conn, e.id, seconds)?;
+        }
+    }
+    Ok(())
+}
+
+/// 1-based place of a waiting escalation in the queue; `None` once a human has it.
+pub fn position(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Option<i64>, AppError> {
+    if e.state != escalation::state::QUEUED && e.state != escalation::state::OFFERED {
+        return Ok(None);
+    }
+    let ahead = escalation::waiting(conn, PASS_LIMIT)?.iter().take_while(|w| w.id != e.id).count() as i64;
+    Ok(Some(ahead + 1))
+}

@@ -1,0 +1,139 @@
+//! Escalations and offers as the API shows them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::queue;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::models::{escalation, escalation_event, offer, user};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssignedAgent {
+    pub id: i64,
+    /// First name and initial, enough for the customer to address the person.
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub detail: Option<String>,
+}
+
+/// Why an agent was chosen: the score and each factor's contribution to it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchExplanation {
+    pub agent_id: i64,
+    pub score: f64,
+    pub factors: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscalationView {
+    pub id: i64,
+    pub external_id: String,
+    /// `queued`, `offered`, `assigned`, `resolved` or `abandoned`.
+    pub state: String,
+    /// Estimated seconds until a human has it (0 once assigned).
+    pub eta_seconds: i64,
+    /// 1-based place in the queue while waiting.
+    pub queue_position: Option<i64>,
+    pub language: String,
+    pub market: String,
+    pub required_skills: Vec<String>,
+    pub priority: String,
+    pub sensitive: bool,
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    pub assigned_agent: Option<AssignedAgent>,
+    pub timeline: Vec<TimelineEntry>,
+    #[serde(rename = "match")]
+    pub match_explanation: Option<MatchExplanation>,
+}
+
+fn display_name(full_name: &str) -> String {
+    let mut parts = full_name.split_whitespace();
+    match (parts.next(), parts.last()) {
+        (Some(first), Some(last)) => format!("{first} {}.", last.chars().next().unwrap_or(' ')),
+        (Some(first), None) => first.to_string(),
+        _ => "Agent".into(),
+    }
+}
+
+/// The stored explanation of an offer.
+pub fn explanation_of(found: &offer::Offer) -> MatchExplanation {
+    let parsed: serde_json::Value = serde_json::from_str(&found.explanation).unwrap_or_default();
+    let factors = parsed["factors"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0))).collect())
+        .unwrap_or_default();
+    MatchExplanation { agent_id: found.agent_id, score: found.score, factors }
+}
+
+pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<EscalationView, AppError> {
+    let assigned_agent = match e.assigned_agent_id {
+        Some(id) => user::find(conn, id)?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) }),
+        None => None,
+    };
+    let timeline = escalation_event::for_escalation(conn, e.id)?
+        .into_iter()
+        .map(|ev| TimelineEntry { at: ev.at.and_utc(), event: ev.event, detail: ev.detail })
+        .collect();
+    let match_explanation = offer::accepted_for(conn, e.id)?.map(|o| explanation_of(&o));
+    let waiting = e.state == escalation::state::QUEUED || e.state == escalation::state::OFFERED;
+    Ok(EscalationView {
+        id: e.id,
+        external_id: e.external_id.clone(),
+        state: e.state.clone(),
+        eta_seconds: if waiting { e.eta_seconds as i64 } else { 0 },
+        queue_position: queue::position(conn, e)?,
+        language: e.language.clone(),
+        market: e.market.clone(),
+        required_skills: e.skills(),
+        priority: e.priority.clone(),
+        sensitive: e.sensitive,
+        summary: e.summary.clone(),
+        created_at: e.created_at.and_utc(),
+        assigned_agent,
+        timeline,
+        match_explanation,
+    })
+}
+
+/// A pending offer as the agent sees it, with "why me".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferView {
+    pub id: i64,
+    pub escalation_id: i64,
+    pub expires_at: DateTime<Utc>,
+    pub language: String,
+    pub required_skills: Vec<String>,
+    pub priority: String,
+    pub sensitive: bool,
+    pub summary: String,
+    pub why: MatchExplanation,
+}
+
+pub fn offers_of(conn: &mut DbConn, agent_id: i64) -> Result<Vec<OfferView>, AppError> {
+    let mut views = Vec::new();
+    for pending in offer::pending_for_agent(conn, agent_id)? {
+        let Some(e) = escalation::find(conn, pending.escalation_id)? else { continue };
+        views.push(OfferView {
+            id: pending.id,
+            escalation_id: e.id,
+            expires_at: pending.expires_at.and_utc(),
+            language: e.language.clone(),
+            required_skills: e.skills(),
+            priority: e.priority.clone(),
+            sensitive: e.sensitive,
+            summary: e.summary.clone(),
+            why: explanation_of(&pending),
+        });
+    }
+    Ok(views)
+}

@@ -1,0 +1,207 @@
+//! Escalations: conversations handed to humans.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::escalations};
+
+/// Escalation states, as API.md lists them.
+pub mod state {
+    pub const QUEUED: &str = "queued";
+    pub const OFFERED: &str = "offered";
+    pub const ASSIGNED: &str = "assigned";
+    pub const RESOLVED: &str = "resolved";
+    pub const ABANDONED: &str = "abandoned";
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = escalations)]
+pub struct Escalation {
+    pub id: i64,
+    pub service_account_id: i64,
+    pub external_id: String,
+    pub idempotency_key: Option<String>,
+    pub language: String,
+    pub market: String,
+    pub required_skills: String,
+    pub priority: String,
+    pub priority_rank: i32,
+    pub sensitive: bool,
+    pub reason: String,
+    pub summary: String,
+    pub transcript: String,
+    pub customer_lat: Option<f64>,
+    pub customer_lon: Option<f64>,
+    pub state: String,
+    pub assigned_agent_id: Option<i64>,
+    pub widened_steps: i32,
+    pub eta_at_intake_s: i32,
+    pub eta_seconds: i32,
+    pub created_at: NaiveDateTime,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Escalation {
+    pub fn skills(&self) -> Vec<String> {
+        self.required_skills.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = escalations)]
+pub struct NewEscalation<'a> {
+    pub service_account_id: i64,
+    pub external_id: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub language: &'a str,
+    pub market: &'a str,
+    pub required_skills: &'a str,
+    pub priority: &'a str,
+    pub priority_rank: i32,
+    pub sensitive: bool,
+    pub reason: &'a str,
+    pub summary: &'a str,
+    pub transcript: &'a str,
+    pub customer_lat: Option<f64>,
+    pub customer_lon: Option<f64>,
+    pub state: &'a str,
+    pub widened_steps: i32,
+    pub eta_at_intake_s: i32,
+    pub eta_seconds: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation> {
+    diesel::insert_into(escalations::table).values(new).returning(escalations::all_columns).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Escalation>> {
+    escalations::table.find(id).select(Escalation::as_select()).first(conn).optional()
+}
+
+/// The escalation a service account sent with this external id or idempotency key, if any.
+pub fn find_replay(
+    conn: &mut DbConn,
+    service: i64,
+    external_id: &str,
+    key: Option<&str>,
+) -> QueryResult<Option<Escalation>> {
+    let mut query = escalations::table.filter(escalations::service_account_id.eq(service)).into_boxed();
+    query = match key {
+        Some(key) => query.filter(
+            escalations::external_id.eq(external_id.to_string()).or(escalations::idempotency_key.eq(key.to_string())),
+        ),
+        None => query.filter(escalations::external_id.eq(external_id.to_string())),
+    };
+    query.select(Escalation::as_select()).first(conn).optional()
+}
+
+/// Waiting escalations (queued or offered), priority first, then oldest.
+pub fn waiting(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Escalation>> {
+    escalations::table
+        .filter(escalations::state.eq_any([state::QUEUED, state::OFFERED]))
+        .order((escalations::priority_rank.asc(), escalations::created_at.asc(), escalations::id.asc()))
+        .limit(limit)
+        .select(Escalation::as_select())
+        .load(conn)
+}
+
+/// Moves an escalation between states only if it is in one of `from`.
+pub fn transition(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
+        .set((escalations::state.eq(to), escalations::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Marks an offered escalation assigned to `agent` (only from `offered`).
+pub fn assign(conn: &mut DbConn, id: i64, agent: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq(state::OFFERED)))
+        .set((
+            escalations::state.eq(state::ASSIGNED),
+            escalations::assigned_agent_id.eq(agent),
+            escalations::assigned_at.eq(at),
+            escalations::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn close(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
+        .set((escalations::state.eq(to), escalations::closed_at.eq(at), escalations::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn set_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
+    diesel::update(escalations::table.find(id)).set(escalations::eta_seconds.eq(seconds)).execute(conn)
+}
+
+/// Raises the widening steps (never lowers them: two instances may widen at once).
+pub fn widen_to(conn: &mut DbConn, id: i64, steps: i32) -> QueryResult<bool> {
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::widened_steps.lt(steps)))
+        .set(escalations::widened_steps.eq(steps))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Escalations assigned to an agent, optionally in one state.
+pub fn for_agent(conn: &mut DbConn, agent: i64, in_state: Option<&str>) -> QueryResult<Vec<Escalation>> {
+    let mut query = escalations::table.filter(escalations::assigned_agent_id.eq(agent)).into_boxed();
+    if let Some(s) = in_state {
+        query = query.filter(escalations::state.eq(s.to_string()));
+    }
+    query.order(escalations::id.desc()).limit(200).select(Escalation::as_select()).load(conn)
+}
+
+/// Seconds from creation to assignment of recently assigned escalations (for the ETA).
+pub fn recent_waits(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    escalations::table
+        .filter(escalations::assigned_at.ge(since))
+        .select((escalations::created_at, escalations::assigned_at.assume_not_null()))
+        .limit(500)
+        .load(conn)
+}
+
+/// Recent work of some agents: (agent, assigned_at, closed_at) since `since`, for fairness.
+pub fn recent_work(
+    conn: &mut DbConn,
+    ids: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
+    escalations::table
+        .filter(escalations::assigned_agent_id.eq_any(ids))
+        .filter(
+            escalations::assigned_at
+                .ge(since)
+                .or(escalations::closed_at.ge(since))
+                .or(escalations::closed_at.is_null()),
+        )
+        .filter(escalations::assigned_at.is_not_null())
+        .select((
+            escalations::assigned_agent_id.assume_not_null(),
+            escalations::assigned_at.assume_not_null(),
+            escalations::closed_at,
+        ))
+        .load(conn)
+}
+
+/// Handle times (assigned to closed) of recently resolved escalations.
+pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    escalations::table
+        .filter(escalations::state.eq(state::RESOLVED))
+        .filter(escalations::closed_at.ge(since))
+        .filter(escalations::assigned_at.is_not_null())
+        .select((escalations::assigned_at.assume_not_null(), escalations::closed_at.assume_not_null()))
+        .limit(500)
+        .load(conn)
+}
+
+/// Keeps the estimate given at intake, to measure its error when the human arrives.
+pub fn set_intake_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
+    diesel::update(escalations::table.find(id)).set(escalations::eta_at_intake_s.eq(seconds)).execute(conn)
+}

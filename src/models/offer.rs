@@ -1,0 +1,124 @@
+//! Offers of an escalation to one agent.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::offers};
+
+pub mod state {
+    pub const PENDING: &str = "pending";
+    pub const ACCEPTED: &str = "accepted";
+    pub const DECLINED: &str = "declined";
+    pub const EXPIRED: &str = "expired";
+    pub const WITHDRAWN: &str = "withdrawn";
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = offers)]
+pub struct Offer {
+    pub id: i64,
+    pub escalation_id: i64,
+    pub agent_id: i64,
+    pub state: String,
+    pub score: f64,
+    pub explanation: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = offers)]
+pub struct NewOffer<'a> {
+    pub escalation_id: i64,
+    pub agent_id: i64,
+    pub state: &'a str,
+    pub score: f64,
+    pub explanation: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Inserts a pending offer; a second pending offer for the escalation is a unique violation.
+pub fn insert(conn: &mut DbConn, new: &NewOffer) -> QueryResult<Offer> {
+    diesel::insert_into(offers::table).values(new).returning(offers::all_columns).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Offer>> {
+    offers::table.find(id).select(Offer::as_select()).first(conn).optional()
+}
+
+/// Answers a pending offer (accept or decline) while it is pending and unexpired.
+pub fn answer(
+    conn: &mut DbConn,
+    id: i64,
+    agent: i64,
+    to: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        offers::table
+            .filter(offers::id.eq(id))
+            .filter(offers::agent_id.eq(agent))
+            .filter(offers::state.eq(state::PENDING))
+            .filter(offers::expires_at.gt(now)),
+    )
+    .set((offers::state.eq(to), offers::answered_at.eq(now), offers::decline_reason.eq(reason)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Ends a pending offer without an answer (expired or withdrawn); `false` if it was not pending.
+pub fn end(conn: &mut DbConn, id: i64, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(offers::table.filter(offers::id.eq(id)).filter(offers::state.eq(state::PENDING)))
+        .set((offers::state.eq(to), offers::answered_at.eq(now)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Pending offers whose time is up.
+pub fn expired_pending(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Offer>> {
+    offers::table
+        .filter(offers::state.eq(state::PENDING))
+        .filter(offers::expires_at.le(now))
+        .select(Offer::as_select())
+        .load(conn)
+}
+
+pub fn pending_for_agent(conn: &mut DbConn, agent: i64) -> QueryResult<Vec<Offer>> {
+    offers::table
+        .filter(offers::agent_id.eq(agent))
+        .filter(offers::state.eq(state::PENDING))
+        .order(offers::id.asc())
+        .select(Offer::as_select())
+        .load(conn)
+}
+
+pub fn pending_for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<Offer>> {
+    offers::table
+        .filter(offers::escalation_id.eq(escalation))
+        .filter(offers::state.eq(state::PENDING))
+        .select(Offer::as_select())
+        .load(conn)
+}
+
+/// Agents who declined, missed or lost an offer of this escalation: not offered it again.
+pub fn passed_agents(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<i64>> {
+    offers::table
+        .filter(offers::escalation_id.eq(escalation))
+        .filter(offers::state.eq_any([state::DECLINED, state::EXPIRED, state::WITHDRAWN]))
+        .select(offers::agent_id)
+        .load(conn)
+}
+
+/// The accepted offer of an escalation (its match explanation).
+pub fn accepted_for(conn: &mut DbConn, escalation: i64) -> QueryResult<Option<Offer>> {
+    offers::table
+        .filter(offers::escalation_id.eq(escalation))
+        .filter(offers::state.eq(state::ACCEPTED))
+        .select(Offer::as_select())
+        .first(conn)
+        .optional()
+}

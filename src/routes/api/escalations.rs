@@ -1,0 +1,135 @@
+//! POST /api/v1/escalations, GET /api/v1/escalations/{id}, POST …/cancel.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, ServiceClient};
+use crate::dispatch::{intake, offers, queue, view};
+use crate::error::{AppError, AppResult, Problem};
+use crate::models::{db_time, escalation, escalation_event};
+use crate::routes::api::availability::heartbeat_timeout;
+use crate::routes::json::ApiJson;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    pub id: i64,
+    pub state: String,
+    pub eta_seconds: i64,
+    pub queue_position: Option<i64>,
+}
+
+fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    match req.headers().get("Idempotency-Key") {
+        None => Ok(None),
+        Some(value) => {
+            let key = value.to_str().map_err(|_| AppError::invalid("Idempotency-Key", "must be visible ASCII"))?.trim();
+            if key.is_empty() || key.len() > 200 {
+                return Err(AppError::invalid("Idempotency-Key", "must be 1 to 200 characters"));
+            }
+            Ok(Some(key.to_string()))
+        }
+    }
+}
+
+/// Escalate a conversation to a human. Idempotent: the same `external_id` (or
+/// `Idempotency-Key`) returns the same escalation with 200.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = intake::EscalationInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    responses((status = 201, description = "Recorded; offered at once if someone can take it", body = Accepted),
+        (status = 200, description = "A repeat: the escalation recorded before", body = Accepted),
+        (status = 401, body = Problem), (status = 403, description = "Not a service account", body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/escalations")]
+pub async fn create(
+    service: ServiceClient,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<intake::EscalationInput>,
+) -> AppResult<HttpResponse> {
+    let key = idempotency_key(&req)?;
+    let (input, timeout) = (body.0, heartbeat_timeout(&state));
+    let (service_id, replay_input, replay_key) = (service.id, input.clone(), key.clone());
+    let outcome =
+        state.db.write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), timeout, Utc::now())).await;
+    let (found, created) = match outcome {
+        Ok(result) => result,
+        Err(AppError::Conflict(message)) if message == intake::REPLAY_RACE => {
+            let existing = state
+                .db
+                .read(move |conn| {
+                    Ok(escalation::find_replay(conn, service_id, &replay_input.external_id, replay_key.as_deref())?)
+                })
+                .await?;
+            (existing.ok_or(AppError::Conflict(message))?, false)
+        }
+        Err(other) => return Err(other),
+    };
+    let shown = state.db.read(move |conn| view::escalation(conn, &found)).await?;
+    let body = Accepted {
+        id: shown.id,
+        state: shown.state,
+        eta_seconds: shown.eta_seconds,
+        queue_position: shown.queue_position,
+    };
+    Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
+}
+
+/// Whether this caller may see the escalation: the service that sent it, staff, or the agent it
+/// is assigned to.
+fn may_see(caller: &Caller, e: &escalation::Escalation) -> bool {
+    match caller {
+        Caller::Service(service) => service.id == e.service_account_id,
+        Caller::User(user) if user.role.is_staff() => true,
+        Caller::User(user) => e.assigned_agent_id == Some(user.id),
+    }
+}
+
+/// One escalation with its timeline and, once assigned, why that agent was chosen.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/escalations/{id}")]
+pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let found = state
+        .db
+        .read(move |conn| Ok(escalation::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
+    if !may_see(&caller, &found) {
+        return Err(AppError::Forbidden("this escalation is not yours".into()));
+    }
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| view::escalation(conn, &found)).await?))
+}
+
+/// The customer left: the escalation is abandoned and its offer withdrawn.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "A human has it already, or it ended", body = Problem)))]
+#[post("/api/v1/escalations/{id}/cancel")]
+pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let timeout = heartbeat_timeout(&state);
+    let shown = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let found = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
+            if found.service_account_id != service.id {
+                return Err(AppError::Forbidden("this escalation is not yours".into()));
+            }
+            offers::withdraw_for_escalation(conn, id, now)?;
+            let waiting = [escalation::state::QUEUED, escalation::state::OFFERED];
+            if !escalation::close(conn, id, &waiting, escalation::state::ABANDONED, db_time(now))? {
+                return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
+            }
+            escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;
+            // The withdrawn agent has room again for the next in line.
+            let matching = crate::dispatch::settings::load(conn)?;
+            queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+            view::escalation(conn, &updated)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}

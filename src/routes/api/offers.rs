@@ -1,0 +1,105 @@
+//! The agent's side of dispatch: pending offers, accept, decline, assigned escalations.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::AgentUser;
+use crate::dispatch::{offers, queue, settings, view};
+use crate::error::{AppError, AppResult, Problem};
+use crate::models::escalation;
+use crate::routes::api::availability::heartbeat_timeout;
+use crate::routes::json::ApiJson;
+use crate::startup::AppState;
+
+/// The agent's pending offers, each with why they got it.
+#[utoipa::path(tag = "agents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<view::OfferView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/api/v1/me/offers")]
+pub async fn pending(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let id = agent.0.id;
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| view::offers_of(conn, id)).await?))
+}
+
+/// Accept an offer: the escalation is assigned to you.
+#[utoipa::path(tag = "agents", security(("bearer" = [])), params(("id" = i64, Path, description = "Offer id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Expired, withdrawn or answered already", body = Problem)))]
+#[post("/api/v1/offers/{id}/accept")]
+pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (agent_id, offer_id) = (agent.0.id, id.into_inner());
+    let shown = state
+        .db
+        .write(move |conn| {
+            let assigned = offers::accept(conn, agent_id, offer_id, Utc::now())?;
+            view::escalation(conn, &assigned)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+pub struct DeclineRequest {
+    #[validate(length(max = 500))]
+    pub reason: Option<String>,
+}
+
+/// Decline an offer; the next best agent gets it at once.
+#[utoipa::path(tag = "agents", security(("bearer" = [])), request_body = DeclineRequest, params(("id" = i64, Path, description = "Offer id")),
+    responses((status = 200, description = "Declined"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/api/v1/offers/{id}/decline")]
+pub async fn decline(
+    agent: AgentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: ApiJson<DeclineRequest>,
+) -> AppResult<HttpResponse> {
+    let (agent_id, offer_id, reason) = (agent.0.id, id.into_inner(), body.0.reason);
+    let timeout = heartbeat_timeout(&state);
+    state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            offers::decline(conn, agent_id, offer_id, reason.as_deref(), now)?;
+            let matching = settings::load(conn)?;
+            queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"state": "declined"})))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StateFilter {
+    /// `assigned`, `resolved`, …; all when absent.
+    pub state: Option<String>,
+}
+
+/// Escalations assigned to the agent.
+#[utoipa::path(tag = "agents", security(("bearer" = [])), params(StateFilter),
+    responses((status = 200, body = Vec<view::EscalationView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/api/v1/me/escalations")]
+pub async fn mine(
+    agent: AgentUser,
+    state: web::Data<AppState>,
+    filter: web::Query<StateFilter>,
+) -> AppResult<HttpResponse> {
+    let wanted = filter.into_inner().state;
+    let known = [escalation::state::ASSIGNED, escalation::state::RESOLVED, escalation::state::ABANDONED];
+    if wanted.as_deref().is_some_and(|s| !known.contains(&s)) {
+        return Err(AppError::invalid("state", "must be assigned, resolved or abandoned"));
+    }
+    let id = agent.0.id;
+    let shown = state
+        .db
+        .read(move |conn| {
+            escalation::for_agent(conn, id, wanted.as_deref())?
+                .iter()
+                .map(|e| view::escalation(conn, e))
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}

@@ -63,6 +63,34 @@ impl r2d2::CustomizeConnection<DbConn, ConnectionError> for SqlitePragmas {
     }
 }
 
+/// Runs `work` in a transaction that commits on `Ok` and rolls back on `Err`. On SQLite it is
+/// `BEGIN IMMEDIATE`: it takes the write lock up front (waiting up to busy_timeout for another
+/// process), where a deferred transaction that reads first fails with "database is locked" if
+/// another writer got in between (see CRATES.md).
+fn in_write_transaction<T>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(error.into())
+            }
+        },
+        Err(error) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
 /// The application's database: cheap to clone, shared by every request and background task.
 #[derive(Clone)]
 pub struct Db {
@@ -136,7 +164,7 @@ impl Db {
         let pool = self.writer.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().context("checking out the write connection")?;
-            conn.transaction(|conn| work(conn))
+            in_write_transaction(&mut conn, work)
         })
         .await
         .context("running a database write")?

@@ -17,8 +17,10 @@ pub struct RosterEntry {
     /// Whether the schedule covers now (online outside it is allowed).
     pub scheduled: bool,
     pub max_concurrent: i32,
-    /// Conversations assigned now. (Dispatch adds assignments; until then always 0.)
+    /// Conversations assigned now.
     pub active_conversations: i64,
+    /// Offers out to the agent now (they hold capacity until answered).
+    pub pending_offers: i64,
     pub free_capacity: i64,
     pub last_heartbeat_at: Option<DateTime<Utc>>,
     pub hourly_rate_minor: Option<i64>,
@@ -38,14 +40,15 @@ pub fn available(
     let mut roster = Vec::with_capacity(online.len());
     for ((found, person), scheduled) in online.into_iter().zip(scheduled) {
         let rate = agent_rate::in_force(conn, found.user_id, db_time(now))?;
-        let active_conversations = 0;
+        let active_conversations = found.active_conversations as i64;
         roster.push(RosterEntry {
             agent_id: found.user_id,
             full_name: person.full_name,
             scheduled,
             max_concurrent: found.max_concurrent,
             active_conversations,
-            free_capacity: (found.max_concurrent as i64 - active_conversations).max(0),
+            pending_offers: found.pending_offers as i64,
+            free_capacity: (found.max_concurrent as i64 - active_conversations - found.pending_offers as i64).max(0),
             last_heartbeat_at: found.last_heartbeat_at.map(|t| t.and_utc()),
             hourly_rate_minor: rate.as_ref().map(|r| r.hourly_rate_minor),
             per_conversation_minor: rate.as_ref().map(|r| r.per_conversation_minor),

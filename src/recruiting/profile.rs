@@ -106,7 +106,7 @@ pub fn load(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<Option<Age
         region: agent.region,
         timezone: agent.timezone,
         max_concurrent: agent.max_concurrent,
-        active_conversations: 0,
+        active_conversations: agent.active_conversations as i64,
         rating: Rating { score, count: agent.rating_count },
         rates,
         recruit_source: agent.recruit_source,

@@ -388,3 +388,43 @@ async fn hundreds_of_escalations_and_accepts_at_once_never_over_assign() {
     unique.dedup();
     assert_eq!(unique.len(), accepted.len(), "no escalation was accepted twice");
 }
+
+#[tokio::test]
+async fn an_agent_who_steps_away_loses_the_offer_to_the_next_agent() {
+    let app = spawn_app().await;
+    let (_, leaving) = online_agent(&app, "leaving@example.com", 5, "native").await;
+    let (_, staying) = online_agent(&app, "staying@example.com", 3, "native").await;
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("handover")).await;
+    assert_eq!(offers_of(&app, &leaving).await.len(), 1);
+    go(&app, &leaving, "offline").await;
+    assert!(offers_of(&app, &leaving).await.is_empty());
+    assert_eq!(offers_of(&app, &staying).await.len(), 1, "re-dispatched at once");
+    let shown: Value =
+        app.get_json(&format!("/api/v1/escalations/{}", created["id"]), &service).await.json().await.unwrap();
+    assert_eq!(events(&shown), ["created", "offered", "withdrawn", "offered"]);
+    let staff = app.staff_token("s@example.com", "staff").await;
+    let roster: Vec<Value> = app.get_json("/api/v1/staff/agents?presence=online", &staff).await.json().await.unwrap();
+    assert_eq!(roster.len(), 1);
+    assert_eq!((roster[0]["pending_offers"].as_i64(), roster[0]["free_capacity"].as_i64()), (Some(1), Some(0)));
+}
+
+#[tokio::test]
+async fn matching_settings_are_validated_and_only_for_admins() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let staff = app.staff_token("s@example.com", "staff").await;
+    let current: Value = app.get_json("/api/v1/staff/matching", &admin).await.json().await.unwrap();
+    assert_eq!(current["offer_timeout_s"], 20);
+    assert_eq!(current["missed_offers_to_away"], 3);
+    problem(app.get_json("/api/v1/staff/matching", &staff).await, 403).await;
+    let mut bad = current.clone();
+    bad["offer_timeout_s"] = json!(1);
+    bad["weights"]["skill"] = json!(-1.0);
+    bad["ladder"] = json!([{"after_s": 120, "relax": "proximity"}, {"after_s": 60, "relax": "language_level"}]);
+    let response =
+        app.client.put(app.url("/api/v1/staff/matching")).bearer_auth(&admin).json(&bad).send().await.unwrap();
+    let errors = problem(response, 422).await;
+    let fields: Vec<&str> = errors["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["weights.skill", "offer_timeout_s", "ladder"]);
+}

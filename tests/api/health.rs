@@ -60,6 +60,15 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
         ("/api/v1/staff/pay-bands", "get"),
         ("/api/v1/staff/pay-bands", "put"),
         ("/api/v1/staff/agents", "get"),
+        ("/api/v1/escalations", "post"),
+        ("/api/v1/escalations/{id}", "get"),
+        ("/api/v1/escalations/{id}/cancel", "post"),
+        ("/api/v1/me/offers", "get"),
+        ("/api/v1/offers/{id}/accept", "post"),
+        ("/api/v1/offers/{id}/decline", "post"),
+        ("/api/v1/me/escalations", "get"),
+        ("/api/v1/staff/matching", "get"),
+        ("/api/v1/staff/matching", "put"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }

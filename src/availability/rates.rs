@@ -14,15 +14,6 @@ use crate::money;
 /// past work is paid at the rate in force when it happened.
 const BACKDATE_TOLERANCE_S: i64 = 60;
 
-fn iso_4217(code: &str) -> Result<(), validator::ValidationError> {
-    match code.parse::<iso_currency::Currency>() {
-        Ok(_) if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) => Ok(()),
-        _ => {
-            Err(validator::ValidationError::new("currency").with_message("must be an ISO 4217 code such as SEK".into()))
-        }
-    }
-}
-
 /// PUT /api/v1/me/rates.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct RateChange {
@@ -30,7 +21,7 @@ pub struct RateChange {
     pub hourly_rate_minor: i64,
     #[validate(range(min = 0, max = 100_000_000))]
     pub per_conversation_minor: i64,
-    #[validate(custom(function = "iso_4217"))]
+    #[validate(custom(function = "crate::validate::iso_4217"))]
     pub currency: String,
     /// When the new rates take effect; now when absent. Never in the past.
     pub effective_from: Option<DateTime<Utc>>,
@@ -52,7 +43,7 @@ pub struct RateView {
 pub struct Band {
     #[validate(length(min = 1, max = 50))]
     pub skill: String,
-    #[validate(custom(function = "iso_4217"))]
+    #[validate(custom(function = "crate::validate::iso_4217"))]
     pub currency: String,
     #[validate(range(min = 0, max = 100_000_000))]
     pub min_hourly_minor: i64,

@@ -67,41 +67,15 @@ pub struct TranscriptLine {
     pub at: DateTime<Utc>,
 }
 
-fn iso_639_1(code: &str) -> Result<(), validator::ValidationError> {
-    match isolang::Language::from_639_1(code) {
-        Some(_) if code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()) => Ok(()),
-        _ => {
-            Err(validator::ValidationError::new("language").with_message("must be an ISO 639-1 code such as sv".into()))
-        }
-    }
-}
-
-fn iso_3166_alpha2(code: &str) -> Result<(), validator::ValidationError> {
-    match isocountry::CountryCode::for_alpha2(code) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(validator::ValidationError::new("market")
-            .with_message("must be an ISO 3166-1 alpha-2 code such as SE".into())),
-    }
-}
-
-fn valid_location(location: &Location) -> Result<(), validator::ValidationError> {
-    if location.is_valid() {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("location")
-            .with_message("lat must be within ±90 and lon within ±180".into()))
-    }
-}
-
 /// POST /api/v1/escalations.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct EscalationInput {
     /// The platform's own id of the conversation; sending it again returns the same escalation.
     #[validate(length(min = 1, max = 200))]
     pub external_id: String,
-    #[validate(custom(function = "iso_639_1"))]
+    #[validate(custom(function = "crate::validate::iso_639_1"))]
     pub language: String,
-    #[validate(custom(function = "iso_3166_alpha2"))]
+    #[validate(custom(function = "crate::validate::iso_3166_alpha2"))]
     pub market: String,
     #[validate(length(max = 10))]
     #[serde(default)]
@@ -116,7 +90,7 @@ pub struct EscalationInput {
     #[validate(length(max = 500), nested)]
     #[serde(default)]
     pub transcript: Vec<TranscriptLine>,
-    #[validate(custom(function = "valid_location"))]
+    #[validate(custom(function = "crate::validate::location"))]
     pub customer_location: Option<Location>,
 }
 

@@ -61,7 +61,7 @@ impl RecruitSource {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct LanguageInput {
     /// ISO 639-1, for example `sv`.
-    #[validate(custom(function = "iso_639_1"))]
+    #[validate(custom(function = "crate::validate::iso_639_1"))]
     pub code: String,
     pub level: LanguageLevel,
 }
@@ -97,10 +97,10 @@ pub struct Registration {
         custom(function = "distinct_skills")
     )]
     pub skills: Vec<SkillInput>,
-    #[validate(custom(function = "valid_location"))]
+    #[validate(custom(function = "crate::validate::location"))]
     pub location: Location,
     /// IANA time zone, for example `Europe/Stockholm`.
-    #[validate(custom(function = "iana_timezone"))]
+    #[validate(custom(function = "crate::validate::iana_timezone"))]
     pub timezone: String,
     /// Asked hourly pay in minor units of `currency`.
     #[validate(range(min = 0, max = 100_000_000))]
@@ -109,7 +109,7 @@ pub struct Registration {
     #[validate(range(min = 0, max = 100_000_000))]
     pub per_conversation_minor: i64,
     /// ISO 4217, for example `SEK`.
-    #[validate(custom(function = "iso_4217"))]
+    #[validate(custom(function = "crate::validate::iso_4217"))]
     pub currency: String,
     pub recruit_source: RecruitSource,
     #[validate(length(min = 1, max = 4000))]
@@ -133,38 +133,14 @@ pub struct ProfileChanges {
         custom(function = "distinct_skills")
     )]
     pub skills: Option<Vec<SkillInput>>,
-    #[validate(custom(function = "valid_location"))]
+    #[validate(custom(function = "crate::validate::location"))]
     pub location: Option<Location>,
-    #[validate(custom(function = "iana_timezone"))]
+    #[validate(custom(function = "crate::validate::iana_timezone"))]
     pub timezone: Option<String>,
 }
 
 fn rule(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
-}
-
-fn iso_639_1(code: &str) -> Result<(), ValidationError> {
-    match isolang::Language::from_639_1(code) {
-        Some(_) if code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()) => Ok(()),
-        _ => Err(rule("language", "must be an ISO 639-1 code such as sv or en")),
-    }
-}
-
-fn iso_4217(code: &str) -> Result<(), ValidationError> {
-    match code.parse::<iso_currency::Currency>() {
-        Ok(_) if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) => Ok(()),
-        _ => Err(rule("currency", "must be an ISO 4217 code such as SEK or EUR")),
-    }
-}
-
-fn iana_timezone(name: &str) -> Result<(), ValidationError> {
-    name.parse::<chrono_tz::Tz>()
-        .map(|_| ())
-        .map_err(|_| rule("timezone", "must be an IANA time zone such as Europe/Stockholm"))
-}
-
-fn valid_location(location: &Location) -> Result<(), ValidationError> {
-    if location.is_valid() { Ok(()) } else { Err(rule("location", "lat must be within ±90 and lon within ±180")) }
 }
 
 fn distinct_languages(languages: &[LanguageInput]) -> Result<(), ValidationError> {

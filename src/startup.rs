@@ -22,6 +22,7 @@ use crate::email::{outbox::Outbox, transport::Mailer};
 use crate::recruiting::{placement, register::LinkSettings, review::Reviewer};
 use crate::routes;
 use crate::telemetry::RequestSpan;
+use crate::webhooks::worker::WebhookWorker;
 
 /// What every request handler and background task shares.
 pub struct AppState {
@@ -31,6 +32,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub registration_limiter: HourlyLimiter,
     pub outbox: Outbox,
+    pub webhooks: WebhookWorker,
 }
 
 impl AppState {
@@ -51,6 +53,11 @@ impl AppState {
     /// Sends queued mail now rather than at the next poll; call after a commit that queued mail.
     pub fn mail_queued(&self) {
         self.outbox.wakeup.notify_one();
+    }
+
+    /// Delivers queued webhooks now; call after a commit that may have queued some.
+    pub fn webhooks_queued(&self) {
+        self.webhooks.wakeup.notify_one();
     }
 }
 
@@ -90,6 +97,7 @@ impl Application {
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
             registration_limiter: HourlyLimiter::new(settings.registrations_per_hour),
             outbox,
+            webhooks: WebhookWorker::new(db.clone())?,
             settings: Arc::new(settings),
             db,
         });
@@ -97,6 +105,7 @@ impl Application {
         spawn_presence_ticker(state.clone());
         spawn_dispatch_ticker(state.clone());
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
+        tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;
         Ok(Application { port, server, first_admin })
     }

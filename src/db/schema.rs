@@ -100,6 +100,45 @@ diesel::table! {
         assigned_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        disposition -> Nullable<Text>,
+        first_reply_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        escalation_id -> BigInt,
+        sender -> Text,
+        agent_id -> Nullable<BigInt>,
+        text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        service_account_id -> BigInt,
+        event -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ratings (escalation_id) {
+        escalation_id -> BigInt,
+        agent_id -> BigInt,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -304,4 +343,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalations,
     offers,
     escalation_events,
+    messages,
+    webhook_deliveries,
+    ratings,
 );

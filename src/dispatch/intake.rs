@@ -7,7 +7,6 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::queue;
-use super::settings;
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::models::{db_time, escalation, escalation_event, skill};
@@ -154,8 +153,7 @@ pub fn intake(
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
     escalation_event::record(conn, created.id, "created", Some(input.priority.as_str()), db_time(now))?;
-    let matching = settings::load(conn)?;
-    queue::dispatch_waiting(conn, &matching, now, heartbeat_timeout)?;
+    queue::redispatch(conn, now, heartbeat_timeout)?;
     let fresh = escalation::find(conn, created.id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
     escalation::set_intake_eta(conn, fresh.id, fresh.eta_seconds)?;
     Ok((escalation::find(conn, created.id)?.unwrap_or(fresh), true))

@@ -5,6 +5,7 @@
 //! unique index.
 
 pub mod candidates;
+pub mod conversation;
 pub mod eta;
 pub mod intake;
 pub mod offers;

@@ -116,7 +116,18 @@ pub fn accept(
         return Err(AppError::Conflict("this escalation is no longer waiting".into()));
     }
     event(conn, found.escalation_id, "assigned", Some(&format!("to agent {agent_id}")), now)?;
-    escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))
+    let assigned =
+        escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+    let name = crate::models::user::find(conn, agent_id)?.map(|u| u.full_name).unwrap_or_default();
+    let data = json!({
+        "escalation_id": assigned.id,
+        "external_id": assigned.external_id,
+        "agent": {"id": agent_id, "display_name": crate::dispatch::view::display_name(&name)},
+        "waited_s": (now - assigned.created_at.and_utc()).num_seconds(),
+        "at": now,
+    });
+    crate::webhooks::enqueue(conn, assigned.service_account_id, "escalation.assigned", data, now)?;
+    Ok(assigned)
 }
 
 /// Declines an offer; the escalation goes back to the queue (the caller dispatches again).

@@ -13,6 +13,8 @@ use crate::error::AppError;
 use crate::matching;
 use crate::models::{agent, db_time, escalation, escalation_event};
 
+/// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
+const ETA_NOTICE_S: i32 = 60;
 /// Most escalations one pass looks at.
 const PASS_LIMIT: i64 = 500;
 
@@ -58,6 +60,12 @@ fn widen(
     )?;
     e.widened_steps = steps;
     Ok(true)
+}
+
+/// A dispatch pass with the settings in force, after something freed or changed capacity.
+pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<PassReport, AppError> {
+    let settings = settings::load(conn)?;
+    dispatch_waiting(conn, &settings, now, heartbeat_timeout)
 }
 
 /// Offers every queued escalation it can, in queue order, and refreshes ETAs.
@@ -106,6 +114,10 @@ fn refresh_etas(
         };
         if seconds != e.eta_seconds {
             escalation::set_eta(conn, e.id, seconds)?;
+        }
+        if (seconds - e.eta_seconds).abs() >= ETA_NOTICE_S {
+            let data = serde_json::json!({"escalation_id": e.id, "external_id": e.external_id, "eta_seconds": seconds, "at": now});
+            crate::webhooks::enqueue(conn, e.service_account_id, "escalation.eta", data, now)?;
         }
     }
     Ok(())

@@ -56,7 +56,8 @@ pub struct EscalationView {
     pub match_explanation: Option<MatchExplanation>,
 }
 
-fn display_name(full_name: &str) -> String {
+/// "Astrid L.": enough for a customer to address the person, no more.
+pub fn display_name(full_name: &str) -> String {
     let mut parts = full_name.split_whitespace();
     match (parts.next(), parts.last()) {
         (Some(first), Some(last)) => format!("{first} {}.", last.chars().next().unwrap_or(' ')),

@@ -191,3 +191,12 @@ pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<
         .select(Agent::as_select())
         .load(conn)
 }
+
+/// A conversation ended (resolved or handed back): one less active.
+pub fn conversation_ended(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated =
+        diesel::update(agents::table.filter(agents::user_id.eq(user_id)).filter(agents::active_conversations.gt(0)))
+            .set((agents::active_conversations.eq(agents::active_conversations - 1), agents::last_work_at.eq(at)))
+            .execute(conn)?;
+    Ok(updated == 1)
+}

@@ -41,6 +41,8 @@ pub struct Escalation {
     pub assigned_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub disposition: Option<String>,
+    pub first_reply_at: Option<NaiveDateTime>,
 }
 
 impl Escalation {
@@ -204,4 +206,48 @@ pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Ve
 /// Keeps the estimate given at intake, to measure its error when the human arrives.
 pub fn set_intake_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
     diesel::update(escalations::table.find(id)).set(escalations::eta_at_intake_s.eq(seconds)).execute(conn)
+}
+
+/// Resolves an assigned escalation with its disposition.
+pub fn resolve(conn: &mut DbConn, id: i64, agent: i64, disposition: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        escalations::table
+            .find(id)
+            .filter(escalations::state.eq(state::ASSIGNED))
+            .filter(escalations::assigned_agent_id.eq(agent)),
+    )
+    .set((
+        escalations::state.eq(state::RESOLVED),
+        escalations::disposition.eq(disposition),
+        escalations::closed_at.eq(at),
+        escalations::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Hands an assigned escalation back to the queue with new needs.
+pub fn requeue_transfer(conn: &mut DbConn, id: i64, agent: i64, skills: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(
+        escalations::table
+            .find(id)
+            .filter(escalations::state.eq(state::ASSIGNED))
+            .filter(escalations::assigned_agent_id.eq(agent)),
+    )
+    .set((
+        escalations::state.eq(state::QUEUED),
+        escalations::required_skills.eq(skills),
+        escalations::assigned_agent_id.eq(None::<i64>),
+        escalations::assigned_at.eq(None::<NaiveDateTime>),
+        escalations::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Notes the agent's first reply (for the first-reply deadline).
+pub fn mark_first_reply(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(escalations::table.find(id).filter(escalations::first_reply_at.is_null()))
+        .set(escalations::first_reply_at.eq(at))
+        .execute(conn)
 }

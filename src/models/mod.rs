@@ -12,15 +12,18 @@ pub mod certification;
 pub mod email_verification;
 pub mod escalation;
 pub mod escalation_event;
+pub mod message;
 pub mod offer;
 pub mod outbox_email;
 pub mod pay_band;
 pub mod presence_event;
+pub mod rating;
 pub mod refresh_token;
 pub mod region;
 pub mod service_account;
 pub mod skill;
 pub mod user;
+pub mod webhook_delivery;
 
 /// The current instant as stored in the database (UTC, no zone: every stored time is UTC).
 pub fn db_time(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {

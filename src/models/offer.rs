@@ -11,6 +11,8 @@ pub mod state {
     pub const DECLINED: &str = "declined";
     pub const EXPIRED: &str = "expired";
     pub const WITHDRAWN: &str = "withdrawn";
+    /// An accepted offer whose agent handed the conversation back (transfer).
+    pub const TRANSFERRED: &str = "transferred";
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -108,7 +110,7 @@ pub fn pending_for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult
 pub fn passed_agents(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<i64>> {
     offers::table
         .filter(offers::escalation_id.eq(escalation))
-        .filter(offers::state.eq_any([state::DECLINED, state::EXPIRED, state::WITHDRAWN]))
+        .filter(offers::state.eq_any([state::DECLINED, state::EXPIRED, state::WITHDRAWN, state::TRANSFERRED]))
         .select(offers::agent_id)
         .load(conn)
 }
@@ -121,4 +123,11 @@ pub fn accepted_for(conn: &mut DbConn, escalation: i64) -> QueryResult<Option<Of
         .select(Offer::as_select())
         .first(conn)
         .optional()
+}
+
+/// Marks the accepted offer of an escalation as handed back by its agent.
+pub fn mark_transferred(conn: &mut DbConn, escalation: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(offers::table.filter(offers::escalation_id.eq(escalation)).filter(offers::state.eq(state::ACCEPTED)))
+        .set((offers::state.eq(state::TRANSFERRED), offers::answered_at.eq(at)))
+        .execute(conn)
 }

@@ -44,3 +44,7 @@ pub fn find_active_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<O
         .first(conn)
         .optional()
 }
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ServiceAccount>> {
+    service_accounts::table.find(id).select(ServiceAccount::as_select()).first(conn).optional()
+}

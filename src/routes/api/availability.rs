@@ -68,8 +68,7 @@ pub async fn set_presence(
             let now = Utc::now();
             let changed = presence::choose(conn, id, to, now)?;
             // An agent who arrives (or whose offers were withdrawn) changes who gets what next.
-            let matching = crate::dispatch::settings::load(conn)?;
-            crate::dispatch::queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            crate::dispatch::queue::redispatch(conn, now, timeout)?;
             Ok(changed)
         })
         .await?;

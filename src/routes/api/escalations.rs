@@ -66,6 +66,7 @@ pub async fn create(
         }
         Err(other) => return Err(other),
     };
+    state.webhooks_queued();
     let shown = state.db.read(move |conn| view::escalation(conn, &found)).await?;
     let body = Accepted {
         id: shown.id,
@@ -125,8 +126,7 @@ pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web:
             }
             escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;
             // The withdrawn agent has room again for the next in line.
-            let matching = crate::dispatch::settings::load(conn)?;
-            queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            queue::redispatch(conn, now, timeout)?;
             let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &updated)
         })

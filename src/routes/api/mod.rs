@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 pub mod availability;
+pub mod conversation;
 pub mod escalations;
 pub mod matching;
 pub mod me;

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::AgentUser;
-use crate::dispatch::{offers, queue, settings, view};
+use crate::dispatch::{offers, queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::escalation;
 use crate::routes::api::availability::heartbeat_timeout;
@@ -37,6 +37,7 @@ pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<
             view::escalation(conn, &assigned)
         })
         .await?;
+    state.webhooks_queued();
     Ok(HttpResponse::Ok().json(shown))
 }
 
@@ -63,8 +64,7 @@ pub async fn decline(
         .write(move |conn| {
             let now = Utc::now();
             offers::decline(conn, agent_id, offer_id, reason.as_deref(), now)?;
-            let matching = settings::load(conn)?;
-            queue::dispatch_waiting(conn, &matching, now, timeout)?;
+            queue::redispatch(conn, now, timeout)?;
             Ok(())
         })
         .await?;

@@ -1,0 +1,194 @@
+//! A conversation once a human has it: messages both ways, transfer, resolve, rating. Every
+//! change the platform must hear about queues a webhook in the same transaction.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::db::{DbConn, is_unique_violation};
+use crate::error::{AppError, FieldError};
+use crate::models::{agent, db_time, escalation, escalation_event, message, offer, rating, skill};
+use crate::webhooks;
+
+/// Who is writing.
+#[derive(Debug, Clone, Copy)]
+pub enum Author {
+    /// The customer, relayed by the platform's service account.
+    Customer {
+        service: i64,
+    },
+    Agent {
+        id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct MessageInput {
+    #[validate(length(min = 1, max = 10_000))]
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub from: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<message::Message> for MessageView {
+    fn from(m: message::Message) -> MessageView {
+        MessageView { id: m.id, from: m.sender, text: m.text, at: m.created_at.and_utc() }
+    }
+}
+
+fn load(conn: &mut DbConn, id: i64) -> Result<escalation::Escalation, AppError> {
+    escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))
+}
+
+fn is_closed(e: &escalation::Escalation) -> bool {
+    e.state == escalation::state::RESOLVED || e.state == escalation::state::ABANDONED
+}
+
+/// Adds a message. The customer may write until the conversation ends; an agent only while it
+/// is assigned to them, and their reply goes to the platform as `escalation.message`.
+pub fn post_message(
+    conn: &mut DbConn,
+    id: i64,
+    author: Author,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<MessageView, AppError> {
+    let e = load(conn, id)?;
+    match author {
+        Author::Customer { service } => {
+            if e.service_account_id != service {
+                return Err(AppError::Forbidden("this escalation is not yours".into()));
+            }
+            if is_closed(&e) {
+                return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
+            }
+            Ok(message::insert(conn, id, "customer", None, text, db_time(now))?.into())
+        }
+        Author::Agent { id: agent_id } => {
+            if e.assigned_agent_id != Some(agent_id) {
+                return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
+            }
+            if e.state != escalation::state::ASSIGNED {
+                return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
+            }
+            let sent = message::insert(conn, id, "agent", Some(agent_id), text, db_time(now))?;
+            escalation::mark_first_reply(conn, id, db_time(now))?;
+            let data = json!({"escalation_id": id, "external_id": e.external_id, "message": {"id": sent.id, "text": text, "at": now}});
+            webhooks::enqueue(conn, e.service_account_id, "escalation.message", data, now)?;
+            Ok(sent.into())
+        }
+    }
+}
+
+pub fn messages(conn: &mut DbConn, id: i64) -> Result<Vec<MessageView>, AppError> {
+    Ok(message::for_escalation(conn, id)?.into_iter().map(MessageView::from).collect())
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct ResolveInput {
+    /// How it ended, for example `solved`, `refund_issued`, `escalated_to_bank`.
+    #[validate(length(min = 1, max = 100))]
+    pub disposition: String,
+}
+
+/// Resolves the agent's conversation: capacity is freed (the caller dispatches the backlog).
+pub fn resolve(
+    conn: &mut DbConn,
+    id: i64,
+    agent_id: i64,
+    disposition: &str,
+    now: DateTime<Utc>,
+) -> Result<escalation::Escalation, AppError> {
+    let e = load(conn, id)?;
+    if e.assigned_agent_id != Some(agent_id) {
+        return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
+    }
+    if !escalation::resolve(conn, id, agent_id, disposition, db_time(now))? {
+        return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
+    }
+    agent::conversation_ended(conn, agent_id, db_time(now))?;
+    escalation_event::record(conn, id, "resolved", Some(disposition), db_time(now))?;
+    let data = json!({"escalation_id": id, "external_id": e.external_id, "disposition": disposition, "at": now});
+    webhooks::enqueue(conn, e.service_account_id, "escalation.resolved", data, now)?;
+    load(conn, id)
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct TransferInput {
+    /// The skills the next agent needs.
+    #[validate(length(max = 10))]
+    pub required_skills: Vec<String>,
+    /// Why, for the next agent and the timeline.
+    #[validate(length(min = 1, max = 2000))]
+    pub note: String,
+}
+
+/// Hands the conversation back to the queue with new needs; it is never offered to the same
+/// agent again.
+pub fn transfer(
+    conn: &mut DbConn,
+    id: i64,
+    agent_id: i64,
+    input: &TransferInput,
+    now: DateTime<Utc>,
+) -> Result<escalation::Escalation, AppError> {
+    let e = load(conn, id)?;
+    if e.assigned_agent_id != Some(agent_id) {
+        return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
+    }
+    let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
+    let unknown: Vec<FieldError> = input
+        .required_skills
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !known.contains(s))
+        .map(|(i, s)| FieldError::new(format!("required_skills[{i}]"), format!("`{s}` is not in the skill catalogue")))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Validation(unknown));
+    }
+    if !escalation::requeue_transfer(conn, id, agent_id, &input.required_skills.join(","), db_time(now))? {
+        return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
+    }
+    offer::mark_transferred(conn, id, db_time(now))?;
+    agent::conversation_ended(conn, agent_id, db_time(now))?;
+    let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
+    escalation_event::record(conn, id, "transferred", Some(&detail), db_time(now))?;
+    load(conn, id)
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct RatingInput {
+    #[validate(range(min = 1, max = 5))]
+    pub score: i32,
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// The customer's rating of a resolved conversation, once; it feeds the agent's rating.
+pub fn rate(conn: &mut DbConn, id: i64, service: i64, input: &RatingInput, now: DateTime<Utc>) -> Result<(), AppError> {
+    let e = load(conn, id)?;
+    if e.service_account_id != service {
+        return Err(AppError::Forbidden("this escalation is not yours".into()));
+    }
+    let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == escalation::state::RESOLVED) else {
+        return Err(AppError::Conflict("only a resolved conversation can be rated".into()));
+    };
+    rating::insert(conn, id, agent_id, input.score, input.comment.as_deref(), db_time(now)).map_err(|error| {
+        if is_unique_violation(&error) {
+            AppError::Conflict("this conversation was rated already".into())
+        } else {
+            error.into()
+        }
+    })?;
+    escalation_event::record(conn, id, "rated", Some(&format!("{}/5", input.score)), db_time(now))?;
+    Ok(())
+}

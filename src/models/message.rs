@@ -1,0 +1,45 @@
+//! Messages of a conversation once a human has it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConn, schema::messages};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: i64,
+    pub escalation_id: i64,
+    pub sender: String,
+    pub agent_id: Option<i64>,
+    pub text: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    escalation: i64,
+    sender: &str,
+    agent: Option<i64>,
+    text: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Message> {
+    diesel::insert_into(messages::table)
+        .values((
+            messages::escalation_id.eq(escalation),
+            messages::sender.eq(sender),
+            messages::agent_id.eq(agent),
+            messages::text.eq(text),
+            messages::created_at.eq(at),
+        ))
+        .returning(messages::all_columns)
+        .get_result(conn)
+}
+
+pub fn for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<Message>> {
+    messages::table
+        .filter(messages::escalation_id.eq(escalation))
+        .order(messages::id.asc())
+        .select(Message::as_select())
+        .load(conn)
+}

@@ -1,0 +1,37 @@
+//! Customer ratings of conversations.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    DbConn,
+    schema::{agents, ratings},
+};
+
+/// Records a rating and adds it to the agent's totals; a second rating of the same
+/// escalation is a unique violation.
+pub fn insert(
+    conn: &mut DbConn,
+    escalation: i64,
+    agent: i64,
+    score: i32,
+    comment: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(ratings::table)
+        .values((
+            ratings::escalation_id.eq(escalation),
+            ratings::agent_id.eq(agent),
+            ratings::score.eq(score),
+            ratings::comment.eq(comment),
+            ratings::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(agents::table.find(agent))
+        .set((
+            agents::rating_sum.eq(agents::rating_sum + score as i64),
+            agents::rating_count.eq(agents::rating_count + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The conversation once a human has it: messages, resolve, transfer, rating; and the webhook
+//! deliveries staff can inspect.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{AgentUser, Caller, ServiceClient, StaffUser};
+use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, ResolveInput, TransferInput};
+use crate::dispatch::{queue, view};
+use crate::error::{AppError, AppResult, Problem};
+use crate::models::{escalation, webhook_delivery};
+use crate::routes::api::availability::heartbeat_timeout;
+use crate::routes::json::ApiJson;
+use crate::startup::AppState;
+
+/// Post a message: the platform relays the customer's words; the assigned agent replies (the
+/// reply goes to the platform as `escalation.message`).
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = MessageInput, params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 201, body = conversation::MessageView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The conversation has ended (or is not yet assigned, for agents)", body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/escalations/{id}/messages")]
+pub async fn post_message(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: ApiJson<MessageInput>,
+) -> AppResult<HttpResponse> {
+    let author = match caller {
+        Caller::Service(service) => Author::Customer { service: service.id },
+        Caller::User(user) if user.role == crate::auth::Role::Agent => Author::Agent { id: user.id },
+        Caller::User(_) => {
+            return Err(AppError::Forbidden("only the platform and the assigned agent write messages".into()));
+        }
+    };
+    let (id, text) = (id.into_inner(), body.0.text);
+    let sent = state.db.write(move |conn| conversation::post_message(conn, id, author, &text, Utc::now())).await?;
+    state.webhooks_queued();
+    Ok(HttpResponse::Created().json(sent))
+}
+
+/// The conversation's messages, oldest first (its service, staff, or its agent).
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = Vec<conversation::MessageView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/escalations/{id}/messages")]
+pub async fn messages(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let found = state
+        .db
+        .read(move |conn| Ok(escalation::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
+    let allowed = match &caller {
+        Caller::Service(service) => service.id == found.service_account_id,
+        Caller::User(user) => user.role.is_staff() || found.assigned_agent_id == Some(user.id),
+    };
+    if !allowed {
+        return Err(AppError::Forbidden("this escalation is not yours".into()));
+    }
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| conversation::messages(conn, id)).await?))
+}
+
+/// Resolve your conversation; your capacity goes to the next waiting escalation.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = ResolveInput, params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/escalations/{id}/resolve")]
+pub async fn resolve(
+    agent: AgentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: ApiJson<ResolveInput>,
+) -> AppResult<HttpResponse> {
+    let (agent_id, id, disposition, timeout) =
+        (agent.0.id, id.into_inner(), body.0.disposition, heartbeat_timeout(&state));
+    let shown = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let resolved = conversation::resolve(conn, id, agent_id, &disposition, now)?;
+            queue::redispatch(conn, now, timeout)?;
+            view::escalation(conn, &resolved)
+        })
+        .await?;
+    state.webhooks_queued();
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// Hand the conversation back to the queue with new needs; it will not come back to you.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = TransferInput, params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/escalations/{id}/transfer")]
+pub async fn transfer(
+    agent: AgentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: ApiJson<TransferInput>,
+) -> AppResult<HttpResponse> {
+    let (agent_id, id, input, timeout) = (agent.0.id, id.into_inner(), body.0, heartbeat_timeout(&state));
+    let shown = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            conversation::transfer(conn, id, agent_id, &input, now)?;
+            queue::redispatch(conn, now, timeout)?;
+            let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+            view::escalation(conn, &current)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+/// The customer's rating of a resolved conversation (once); it feeds the agent's rating.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = RatingInput, params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 201, description = "Recorded"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "Not resolved, or rated already", body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/escalations/{id}/rating")]
+pub async fn rate(
+    service: ServiceClient,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: ApiJson<RatingInput>,
+) -> AppResult<HttpResponse> {
+    let (id, input) = (id.into_inner(), body.0);
+    state.db.write(move |conn| conversation::rate(conn, id, service.id, &input, Utc::now())).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({"escalation_id": id})))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeliveryFilter {
+    /// Only deliveries still waiting to succeed.
+    pub pending: Option<bool>,
+}
+
+/// One webhook delivery and its attempts so far.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub service_account_id: i64,
+    pub event: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+/// Recent webhook deliveries with their attempts (newest first).
+#[utoipa::path(tag = "operations", security(("bearer" = [])), params(DeliveryFilter),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/api/v1/staff/webhooks")]
+pub async fn deliveries(
+    _staff: StaffUser,
+    state: web::Data<AppState>,
+    filter: web::Query<DeliveryFilter>,
+) -> AppResult<HttpResponse> {
+    let pending = filter.pending.unwrap_or(false);
+    let found = state.db.read(move |conn| Ok(webhook_delivery::recent(conn, pending, 200)?)).await?;
+    let shown: Vec<DeliveryView> = found
+        .into_iter()
+        .map(|d| DeliveryView {
+            id: d.id,
+            service_account_id: d.service_account_id,
+            event: d.event,
+            created_at: d.created_at.and_utc(),
+            attempts: d.attempts,
+            next_attempt_at: d.delivered_at.is_none().then(|| d.next_attempt_at.and_utc()),
+            delivered_at: d.delivered_at.map(|t| t.and_utc()),
+            last_status: d.last_status,
+            last_error: d.last_error,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(shown))
+}

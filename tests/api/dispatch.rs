@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, problem, spawn_app};
 use crate::recruiting::application;
 
 /// An approved agent, online, with the given skills and Swedish level.
-async fn online_agent(app: &TestApp, email: &str, payments: i32, swedish: &str) -> (i64, String) {
+pub async fn online_agent(app: &TestApp, email: &str, payments: i32, swedish: &str) -> (i64, String) {
     let mut body = application(email);
     body["skills"] = json!([{"skill": "payments", "proficiency": payments}, {"skill": "refunds", "proficiency": 3}]);
     body["languages"] = json!([{"code": "sv", "level": swedish}]);
@@ -31,7 +31,7 @@ async fn online_agent(app: &TestApp, email: &str, payments: i32, swedish: &str) 
     (id, access)
 }
 
-async fn go(app: &TestApp, token: &str, status: &str) {
+pub async fn go(app: &TestApp, token: &str, status: &str) {
     let response = app
         .client
         .put(app.url("/api/v1/me/presence"))
@@ -43,7 +43,7 @@ async fn go(app: &TestApp, token: &str, status: &str) {
     assert_eq!(response.status(), 200);
 }
 
-fn escalation(external_id: &str) -> Value {
+pub fn escalation(external_id: &str) -> Value {
     json!({
         "external_id": external_id, "language": "sv", "market": "SE", "required_skills": ["payments"],
         "priority": "normal", "sensitive": false, "reason": "customer_request", "summary": "Card payment failed twice",
@@ -51,13 +51,13 @@ fn escalation(external_id: &str) -> Value {
     })
 }
 
-async fn escalate(app: &TestApp, service: &str, body: &Value) -> Value {
+pub async fn escalate(app: &TestApp, service: &str, body: &Value) -> Value {
     let response = app.post_json("/api/v1/escalations", body, Some(service)).await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     response.json().await.unwrap()
 }
 
-async fn offers_of(app: &TestApp, token: &str) -> Vec<Value> {
+pub async fn offers_of(app: &TestApp, token: &str) -> Vec<Value> {
     let response = app.get_json("/api/v1/me/offers", token).await;
     let status = response.status();
     let text = response.text().await.unwrap();
@@ -79,7 +79,7 @@ async fn tick_at(app: &TestApp, at: chrono::DateTime<Utc>) {
     db.write(move |conn| handoff::dispatch::queue::tick(conn, at, Duration::seconds(3600))).await.unwrap();
 }
 
-fn events(view: &Value) -> Vec<String> {
+pub fn events(view: &Value) -> Vec<String> {
     view["timeline"].as_array().unwrap().iter().map(|t| t["event"].as_str().unwrap().to_string()).collect()
 }
 

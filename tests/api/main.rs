@@ -8,6 +8,7 @@ mod availability;
 mod availability_pages;
 mod browser;
 mod cli;
+mod conversation;
 mod dispatch;
 mod errors;
 mod health;

@@ -14,6 +14,7 @@ pub mod matching;
 pub mod models;
 pub mod money;
 pub mod places;
+pub mod realtime;
 pub mod recruiting;
 pub mod routes;
 pub mod startup;

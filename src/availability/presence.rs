@@ -76,6 +76,8 @@ pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>
     }
     if from != to.as_str() {
         presence_event::record(conn, agent_id, to.as_str(), reason::CHOSEN, scheduled, db_time(now))?;
+        let data = serde_json::json!({"status": to.as_str(), "reason": reason::CHOSEN, "scheduled": scheduled});
+        crate::realtime::notify(conn, agent_id, "presence", data, now)?;
     }
     if to != Presence::Online {
         // Offers out to an agent who stepped away go to someone else.
@@ -114,6 +116,8 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
                 db_time(now),
             )?;
             offers::withdraw_for_agent(conn, agent_id, reason::HEARTBEAT_LOST, now)?;
+            let data = serde_json::json!({"status": "away", "reason": reason::HEARTBEAT_LOST});
+            crate::realtime::notify(conn, agent_id, "presence", data, now)?;
             moved.push(agent_id);
         }
     }

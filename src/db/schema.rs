@@ -311,6 +311,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agent_events (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        kind -> Text,
+        data -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
 diesel::joinable!(agent_languages -> agents (agent_id));
@@ -346,4 +356,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     webhook_deliveries,
     ratings,
+    agent_events,
 );

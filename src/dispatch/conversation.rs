@@ -10,6 +10,7 @@ use validator::Validate;
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::models::{agent, db_time, escalation, escalation_event, message, offer, rating, skill};
+use crate::realtime;
 use crate::webhooks;
 
 /// Who is writing.
@@ -70,7 +71,12 @@ pub fn post_message(
             if is_closed(&e) {
                 return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
             }
-            Ok(message::insert(conn, id, "customer", None, text, db_time(now))?.into())
+            let sent = message::insert(conn, id, "customer", None, text, db_time(now))?;
+            if let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == escalation::state::ASSIGNED) {
+                let data = json!({"escalation_id": id, "message": {"id": sent.id, "from": "customer", "text": text, "at": now}});
+                realtime::notify(conn, agent_id, "message", data, now)?;
+            }
+            Ok(sent.into())
         }
         Author::Agent { id: agent_id } => {
             if e.assigned_agent_id != Some(agent_id) {
@@ -116,6 +122,7 @@ pub fn resolve(
     }
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     escalation_event::record(conn, id, "resolved", Some(disposition), db_time(now))?;
+    realtime::notify(conn, agent_id, "closed", json!({"escalation_id": id, "disposition": disposition}), now)?;
     let data = json!({"escalation_id": id, "external_id": e.external_id, "disposition": disposition, "at": now});
     webhooks::enqueue(conn, e.service_account_id, "escalation.resolved", data, now)?;
     load(conn, id)
@@ -162,6 +169,7 @@ pub fn transfer(
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
     escalation_event::record(conn, id, "transferred", Some(&detail), db_time(now))?;
+    realtime::notify(conn, agent_id, "closed", json!({"escalation_id": id, "transferred": true}), now)?;
     load(conn, id)
 }
 

@@ -11,6 +11,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::matching::{self, Candidate};
 use crate::models::{agent, db_time, escalation, escalation_event, offer, presence_event};
+use crate::realtime;
 
 /// Why an agent was set away after missing offers (stored as the presence reason).
 pub const MISSED_OFFERS: &str = "missed_offers";
@@ -79,6 +80,12 @@ pub fn offer_next(
         )?;
         candidates[index].pending_offers += 1;
         event(conn, e.id, "offered", Some(&format!("to agent {} (score {:.3})", best.agent_id, best.score)), now)?;
+        let shown = json!({
+            "id": created.id, "escalation_id": e.id, "expires_at": created.expires_at.and_utc(), "language": e.language,
+            "required_skills": e.skills(), "priority": e.priority, "sensitive": e.sensitive, "summary": e.summary,
+            "why": explanation(&best),
+        });
+        realtime::notify(conn, best.agent_id, "offer", shown, now)?;
         return Ok(Some(created));
     }
 }
@@ -127,6 +134,7 @@ pub fn accept(
         "at": now,
     });
     crate::webhooks::enqueue(conn, assigned.service_account_id, "escalation.assigned", data, now)?;
+    realtime::notify(conn, agent_id, "assigned", json!({"escalation_id": assigned.id, "offer_id": offer_id}), now)?;
     Ok(assigned)
 }
 
@@ -174,10 +182,13 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
         let missed = agent::offer_released(conn, due.agent_id, true, db_time(now))?;
         requeue(conn, due.escalation_id, now)?;
         event(conn, due.escalation_id, "expired", Some(&format!("agent {} did not answer", due.agent_id)), now)?;
+        let gone = json!({"offer_id": due.id, "escalation_id": due.escalation_id, "why": "expired"});
+        realtime::notify(conn, due.agent_id, "offer_withdrawn", gone, now)?;
         if missed as u32 >= settings.missed_offers_to_away
             && presence_event::transition(conn, due.agent_id, &["online"], "away", MISSED_OFFERS, None)?
         {
             presence_event::record(conn, due.agent_id, "away", MISSED_OFFERS, false, db_time(now))?;
+            realtime::notify(conn, due.agent_id, "presence", json!({"status": "away", "reason": MISSED_OFFERS}), now)?;
             withdraw_for_agent(conn, due.agent_id, MISSED_OFFERS, now)?;
         }
     }
@@ -193,6 +204,8 @@ pub fn withdraw_for_agent(conn: &mut DbConn, agent_id: i64, why: &str, now: Date
             agent::offer_released(conn, agent_id, false, db_time(now))?;
             requeue(conn, pending.escalation_id, now)?;
             event(conn, pending.escalation_id, "withdrawn", Some(&format!("agent {agent_id}: {why}")), now)?;
+            let gone = json!({"offer_id": pending.id, "escalation_id": pending.escalation_id, "why": why});
+            realtime::notify(conn, agent_id, "offer_withdrawn", gone, now)?;
         }
     }
     Ok(withdrawn)
@@ -210,6 +223,8 @@ pub fn withdraw_for_escalation(conn: &mut DbConn, escalation_id: i64, now: DateT
                 Some(&format!("agent {}: the customer left", pending.agent_id)),
                 now,
             )?;
+            let gone = json!({"offer_id": pending.id, "escalation_id": escalation_id, "why": "the customer left"});
+            realtime::notify(conn, pending.agent_id, "offer_withdrawn", gone, now)?;
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! take `&mut DbConn` and return `QueryResult`. No HTTP here.
 
 pub mod agent;
+pub mod agent_event;
 pub mod agent_language;
 pub mod agent_rate;
 pub mod agent_skill;

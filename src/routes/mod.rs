@@ -67,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api::conversation::transfer)
         .service(api::conversation::rate)
         .service(api::conversation::deliveries)
+        .service(crate::realtime::stream::events)
         .service(pages::home::home)
         .service(pages::login::login_form)
         .service(pages::login::login_submit)

@@ -11,6 +11,7 @@ mod cli;
 mod conversation;
 mod dispatch;
 mod errors;
+mod events;
 mod health;
 mod mail;
 mod migrations;

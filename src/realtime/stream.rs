@@ -1,0 +1,92 @@
+//! GET /api/v1/me/events: Server-Sent Events. The open stream is the agent's heartbeat. A
+//! client reconnecting with `Last-Event-ID` gets what it missed; a new one gets a `snapshot`
+//! (presence and pending offers) first.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, Responder, get, web};
+use actix_web_lab::sse;
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+use crate::auth::AgentUser;
+use crate::availability::presence;
+use crate::dispatch::view;
+use crate::error::AppResult;
+use crate::models::agent_event;
+use crate::startup::AppState;
+
+/// How often the stream looks for new events.
+const POLL: Duration = Duration::from_millis(300);
+/// How often an open stream counts as a heartbeat.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// Most events replayed to a reconnecting client at once.
+const REPLAY_LIMIT: i64 = 200;
+
+fn last_event_id(req: &HttpRequest) -> Option<i64> {
+    req.headers().get("Last-Event-ID")?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The agent's live events.
+#[utoipa::path(tag = "agents", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event")),
+    responses((status = 200, description = "text/event-stream of offer, offer_withdrawn, assigned, message, closed, presence (and snapshot)"),
+        (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+#[get("/api/v1/me/events")]
+pub async fn events(agent: AgentUser, req: HttpRequest, state: web::Data<AppState>) -> AppResult<impl Responder> {
+    let agent_id = agent.0.id;
+    let resume = last_event_id(&req);
+    let (sender, receiver) = mpsc::channel::<sse::Event>(32);
+    let start = match resume {
+        Some(after) => after,
+        None => {
+            let snapshot = state
+                .db
+                .write(move |conn| {
+                    let now = Utc::now();
+                    presence::heartbeat(conn, agent_id, now)?;
+                    let data = serde_json::json!({
+                        "presence": presence::current(conn, agent_id, now)?,
+                        "offers": view::offers_of(conn, agent_id)?,
+                    });
+                    Ok((data, agent_event::latest_id(conn, agent_id)?))
+                })
+                .await?;
+            let (data, latest) = snapshot;
+            let _ = sender.send(sse::Data::new(data.to_string()).event("snapshot").id(latest.to_string()).into()).await;
+            latest
+        }
+    };
+    tokio::spawn(pump(state.into_inner(), agent_id, start, sender));
+    Ok(sse::Sse::from_infallible_receiver(receiver).with_keep_alive(Duration::from_secs(15)))
+}
+
+/// Sends new events until the client goes away, and keeps the heartbeat alive meanwhile.
+async fn pump(state: std::sync::Arc<AppState>, agent_id: i64, mut last: i64, sender: mpsc::Sender<sse::Event>) {
+    let mut last_beat = std::time::Instant::now() - HEARTBEAT_EVERY;
+    loop {
+        if sender.is_closed() {
+            return;
+        }
+        if last_beat.elapsed() >= HEARTBEAT_EVERY {
+            last_beat = std::time::Instant::now();
+            if state.db.write(move |conn| presence::heartbeat(conn, agent_id, Utc::now())).await.is_err() {
+                tracing::warn!(agent_id, "could not record a stream heartbeat");
+            }
+        }
+        let after = last;
+        match state.db.read(move |conn| Ok(agent_event::since(conn, agent_id, after, REPLAY_LIMIT)?)).await {
+            Ok(found) => {
+                for event in found {
+                    last = event.id;
+                    let data = sse::Data::new(event.data).event(event.kind).id(event.id.to_string());
+                    if sender.send(data.into()).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(agent_id, %error, "reading stream events failed"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}

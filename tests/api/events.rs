@@ -1,0 +1,126 @@
+//! The agent's event stream (Server-Sent Events): snapshot, live events, replay after a
+//! reconnect with Last-Event-ID, and the open stream as heartbeat.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use crate::dispatch::{escalate, escalation, go, online_agent};
+use crate::helpers::TestApp;
+use crate::helpers::spawn_app;
+
+/// One parsed event.
+#[derive(Debug, Clone)]
+struct Event {
+    id: Option<i64>,
+    kind: String,
+    data: Value,
+}
+
+/// An open stream and what has been read of it so far.
+struct Stream {
+    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>>>>,
+    buffer: String,
+}
+
+async fn open(app: &TestApp, token: &str, last_event_id: Option<i64>) -> Stream {
+    let mut request = app.client.get(app.url("/api/v1/me/events")).bearer_auth(token);
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id.to_string());
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    Stream { body: Box::pin(response.bytes_stream()), buffer: String::new() }
+}
+
+impl Stream {
+    /// The next event of `kind` (skipping others), waiting up to 10 s.
+    async fn next_of(&mut self, kind: &str) -> Event {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = Event { id: None, kind: "message".into(), data: Value::Null };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event: ") {
+                        event.kind = v.to_string();
+                    } else if let Some(v) = line.strip_prefix("id: ") {
+                        event.id = v.parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        event.data = serde_json::from_str(v).unwrap_or(Value::String(v.into()));
+                    }
+                }
+                if event.kind == kind {
+                    return event;
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.body.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {kind} event arrived"));
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open").unwrap()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_sees_offers_live_and_a_reconnect_replays_what_was_missed() {
+    let app = spawn_app().await;
+    let (_, agent) = online_agent(&app, "live@example.com", 4, "native").await;
+    let mut stream = open(&app, &agent, None).await;
+    let snapshot = stream.next_of("snapshot").await;
+    assert_eq!(snapshot.data["presence"]["status"], "online");
+    assert_eq!(snapshot.data["offers"], json!([]));
+
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("live-1")).await;
+    let offer = stream.next_of("offer").await;
+    assert_eq!(offer.data["escalation_id"], created["id"]);
+    assert!(offer.data["why"]["factors"]["skill"].as_f64().is_some(), "why me travels with the offer");
+    let offer_event_id = offer.id.expect("events are numbered");
+
+    app.post_json(&format!("/api/v1/offers/{}/accept", offer.data["id"]), &json!({}), Some(&agent)).await;
+    let assigned = stream.next_of("assigned").await;
+    assert_eq!(assigned.data["escalation_id"], created["id"]);
+    app.post_json(
+        &format!("/api/v1/escalations/{}/messages", created["id"]),
+        &json!({"text": "Are you there?"}),
+        Some(&service),
+    )
+    .await;
+    let message = stream.next_of("message").await;
+    assert_eq!(message.data["message"]["text"], "Are you there?");
+    drop(stream);
+
+    // Reconnecting after the offer: the rest is replayed, in order.
+    let mut resumed = open(&app, &agent, Some(offer_event_id)).await;
+    assert_eq!(resumed.next_of("assigned").await.data["escalation_id"], created["id"]);
+    assert_eq!(resumed.next_of("message").await.data["message"]["text"], "Are you there?");
+    app.post_json(
+        &format!("/api/v1/escalations/{}/resolve", created["id"]),
+        &json!({"disposition": "solved"}),
+        Some(&agent),
+    )
+    .await;
+    assert_eq!(resumed.next_of("closed").await.data["disposition"], "solved");
+}
+
+#[tokio::test]
+async fn the_open_stream_is_the_heartbeat_and_presence_changes_arrive_on_it() {
+    let app = spawn_app().await;
+    let (id, agent) = online_agent(&app, "beat@example.com", 4, "native").await;
+    let before = chrono::Utc::now();
+    let mut stream = open(&app, &agent, None).await;
+    stream.next_of("snapshot").await;
+    let db = app.db();
+    let beat = db
+        .read(move |conn| Ok(handoff::models::agent::find(conn, id)?.unwrap().last_heartbeat_at))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(beat.and_utc() >= before - chrono::Duration::seconds(1), "opening the stream counts as a heartbeat");
+    go(&app, &agent, "away").await;
+    let presence = stream.next_of("presence").await;
+    assert_eq!((presence.data["status"].as_str(), presence.data["reason"].as_str()), (Some("away"), Some("chosen")));
+}

@@ -58,6 +58,15 @@ pub enum Speaker {
     Bot,
 }
 
+impl Speaker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::Customer => "customer",
+            Speaker::Bot => "bot",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct TranscriptLine {
     pub from: Speaker,

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod agent_dashboard;
 mod auth;
 mod availability;
 mod availability_pages;

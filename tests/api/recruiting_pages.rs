@@ -148,7 +148,7 @@ async fn an_agent_gets_an_html_403_on_the_staff_page() {
     let form =
         [("email", "p@example.com"), ("password", "applicant-password-1"), ("csrf_token", &csrf_of(&login_page))];
     let response = post_form(&app, "/login", &form).await;
-    assert_eq!(response.headers()["location"], "/");
+    assert_eq!(response.headers()["location"], "/agent", "agents land on their dashboard");
     let response = app.client.get(app.url("/staff/recruits")).send().await.unwrap();
     assert_eq!(response.status(), 403);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));

@@ -294,7 +294,21 @@ pub async fn set_presence(
         _ => Presence::Offline,
     };
     let id = agent.0.0.id;
-    match state.db.write(move |conn| presence::choose(conn, id, to, Utc::now())).await {
+    let timeout = crate::routes::api::availability::heartbeat_timeout(&state);
+    let changed = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let changed = presence::choose(conn, id, to, now)?;
+            crate::dispatch::queue::redispatch(conn, now, timeout)?;
+            Ok(changed)
+        })
+        .await;
+    match changed {
+        // The dashboard's buttons come back to the dashboard.
+        Ok(_) if fields.get("back") == "/agent" => {
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/agent")).finish())
+        }
         Ok(_) => Ok(back("presence")),
         Err(error) => refused(&req, &state, id, error).await,
     }

@@ -3,6 +3,7 @@
 //! with problem+json.
 
 pub mod agent_availability;
+pub mod agent_dashboard;
 pub mod forms;
 pub mod home;
 pub mod login;
@@ -60,7 +61,7 @@ impl Chrome {
 
 /// Where a person lands after logging in.
 pub fn home_for(role: Role) -> &'static str {
-    if role.is_staff() { "/staff/recruits" } else { "/" }
+    if role.is_staff() { "/staff/recruits" } else { "/agent" }
 }
 
 /// A role extractor for pages: its 401 becomes a redirect to /login, its 403 an HTML page.

@@ -1,0 +1,210 @@
+//! GET /agent: the agent's dashboard: status, incoming offers with a countdown and "why me",
+//! and live conversations with transcript, reply, transfer and resolve. A small static script
+//! keeps it live from the event stream (which is also the heartbeat).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::Utc;
+
+use super::forms::Fields;
+use super::{Chrome, Page, require_csrf};
+use crate::auth::AgentUser;
+use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
+use crate::dispatch::{intake::TranscriptLine, offers, queue, view};
+use crate::error::{AppError, PageError};
+use crate::models::{agent, escalation, skill};
+use crate::routes::api::availability::heartbeat_timeout;
+use crate::startup::AppState;
+
+struct FactorBar {
+    name: String,
+    percent: u32,
+}
+
+struct OfferCard {
+    offer: view::OfferView,
+    score_percent: u32,
+    factors: Vec<FactorBar>,
+}
+
+struct ConversationCard {
+    id: i64,
+    summary: String,
+    language: String,
+    skills: String,
+    priority: String,
+    sensitive: bool,
+    transcript: Vec<TranscriptLine>,
+    messages: Vec<MessageView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agent_dashboard.html")]
+struct Dashboard {
+    chrome: Chrome,
+    presence: String,
+    presence_reason: Option<String>,
+    load: String,
+    offers: Vec<OfferCard>,
+    conversations: Vec<ConversationCard>,
+    skills: Vec<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+fn notice_for(code: &str) -> Option<String> {
+    let text = match code {
+        "accepted" => "Accepted: the conversation is yours.",
+        "declined" => "Declined: it goes to someone else.",
+        "sent" => "Sent.",
+        "resolved" => "Resolved. Thank you!",
+        "transferred" => "Handed back to the queue.",
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+#[get("/agent")]
+pub async fn show(
+    req: HttpRequest,
+    agent: Page<AgentUser>,
+    state: web::Data<AppState>,
+    query: web::Query<DashboardQuery>,
+) -> Result<Dashboard, PageError> {
+    let id = agent.0.0.id;
+    let (me, pending, assigned, catalogue) = state
+        .db
+        .read(move |conn| {
+            let me = agent::find(conn, id)?.ok_or_else(|| AppError::NotFound("no agent profile".into()))?;
+            let pending = view::offers_of(conn, id)?;
+            let mut assigned = Vec::new();
+            for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED))? {
+                let messages = conversation::messages(conn, e.id)?;
+                assigned.push((e, messages));
+            }
+            Ok((me, pending, assigned, skill::all(conn)?))
+        })
+        .await?;
+    let offers = pending
+        .into_iter()
+        .map(|offer| OfferCard {
+            score_percent: (offer.why.score * 100.0).round() as u32,
+            factors: offer
+                .why
+                .factors
+                .iter()
+                .map(|(name, c)| FactorBar {
+                    name: name.clone(),
+                    percent: (c / offer.why.score.max(0.001) * 100.0).round() as u32,
+                })
+                .collect(),
+            offer,
+        })
+        .collect();
+    let conversations = assigned
+        .into_iter()
+        .map(|(e, messages)| ConversationCard {
+            id: e.id,
+            transcript: serde_json::from_str(&e.transcript).unwrap_or_default(),
+            skills: e.skills().join(", "),
+            summary: e.summary,
+            language: e.language,
+            priority: e.priority,
+            sensitive: e.sensitive,
+            messages,
+        })
+        .collect();
+    Ok(Dashboard {
+        chrome: Chrome::of(&req),
+        load: format!("{} of {} conversations", me.active_conversations, me.max_concurrent),
+        presence: me.presence,
+        presence_reason: me.presence_reason,
+        offers,
+        conversations,
+        skills: catalogue.into_iter().map(|s| s.name).collect(),
+        notice: notice_for(&query.notice),
+    })
+}
+
+fn back(notice: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/agent?notice={notice}"))).finish()
+}
+
+#[post("/agent/offers/{id}/{answer}")]
+pub async fn answer(
+    req: HttpRequest,
+    agent: Page<AgentUser>,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let fields = Fields::from_pairs(posted.into_inner());
+    require_csrf(&req, fields.get("csrf_token"))?;
+    let (offer_id, answer) = path.into_inner();
+    let (agent_id, timeout) = (agent.0.0.id, heartbeat_timeout(&state));
+    let notice = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let notice = match answer.as_str() {
+                "accept" => offers::accept(conn, agent_id, offer_id, now).map(|_| "accepted")?,
+                "decline" => offers::decline(conn, agent_id, offer_id, None, now).map(|_| "declined")?,
+                _ => return Err(AppError::NotFound("no such answer".into())),
+            };
+            queue::redispatch(conn, now, timeout)?;
+            Ok(notice)
+        })
+        .await?;
+    state.webhooks_queued();
+    Ok(back(notice))
+}
+
+#[post("/agent/conversations/{id}/{action}")]
+pub async fn act(
+    req: HttpRequest,
+    agent: Page<AgentUser>,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let fields = Fields::from_pairs(posted.into_inner());
+    require_csrf(&req, fields.get("csrf_token"))?;
+    let (id, action) = path.into_inner();
+    let (agent_id, timeout) = (agent.0.0.id, heartbeat_timeout(&state));
+    let text = fields.get("text").to_string();
+    let disposition = fields.get("disposition").to_string();
+    let note = fields.get("note").to_string();
+    let skills: Vec<String> = fields.0.keys().filter_map(|k| k.strip_prefix("skill_").map(str::to_string)).collect();
+    let notice = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let notice = match action.as_str() {
+                "reply" if !text.is_empty() && text.len() <= 10_000 => {
+                    conversation::post_message(conn, id, Author::Agent { id: agent_id }, &text, now).map(|_| "sent")?
+                }
+                "reply" => return Err(AppError::invalid("text", "write between 1 and 10,000 characters")),
+                "resolve" if !disposition.is_empty() => {
+                    conversation::resolve(conn, id, agent_id, &disposition, now).map(|_| "resolved")?
+                }
+                "resolve" => return Err(AppError::invalid("disposition", "choose how it ended")),
+                "transfer" if !note.is_empty() => {
+                    let input = TransferInput { required_skills: skills, note };
+                    conversation::transfer(conn, id, agent_id, &input, now).map(|_| "transferred")?
+                }
+                "transfer" => return Err(AppError::invalid("note", "say why, for the next agent")),
+                _ => return Err(AppError::NotFound("no such action".into())),
+            };
+            queue::redispatch(conn, now, timeout)?;
+            Ok(notice)
+        })
+        .await?;
+    state.webhooks_queued();
+    Ok(back(notice))
+}

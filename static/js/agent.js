@@ -1,0 +1,32 @@
+// The agent dashboard, live: counts offers down, and follows the event stream (which is also
+// the agent's heartbeat). A change reloads the page, unless the agent is typing a reply; then
+// a banner offers the refresh instead, so no typed words are lost.
+(function () {
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown").forEach(function (el) {
+      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-expires")) - now) / 1000));
+      el.textContent = left > 0 ? left + " s left" : "expired";
+      el.classList.toggle("urgent", left <= 5);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  function typing() {
+    return Array.prototype.some.call(document.querySelectorAll("textarea, input[name=note]"), function (el) {
+      return el.value.trim() !== "";
+    });
+  }
+  if (!window.EventSource) return;
+  var stream = new EventSource("/api/v1/me/events");
+  ["offer", "offer_withdrawn", "assigned", "message", "closed", "presence"].forEach(function (kind) {
+    stream.addEventListener(kind, function () {
+      if (typing()) {
+        document.getElementById("stale").hidden = false;
+      } else {
+        window.location.reload();
+      }
+    });
+  });
+})();

@@ -1,0 +1,84 @@
+//! The /agent dashboard over plain HTTP: an offer with "why me", accept, the conversation with
+//! its transcript, reply, resolve.
+
+use serde_json::{Value, json};
+
+use crate::availability_pages::agent_in_browser_session;
+use crate::dispatch::{escalate, escalation};
+use crate::helpers::spawn_app;
+use crate::recruiting_pages::csrf_of;
+
+#[tokio::test]
+async fn an_agent_takes_an_offer_replies_and_resolves_on_the_dashboard() {
+    let app = spawn_app().await;
+    agent_in_browser_session(&app, "desk@example.com").await;
+    let page = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let online = app
+        .client
+        .post(app.url("/agent/presence"))
+        .form(&[("csrf_token", csrf.as_str()), ("status", "online"), ("back", "/agent")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(online.headers()["location"], "/agent");
+
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("desk-1")).await;
+    let id = created["id"].as_i64().unwrap();
+    let page = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Card payment failed twice") && page.contains("Why you? Match"));
+    let offer_id = page.split("id=\"accept-").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let accepted = app
+        .client
+        .post(app.url(&format!("/agent/offers/{offer_id}/accept")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.headers()["location"], "/agent?notice=accepted");
+    let page = app.client.get(app.url("/agent?notice=accepted")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Accepted: the conversation is yours."));
+    assert!(page.contains("I want a human"), "the bot transcript is shown");
+
+    let reply = app
+        .client
+        .post(app.url(&format!("/agent/conversations/{id}/reply")))
+        .form(&[("csrf_token", csrf.as_str()), ("text", "Hello, I can help.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 303);
+    let thread: Vec<Value> =
+        app.get_json(&format!("/api/v1/escalations/{id}/messages"), &service).await.json().await.unwrap();
+    assert_eq!(thread[0]["text"], "Hello, I can help.");
+    let empty = app
+        .client
+        .post(app.url(&format!("/agent/conversations/{id}/reply")))
+        .form(&[("csrf_token", csrf.as_str()), ("text", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+
+    let resolved = app
+        .client
+        .post(app.url(&format!("/agent/conversations/{id}/resolve")))
+        .form(&[("csrf_token", csrf.as_str()), ("disposition", "solved")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resolved.status(), 303);
+    let shown: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &service).await.json().await.unwrap();
+    assert_eq!(shown["state"], "resolved");
+    let forged = app
+        .client
+        .post(app.url(&format!("/agent/offers/{offer_id}/accept")))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let _ = json!({});
+}

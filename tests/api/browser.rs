@@ -223,7 +223,7 @@ async fn an_agent_sets_a_week_and_the_open_page_keeps_them_online() {
     fill(&client, "email", "ines@example.com").await;
     fill(&client, "password", "applicant-password-1").await;
     client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Hello, ").await;
+    wait_for_text(&client, "Your work").await;
 
     let opened_at = chrono::Utc::now();
     client.goto(&app.url("/agent/availability")).await.unwrap();
@@ -254,4 +254,73 @@ async fn an_agent_sets_a_week_and_the_open_page_keeps_them_online() {
     let week: Value = app.get_json("/api/v1/me/availability", &token).await.json().await.unwrap();
     assert_eq!(week["weekly"].as_array().unwrap().len(), 2);
     client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let (_, token) = app.active_agent_token("dash@example.com").await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1000).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "dash@example.com").await;
+    fill(&client, "password", "applicant-password-1").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your work").await;
+    client.find(Locator::Id("go-online")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "No offers right now; they appear here").await;
+
+    // The platform escalates; the open page hears of it over the event stream, no clicking.
+    let service = app.service_token("bot").await;
+    let escalation = json!({"external_id": "live", "language": "sv", "market": "SE", "required_skills": ["payments"], "priority": "high",
+        "sensitive": false, "reason": "customer_request", "summary": "Double charge on my card",
+        "transcript": [{"from": "customer", "text": "I want to talk to a person", "at": "2026-11-28T10:00:00Z"}]});
+    let created: Value = app.post_json("/api/v1/escalations", &escalation, Some(&service)).await.json().await.unwrap();
+    wait_for_text(&client, "Double charge on my card").await;
+    wait_for_text(&client, " s left").await;
+    screenshot(&client, "10-agent-offer").await;
+    client.find(Locator::Css("button[id^=accept-]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Accepted: the conversation is yours.").await;
+
+    let id = created["id"].as_i64().unwrap();
+    app.post_json(
+        &format!("/api/v1/escalations/{id}/messages"),
+        &json!({"text": "Hello, is anyone there?"}),
+        Some(&service),
+    )
+    .await;
+    wait_for_text(&client, "Hello, is anyone there?").await;
+    fill(&client, &format!("reply-{id}"), "Yes! I am looking at your card now.").await;
+    client
+        .find(Locator::Css(&format!("#conversation-{id} form.stack button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Yes! I am looking at your card now.").await;
+    screenshot(&client, "11-agent-conversation").await;
+    client.find(Locator::Id(&format!("resolve-{id}"))).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Resolved. Thank you!").await;
+    let shown: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &service).await.json().await.unwrap();
+    assert_eq!(shown["state"], "resolved");
+    let me: Value = app.get_json("/api/v1/me", &token).await.json().await.unwrap();
+    assert_eq!(me["presence"], "online", "the open page kept the agent online");
+    client.close().await.unwrap();
+
+    // The same page on a phone: nothing wider than the screen.
+    let phone = browser(&driver, 390, 844).await;
+    phone.goto(&app.url("/login")).await.unwrap();
+    fill(&phone, "email", "dash@example.com").await;
+    fill(&phone, "password", "applicant-password-1").await;
+    phone.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&phone, "Your work").await;
+    let widths =
+        phone.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    assert!(widths[0].as_i64().unwrap() <= widths[1].as_i64().unwrap());
+    screenshot(&phone, "12-agent-dashboard-phone").await;
+    phone.close().await.unwrap();
 }

@@ -43,6 +43,13 @@ pub struct MatchingSettings {
     /// A new agent counts as `rating_prior_weight` ratings of `rating_prior_mean`.
     pub rating_prior_mean: f64,
     pub rating_prior_weight: f64,
+    /// Seconds an assigned agent has for a first reply before staff see the conversation flagged.
+    #[serde(default = "default_first_reply_deadline_s")]
+    pub first_reply_deadline_s: u32,
+}
+
+fn default_first_reply_deadline_s() -> u32 {
+    120
 }
 
 impl Default for MatchingSettings {
@@ -62,6 +69,7 @@ impl Default for MatchingSettings {
             sensitive_rating_floor: 4.0,
             rating_prior_mean: 4.0,
             rating_prior_weight: 5.0,
+            first_reply_deadline_s: default_first_reply_deadline_s(),
         }
     }
 }
@@ -121,6 +129,9 @@ impl MatchingSettings {
         }
         if !(0.0..=1000.0).contains(&self.rating_prior_weight) {
             errors.push(FieldError::new("rating_prior_weight", "must be between 0 and 1000"));
+        }
+        if !(10..=3600).contains(&self.first_reply_deadline_s) {
+            errors.push(FieldError::new("first_reply_deadline_s", "must be between 10 and 3600 seconds"));
         }
         if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
     }

@@ -54,6 +54,11 @@ pub struct EscalationView {
     pub timeline: Vec<TimelineEntry>,
     #[serde(rename = "match")]
     pub match_explanation: Option<MatchExplanation>,
+    /// When the assigned agent should have replied by (the first-reply deadline).
+    pub first_reply_due_at: Option<DateTime<Utc>>,
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// Assigned, no reply yet, and past the deadline: staff should look.
+    pub first_reply_overdue: bool,
 }
 
 /// "Astrid L.": enough for a customer to address the person, no more.
@@ -87,6 +92,11 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         .collect();
     let match_explanation = offer::accepted_for(conn, e.id)?.map(|o| explanation_of(&o));
     let waiting = e.state == escalation::state::QUEUED || e.state == escalation::state::OFFERED;
+    let deadline = chrono::Duration::seconds(super::settings::load(conn)?.first_reply_deadline_s as i64);
+    let first_reply_due_at = e.assigned_at.map(|at| at.and_utc() + deadline);
+    let first_reply_overdue = e.state == escalation::state::ASSIGNED
+        && e.first_reply_at.is_none()
+        && first_reply_due_at.is_some_and(|due| Utc::now() > due);
     Ok(EscalationView {
         id: e.id,
         external_id: e.external_id.clone(),
@@ -103,6 +113,9 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         assigned_agent,
         timeline,
         match_explanation,
+        first_reply_due_at,
+        first_reply_at: e.first_reply_at.map(|t| t.and_utc()),
+        first_reply_overdue,
     })
 }
 

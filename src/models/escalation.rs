@@ -251,3 +251,15 @@ pub fn mark_first_reply(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryR
         .set(escalations::first_reply_at.eq(at))
         .execute(conn)
 }
+
+/// Assigned escalations with no reply yet, assigned before `cutoff` (past the deadline).
+pub fn awaiting_first_reply(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<Escalation>> {
+    escalations::table
+        .filter(escalations::state.eq(state::ASSIGNED))
+        .filter(escalations::first_reply_at.is_null())
+        .filter(escalations::assigned_at.lt(cutoff))
+        .order(escalations::assigned_at.asc())
+        .limit(500)
+        .select(Escalation::as_select())
+        .load(conn)
+}

@@ -67,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api::conversation::transfer)
         .service(api::conversation::rate)
         .service(api::conversation::deliveries)
+        .service(api::conversation::first_reply_overdue)
         .service(crate::realtime::stream::events)
         .service(pages::home::home)
         .service(pages::login::login_form)

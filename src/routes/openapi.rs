@@ -62,6 +62,7 @@ use super::{api, health};
         api::conversation::transfer,
         api::conversation::rate,
         api::conversation::deliveries,
+        api::conversation::first_reply_overdue,
         crate::realtime::stream::events,
         health::healthz,
         health::readyz,

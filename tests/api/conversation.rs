@@ -309,3 +309,43 @@ async fn only_the_platform_and_the_assigned_agent_take_part() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn staff_see_conversations_whose_first_reply_is_late() {
+    let app = spawn_app().await;
+    let service = app.service_token("bot").await;
+    let (_, agent) = online_agent(&app, "slow@example.com", 4, "native").await;
+    let created = escalate(&app, &service, &escalation("late")).await;
+    accept_first(&app, &agent).await;
+    let staff = app.staff_token("ops@example.com", "staff").await;
+    let late: Vec<Value> =
+        app.get_json("/api/v1/staff/escalations/first-reply-overdue", &staff).await.json().await.unwrap();
+    assert!(late.is_empty(), "just assigned: within the 120 s deadline");
+
+    // Assigned three minutes ago, as far as the database knows.
+    let id = created["id"].as_i64().unwrap();
+    let db = app.db();
+    db.write(move |conn| {
+        use diesel::prelude::*;
+        use handoff::db::schema::escalations;
+        let earlier = handoff::models::db_time(Utc::now() - Duration::seconds(180));
+        diesel::update(escalations::table.find(id)).set(escalations::assigned_at.eq(earlier)).execute(conn)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let late: Vec<Value> =
+        app.get_json("/api/v1/staff/escalations/first-reply-overdue", &staff).await.json().await.unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["first_reply_overdue"], true);
+    problem(app.get_json("/api/v1/staff/escalations/first-reply-overdue", &agent).await, 403).await;
+
+    app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "Sorry for the wait!"}), Some(&agent))
+        .await;
+    let late: Vec<Value> =
+        app.get_json("/api/v1/staff/escalations/first-reply-overdue", &staff).await.json().await.unwrap();
+    assert!(late.is_empty());
+    let shown: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &service).await.json().await.unwrap();
+    assert_eq!(shown["first_reply_overdue"], false);
+    assert!(shown["first_reply_at"].is_string());
+}

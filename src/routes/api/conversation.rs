@@ -172,3 +172,20 @@ pub async fn deliveries(
         .collect();
     Ok(HttpResponse::Ok().json(shown))
 }
+
+/// Conversations whose agent has not replied within the first-reply deadline, longest first.
+#[utoipa::path(tag = "operations", security(("bearer" = [])),
+    responses((status = 200, body = Vec<view::EscalationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/api/v1/staff/escalations/first-reply-overdue")]
+pub async fn first_reply_overdue(_staff: StaffUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let shown = state
+        .db
+        .read(|conn| {
+            let deadline =
+                chrono::Duration::seconds(crate::dispatch::settings::load(conn)?.first_reply_deadline_s as i64);
+            let late = escalation::awaiting_first_reply(conn, crate::models::db_time(Utc::now() - deadline))?;
+            late.iter().map(|e| view::escalation(conn, e)).collect::<AppResult<Vec<_>>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(shown))
+}

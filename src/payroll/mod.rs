@@ -6,5 +6,6 @@
 //! and rounded half up once per line. One line per currency.
 
 pub mod arithmetic;
+pub mod earnings;
 
 pub use arithmetic::{Interval, PayLine, RateSpan, pay, period, union};

@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::staff_recruits::list)
         .service(pages::staff_recruits::decide)
         .service(pages::agent_dashboard::show)
+        .service(pages::agent_earnings::show)
         .service(pages::agent_dashboard::answer)
         .service(pages::agent_dashboard::act)
         .service(pages::agent_availability::show)

@@ -82,3 +82,60 @@ async fn an_agent_takes_an_offer_replies_and_resolves_on_the_dashboard() {
     assert_eq!(forged.status(), 403);
     let _ = json!({});
 }
+
+#[tokio::test]
+async fn the_earnings_page_shows_engaged_time_conversations_and_pay_this_month() {
+    let app = spawn_app().await;
+    agent_in_browser_session(&app, "earner@example.com").await;
+    let page = app.client.get(app.url("/agent/earnings")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("No paid work yet this month."));
+    let csrf = csrf_of(&app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap());
+    app.client
+        .post(app.url("/agent/presence"))
+        .form(&[("csrf_token", csrf.as_str()), ("status", "online"), ("back", "/agent")])
+        .send()
+        .await
+        .unwrap();
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("paid")).await;
+    let id = created["id"].as_i64().unwrap();
+    let page = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    let offer_id = page.split("id=\"accept-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    app.client
+        .post(app.url(&format!("/agent/offers/{offer_id}/accept")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    app.client
+        .post(app.url(&format!("/agent/conversations/{id}/resolve")))
+        .form(&[("csrf_token", csrf.as_str()), ("disposition", "solved")])
+        .send()
+        .await
+        .unwrap();
+
+    // Make the conversation exactly 30 minutes long.
+    app.db()
+        .write(move |conn| {
+            use diesel::prelude::*;
+            use handoff::db::schema::escalations;
+            let closed: chrono::NaiveDateTime =
+                escalations::table.find(id).select(escalations::closed_at.assume_not_null()).first(conn)?;
+            diesel::update(escalations::table.find(id))
+                .set(escalations::assigned_at.eq(closed - chrono::Duration::minutes(30)))
+                .execute(conn)?;
+            // The asked rate has been in force since well before (the agent applied a moment ago).
+            use handoff::db::schema::agent_rates;
+            diesel::update(agent_rates::table)
+                .set(agent_rates::effective_from.eq(closed - chrono::Duration::days(1)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let page = app.client.get(app.url("/agent/earnings")).send().await.unwrap().text().await.unwrap();
+    // 30 minutes at 220.00 SEK an hour, plus one conversation at 15.00 SEK.
+    for expected in ["0 h 30 min", "110.00 SEK", "15.00 SEK", "125.00 SEK"] {
+        assert!(page.contains(expected), "{expected} on the earnings page");
+    }
+}

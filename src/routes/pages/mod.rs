@@ -4,6 +4,7 @@
 
 pub mod agent_availability;
 pub mod agent_dashboard;
+pub mod agent_earnings;
 pub mod forms;
 pub mod home;
 pub mod login;

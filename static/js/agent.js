@@ -1,6 +1,7 @@
 // The agent dashboard, live: counts offers down, and follows the event stream (which is also
-// the agent's heartbeat). A change reloads the page, unless the agent is typing a reply; then
-// a banner offers the refresh instead, so no typed words are lost.
+// the agent's heartbeat). A change re-renders the offers and conversations in place (htmx
+// fetches /agent and swaps #work), unless the agent is typing a reply; then a banner offers
+// the refresh instead, so no typed words are lost.
 (function () {
   function tick() {
     var now = Date.now();
@@ -24,6 +25,8 @@
     stream.addEventListener(kind, function () {
       if (typing()) {
         document.getElementById("stale").hidden = false;
+      } else if (window.htmx) {
+        window.htmx.ajax("GET", "/agent", { target: "#work", select: "#work", swap: "outerHTML" });
       } else {
         window.location.reload();
       }

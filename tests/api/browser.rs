@@ -272,6 +272,8 @@ async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there(
     wait_for_text(&client, "Your work").await;
     client.find(Locator::Id("go-online")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "No offers right now; they appear here").await;
+    // A marker that survives only if the page is updated in place (htmx), not reloaded.
+    client.execute("window.handoffMarker = 42;", vec![]).await.unwrap();
 
     // The platform escalates; the open page hears of it over the event stream, no clicking.
     let service = app.service_token("bot").await;
@@ -281,6 +283,8 @@ async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there(
     let created: Value = app.post_json("/api/v1/escalations", &escalation, Some(&service)).await.json().await.unwrap();
     wait_for_text(&client, "Double charge on my card").await;
     wait_for_text(&client, " s left").await;
+    let marker = client.execute("return window.handoffMarker || null;", vec![]).await.unwrap();
+    assert_eq!(marker, json!(42), "the offer arrived without reloading the page");
     screenshot(&client, "10-agent-offer").await;
     client.find(Locator::Css("button[id^=accept-]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Accepted: the conversation is yours.").await;

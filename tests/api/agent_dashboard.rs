@@ -80,7 +80,12 @@ async fn an_agent_takes_an_offer_replies_and_resolves_on_the_dashboard() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    let _ = json!({});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/escalations/{id}/rating"), &json!({"score": 4}), Some(&service)).await.status(),
+        201
+    );
+    let page = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("rated 4.0 by 1 customer"), "agents see their rating and count");
 }
 
 #[tokio::test]

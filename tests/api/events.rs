@@ -124,3 +124,25 @@ async fn the_open_stream_is_the_heartbeat_and_presence_changes_arrive_on_it() {
     let presence = stream.next_of("presence").await;
     assert_eq!((presence.data["status"].as_str(), presence.data["reason"].as_str()), (Some("away"), Some("chosen")));
 }
+
+#[tokio::test]
+async fn an_offer_raised_on_one_instance_reaches_an_agent_connected_to_another() {
+    let app = spawn_app().await;
+    let (_, agent) = online_agent(&app, "roaming@example.com", 4, "native").await;
+    // A second instance over the same database (same signing secret, its own port and folder).
+    let second_dir = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::test_settings(second_dir.path(), &app.database_url);
+    let second = handoff::startup::Application::build(settings).await.unwrap();
+    let second_address = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+
+    let response =
+        app.client.get(format!("{second_address}/api/v1/me/events")).bearer_auth(&agent).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut stream = Stream { body: Box::pin(response.bytes_stream()), buffer: String::new() };
+    stream.next_of("snapshot").await;
+
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("across")).await; // sent to the first instance
+    assert_eq!(stream.next_of("offer").await.data["escalation_id"], created["id"]);
+}

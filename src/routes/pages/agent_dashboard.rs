@@ -46,6 +46,7 @@ struct Dashboard {
     presence: String,
     presence_reason: Option<String>,
     load: String,
+    rating: String,
     offers: Vec<OfferCard>,
     conversations: Vec<ConversationCard>,
     skills: Vec<String>,
@@ -123,6 +124,12 @@ pub async fn show(
     Ok(Dashboard {
         chrome: Chrome::of(&req),
         load: format!("{} of {} conversations", me.active_conversations, me.max_concurrent),
+        rating: match me.rating_count {
+            0 => "no ratings yet".to_string(),
+            n => {
+                format!("rated {:.1} by {n} customer{}", me.rating_sum as f64 / n as f64, if n == 1 { "" } else { "s" })
+            }
+        },
         presence: me.presence,
         presence_reason: me.presence_reason,
         offers,

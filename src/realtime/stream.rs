@@ -23,8 +23,17 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Most events replayed to a reconnecting client at once.
 const REPLAY_LIMIT: i64 = 200;
 
+/// Where to resume: the `Last-Event-ID` header of a reconnecting EventSource, or `?after=` from
+/// a page that knows which events it has already rendered (EventSource cannot set headers on
+/// its first request, and a page rendered before the stream opens must not miss what happens
+/// in between).
 fn last_event_id(req: &HttpRequest) -> Option<i64> {
-    req.headers().get("Last-Event-ID")?.to_str().ok()?.trim().parse().ok()
+    let header = req.headers().get("Last-Event-ID").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    header.or_else(|| {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(k, _)| k == "after")
+            .and_then(|(_, v)| v.parse().ok())
+    })
 }
 
 /// The agent's live events.

@@ -20,7 +20,9 @@
     });
   }
   if (!window.EventSource) return;
-  var stream = new EventSource("/api/v1/me/events");
+  // Resume after the last event this page was rendered with, so nothing in between is missed.
+  var after = document.getElementById("live").getAttribute("data-after") || "0";
+  var stream = new EventSource("/api/v1/me/events?after=" + encodeURIComponent(after));
   ["offer", "offer_withdrawn", "assigned", "message", "closed", "presence"].forEach(function (kind) {
     stream.addEventListener(kind, function () {
       if (typing()) {

@@ -146,3 +146,28 @@ async fn an_offer_raised_on_one_instance_reaches_an_agent_connected_to_another()
     let created = escalate(&app, &service, &escalation("across")).await; // sent to the first instance
     assert_eq!(stream.next_of("offer").await.data["escalation_id"], created["id"]);
 }
+
+#[tokio::test]
+async fn a_page_rendered_before_its_stream_opens_misses_nothing() {
+    let app = spawn_app().await;
+    crate::availability_pages::agent_in_browser_session(&app, "page@example.com").await;
+    let html = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::recruiting_pages::csrf_of(&html);
+    app.client
+        .post(app.url("/agent/presence"))
+        .form(&[("csrf_token", csrf.as_str()), ("status", "online"), ("back", "/agent")])
+        .send()
+        .await
+        .unwrap();
+    let html = app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap();
+    let after: i64 = html.split("data-after=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+
+    // Something happens after the render but before the page's stream connects.
+    let service = app.service_token("bot").await;
+    let created = escalate(&app, &service, &escalation("between")).await;
+
+    let response = app.client.get(app.url(&format!("/api/v1/me/events?after={after}"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut stream = Stream { body: Box::pin(response.bytes_stream()), buffer: String::new() };
+    assert_eq!(stream.next_of("offer").await.data["escalation_id"], created["id"]);
+}

@@ -51,6 +51,8 @@ struct Dashboard {
     conversations: Vec<ConversationCard>,
     skills: Vec<String>,
     notice: Option<String>,
+    /// The newest event this render reflects; the page's stream resumes after it.
+    last_event_id: i64,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -79,9 +81,11 @@ pub async fn show(
     query: web::Query<DashboardQuery>,
 ) -> Result<Dashboard, PageError> {
     let id = agent.0.0.id;
-    let (me, pending, assigned, catalogue) = state
+    let (me, pending, assigned, catalogue, last_event_id) = state
         .db
         .read(move |conn| {
+            // Read first: anything newer than this reaches the page through its stream.
+            let last_event_id = crate::models::agent_event::latest_id(conn, id)?;
             let me = agent::find(conn, id)?.ok_or_else(|| AppError::NotFound("no agent profile".into()))?;
             let pending = view::offers_of(conn, id)?;
             let mut assigned = Vec::new();
@@ -89,7 +93,7 @@ pub async fn show(
                 let messages = conversation::messages(conn, e.id)?;
                 assigned.push((e, messages));
             }
-            Ok((me, pending, assigned, skill::all(conn)?))
+            Ok((me, pending, assigned, skill::all(conn)?, last_event_id))
         })
         .await?;
     let offers = pending
@@ -136,6 +140,7 @@ pub async fn show(
         conversations,
         skills: catalogue.into_iter().map(|s| s.name).collect(),
         notice: notice_for(&query.notice),
+        last_event_id,
     })
 }
 

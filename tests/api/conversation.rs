@@ -88,7 +88,7 @@ async fn a_conversation_runs_from_assignment_to_rating_and_the_platform_hears_of
     let app = spawn_app().await;
     let received = Received::default();
     let (service, secret) = service_with_webhooks(&app, &start_receiver(received.clone())).await;
-    let (agent_id, agent) = online_agent(&app, "talker@example.com", 4, "native").await;
+    let (_, agent) = online_agent(&app, "talker@example.com", 4, "native").await;
     let created = escalate(&app, &service, &escalation("chat-1")).await;
     let id = created["id"].as_i64().unwrap();
     accept_first(&app, &agent).await;
@@ -161,7 +161,6 @@ async fn a_conversation_runs_from_assignment_to_rating_and_the_platform_hears_of
     for event in ["escalation.assigned", "escalation.message", "escalation.resolved"] {
         assert!(kinds.contains(&event), "{event} is listed for staff");
     }
-    let _ = agent_id;
 }
 
 #[tokio::test]

@@ -178,7 +178,7 @@ async fn a_missed_offer_times_out_to_the_next_agent_and_repeated_misses_set_away
 #[tokio::test]
 async fn a_waiting_escalation_widens_to_a_conversational_speaker_after_the_configured_wait() {
     let app = spawn_app().await;
-    let (learner, learner_token) = online_agent(&app, "learner@example.com", 4, "conversational").await;
+    let (_, learner_token) = online_agent(&app, "learner@example.com", 4, "conversational").await;
     let service = app.service_token("bot").await;
     let created = escalate(&app, &service, &escalation("conv-4")).await;
     assert_eq!(created["state"], "queued", "fluent Swedish is needed at first");
@@ -192,7 +192,6 @@ async fn a_waiting_escalation_widens_to_a_conversational_speaker_after_the_confi
         app.get_json(&format!("/api/v1/escalations/{}", created["id"]), &service).await.json().await.unwrap();
     assert_eq!(events(&shown), ["created", "widened", "offered"]);
     assert!(shown["timeline"][1]["detail"].as_str().unwrap().contains("language_level"));
-    let _ = learner;
 }
 
 #[tokio::test]

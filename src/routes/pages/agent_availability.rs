@@ -214,14 +214,8 @@ async fn refused(
     agent_id: i64,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
-    let Some(errors) = FormErrors::from_error(&error).or_else(|| match &error {
-        AppError::Conflict(message) => {
-            let mut errors = FormErrors::default();
-            errors.general = Some(message.clone());
-            Some(errors)
-        }
-        _ => None,
-    }) else {
+    // Field errors and conflicts (a suspended agent going online) are shown on the page.
+    let Some(errors) = FormErrors::from_error(&error) else {
         return Err(PageError(error));
     };
     let page = build(req, state, agent_id, errors, None).await?;

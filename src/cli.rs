@@ -1,4 +1,4 @@
-//! The `handoff` command line: serve, migrate, staff create, service-account create.
+//! The `handoff` command line: serve, migrate, staff create, service-account create, payroll export.
 //! Settings come from `HANDOFF_*` environment variables (see `config.rs`).
 
 use anyhow::Context;
@@ -36,6 +36,33 @@ pub enum Command {
     ServiceAccount {
         #[command(subcommand)]
         action: ServiceAccountAction,
+    },
+    /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
+    Payroll {
+        #[command(subcommand)]
+        action: PayrollAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PayrollAction {
+    /// Write a period's payroll CSV, with a progress bar on a terminal.
+    Export {
+        /// First day, inclusive, in HANDOFF_PAYROLL_TIMEZONE (2026-12-01).
+        #[arg(long)]
+        from: String,
+        /// Last day, inclusive (2026-12-31).
+        #[arg(long)]
+        to: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// One line per paid interval, conversation and online span, for reconciliation.
+        #[arg(long)]
+        detail: bool,
+        /// Only this agent.
+        #[arg(long)]
+        agent_id: Option<i64>,
     },
 }
 
@@ -80,6 +107,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ServiceAccount { action: ServiceAccountAction::Create { name, webhook_url } } => {
             create_service_account(settings, name, webhook_url).await
+        }
+        Command::Payroll { action: PayrollAction::Export { from, to, out, detail, agent_id } } => {
+            crate::payroll::command::export(
+                settings,
+                crate::payroll::command::ExportArgs { from, to, out, detail, agent_id },
+            )
+            .await
         }
     }
 }

@@ -62,6 +62,13 @@ pub struct Settings {
     pub sqlite_synchronous: String,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Run the clock-driven work on this instance: offer expiry, widening, offering the backlog,
+    /// ETA refresh, setting silent agents away. Every instance may run it (each step is
+    /// idempotent); turn it off where an instance should only serve requests, or where a test
+    /// drives the clock itself. At least one instance must keep it on.
+    pub clock_tickers: bool,
+    /// The IANA time zone payroll dates are read in: `from=2026-12-01` starts at local midnight.
+    pub payroll_timezone: String,
 }
 
 impl Default for Settings {
@@ -87,6 +94,8 @@ impl Default for Settings {
             db_pool_size: 8,
             sqlite_synchronous: "NORMAL".into(),
             workers: 0,
+            clock_tickers: true,
+            payroll_timezone: "UTC".into(),
         }
     }
 }
@@ -104,6 +113,11 @@ fn invalid(name: &'static str, problem: impl Into<String>) -> SettingError {
 }
 
 impl Settings {
+    /// The payroll time zone (checked by [`Settings::validate`]).
+    pub fn payroll_tz(&self) -> chrono_tz::Tz {
+        self.payroll_timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
     /// Defaults overridden by `HANDOFF_*` environment variables, then validated.
     pub fn from_env() -> anyhow::Result<Settings> {
         let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
@@ -133,6 +147,9 @@ impl Settings {
         }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid("MAIL_FROM", format!("`{}` is not a mailbox like `Name <a@b.c>`", self.mail_from)));
+        }
+        if self.payroll_timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(invalid("PAYROLL_TIMEZONE", format!("`{}` is not an IANA time zone", self.payroll_timezone)));
         }
         if self.outbox_poll_s == 0 || self.outbox_poll_s > 3600 {
             return Err(invalid("OUTBOX_POLL_S", "must be between 1 and 3600 seconds"));

@@ -102,8 +102,10 @@ impl Application {
             db,
         });
         spawn_housekeeping(state.clone());
-        spawn_presence_ticker(state.clone());
-        spawn_dispatch_ticker(state.clone());
+        if state.settings.clock_tickers {
+            spawn_presence_ticker(state.clone());
+            spawn_dispatch_ticker(state.clone());
+        }
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let server = serve(listener, state)?;

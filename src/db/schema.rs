@@ -330,6 +330,17 @@ diesel::joinable!(agent_rates -> agents (agent_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(offers -> escalations (escalation_id));
 diesel::joinable!(escalation_events -> escalations (escalation_id));
+diesel::table! {
+    assignments (id) {
+        id -> BigInt,
+        escalation_id -> BigInt,
+        agent_id -> BigInt,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -357,4 +368,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     ratings,
     agent_events,
+    assignments,
 );

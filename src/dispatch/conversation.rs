@@ -9,7 +9,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
-use crate::models::{agent, db_time, escalation, escalation_event, message, offer, rating, skill};
+use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
 use crate::realtime;
 use crate::webhooks;
 
@@ -120,6 +120,7 @@ pub fn resolve(
     if !escalation::resolve(conn, id, agent_id, disposition, db_time(now))? {
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
+    assignment::finish(conn, id, agent_id, assignment::outcome::RESOLVED, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     escalation_event::record(conn, id, "resolved", Some(disposition), db_time(now))?;
     realtime::notify(conn, agent_id, "closed", json!({"escalation_id": id, "disposition": disposition}), now)?;
@@ -166,6 +167,7 @@ pub fn transfer(
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
     offer::mark_transferred(conn, id, db_time(now))?;
+    assignment::finish(conn, id, agent_id, assignment::outcome::TRANSFERRED, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
     escalation_event::record(conn, id, "transferred", Some(&detail), db_time(now))?;

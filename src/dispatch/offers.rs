@@ -10,7 +10,7 @@ use super::settings::MatchingSettings;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::matching::{self, Candidate};
-use crate::models::{agent, db_time, escalation, escalation_event, offer, presence_event};
+use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
 use crate::realtime;
 
 /// Why an agent was set away after missing offers (stored as the presence reason).
@@ -122,6 +122,7 @@ pub fn accept(
     if !escalation::assign(conn, found.escalation_id, agent_id, db_time(now))? {
         return Err(AppError::Conflict("this escalation is no longer waiting".into()));
     }
+    assignment::start(conn, found.escalation_id, agent_id, db_time(now))?;
     event(conn, found.escalation_id, "assigned", Some(&format!("to agent {agent_id}")), now)?;
     let assigned =
         escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;

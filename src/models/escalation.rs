@@ -263,18 +263,3 @@ pub fn awaiting_first_reply(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryRe
         .select(Escalation::as_select())
         .load(conn)
 }
-
-/// An agent's assignments that overlap `[from, to)`: (assigned_at, closed_at, state).
-pub fn work_between(
-    conn: &mut DbConn,
-    agent: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>, String)>> {
-    escalations::table
-        .filter(escalations::assigned_agent_id.eq(agent))
-        .filter(escalations::assigned_at.lt(to))
-        .filter(escalations::closed_at.is_null().or(escalations::closed_at.ge(from)))
-        .select((escalations::assigned_at.assume_not_null(), escalations::closed_at, escalations::state))
-        .load(conn)
-}

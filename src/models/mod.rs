@@ -7,6 +7,7 @@ pub mod agent_language;
 pub mod agent_rate;
 pub mod agent_skill;
 pub mod app_setting;
+pub mod assignment;
 pub mod audit;
 pub mod availability;
 pub mod certification;

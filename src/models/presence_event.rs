@@ -100,3 +100,35 @@ pub fn expire(conn: &mut DbConn, agent_id: i64, cutoff: NaiveDateTime, reason: &
     .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// The agent's presence just before `at` (`None` if they had no presence change before it).
+pub fn presence_before(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<Option<String>> {
+    presence_events::table
+        .filter(presence_events::agent_id.eq(agent_id))
+        .filter(presence_events::at.lt(at))
+        .order((presence_events::at.desc(), presence_events::id.desc()))
+        .select(presence_events::presence)
+        .first(conn)
+        .optional()
+}
+
+/// The agent's presence changes in `[from, to)`, in order: (when, presence).
+pub fn changes_between(
+    conn: &mut DbConn,
+    agent_id: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, String)>> {
+    presence_events::table
+        .filter(presence_events::agent_id.eq(agent_id))
+        .filter(presence_events::at.ge(from))
+        .filter(presence_events::at.lt(to))
+        .order((presence_events::at.asc(), presence_events::id.asc()))
+        .select((presence_events::at, presence_events::presence))
+        .load(conn)
+}
+
+/// Agents with any presence change before `to` (who may have been online in a period ending then).
+pub fn agents_seen_before(conn: &mut DbConn, to: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    presence_events::table.filter(presence_events::at.lt(to)).select(presence_events::agent_id).distinct().load(conn)
+}

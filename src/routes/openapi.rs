@@ -47,6 +47,8 @@ use super::{api, health};
         api::pay_bands::show,
         api::pay_bands::replace,
         api::staff_agents::list,
+        api::payroll::staff_export,
+        api::payroll::statement,
         api::escalations::create,
         api::escalations::show,
         api::escalations::cancel,
@@ -75,6 +77,7 @@ use super::{api, health};
         (name = "settings", description = "Skill catalogue, regions and other staff settings"),
         (name = "escalations", description = "Conversations handed to humans"),
         (name = "operations", description = "Health and readiness"),
+        (name = "payroll", description = "Payroll CSVs and agent statements"),
     )
 )]
 pub struct ApiDoc;

@@ -93,7 +93,7 @@ async fn the_earnings_page_shows_engaged_time_conversations_and_pay_this_month()
     let app = spawn_app().await;
     agent_in_browser_session(&app, "earner@example.com").await;
     let page = app.client.get(app.url("/agent/earnings")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("No paid work yet this month."));
+    assert!(page.contains("No online time or paid work in this period."));
     let csrf = csrf_of(&app.client.get(app.url("/agent")).send().await.unwrap().text().await.unwrap());
     app.client
         .post(app.url("/agent/presence"))
@@ -128,6 +128,10 @@ async fn the_earnings_page_shows_engaged_time_conversations_and_pay_this_month()
                 escalations::table.find(id).select(escalations::closed_at.assume_not_null()).first(conn)?;
             diesel::update(escalations::table.find(id))
                 .set(escalations::assigned_at.eq(closed - chrono::Duration::minutes(30)))
+                .execute(conn)?;
+            use handoff::db::schema::assignments;
+            diesel::update(assignments::table.filter(assignments::escalation_id.eq(id)))
+                .set(assignments::started_at.eq(closed - chrono::Duration::minutes(30)))
                 .execute(conn)?;
             // The asked rate has been in force since well before (the agent applied a moment ago).
             use handoff::db::schema::agent_rates;

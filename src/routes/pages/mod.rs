@@ -8,7 +8,9 @@ pub mod agent_earnings;
 pub mod forms;
 pub mod home;
 pub mod login;
+pub mod pay_period;
 pub mod register;
+pub mod staff_payroll;
 pub mod staff_recruits;
 pub mod verify;
 

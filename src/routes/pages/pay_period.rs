@@ -37,11 +37,6 @@ impl PickedPeriod {
     pub fn label(&self) -> String {
         format!("{} to {} ({})", self.period.from, self.period.to, self.period.tz.name())
     }
-
-    /// `from=…&to=…` for links to the CSVs of this period.
-    pub fn query(&self) -> String {
-        format!("from={}&to={}", self.period.from, self.period.to)
-    }
 }
 
 pub fn pick(query: &PeriodQuery, tz: Tz, today: NaiveDate) -> PickedPeriod {

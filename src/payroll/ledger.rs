@@ -287,4 +287,44 @@ mod tests {
         );
         assert_eq!(line.per_conversation_pay_minor, 678 + 5);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn minute(m: i64) -> DateTime<Utc> {
+            at(0, 0) + Duration::minutes(m)
+        }
+
+        proptest! {
+            /// Whatever the overlaps and rate changes: engaged pieces never overlap, never leave the
+            /// period, add up to the union of the work, and pay between the lowest and highest rate.
+            #[test]
+            fn engaged_pieces_partition_the_union_of_the_work(
+                work in prop::collection::vec((-120i64..1560, 1i64..300), 0..12),
+                changes in prop::collection::vec((-60i64..1500, 0i64..50_000), 1..4),
+            ) {
+                let intervals: Vec<Interval> = work.iter().map(|(s, len)| span(minute(*s), minute(s + len))).collect();
+                let mut rates: Vec<RateSpan> = changes.iter().map(|(m, hourly)| sek(minute(*m), *hourly, 100)).collect();
+                rates.push(sek(minute(-10_000), 1000, 100));
+                let pieces = meter(&worked(&intervals), &rates, day());
+                let mut engaged: Vec<&Piece> = pieces.iter().filter(|p| p.kind == Kind::Engaged).collect();
+                engaged.sort_by_key(|p| p.interval);
+                for pair in engaged.windows(2) {
+                    prop_assert!(pair[0].interval.end <= pair[1].interval.start);
+                }
+                prop_assert!(engaged.iter().all(|p| p.interval.start >= day().start && p.interval.end <= day().end));
+                let union_seconds: i64 = crate::payroll::union(intervals.iter().filter_map(|i| i.clip(&day())).collect())
+                    .iter()
+                    .map(Interval::seconds)
+                    .sum();
+                let line = lines(&pieces).pop().unwrap_or_default();
+                prop_assert_eq!(line.engaged_seconds, union_seconds);
+                let (low, high) = rates.iter().fold((i64::MAX, 0), |(l, h), r| (l.min(r.hourly_minor), h.max(r.hourly_minor)));
+                prop_assert!(line.hourly_pay_minor >= div_round_half_up(union_seconds as i128 * low as i128, 3600));
+                prop_assert!(line.hourly_pay_minor <= div_round_half_up(union_seconds as i128 * high as i128, 3600));
+            }
+        }
+    }
 }

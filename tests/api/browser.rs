@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::mail;
 
 /// chromedriver in its own process group; dropping it kills the group, browsers included,
@@ -327,4 +327,50 @@ async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there(
     assert!(widths[0].as_i64().unwrap() <= widths[1].as_i64().unwrap());
     screenshot(&phone, "12-agent-dashboard-phone").await;
     phone.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn staff_pick_a_period_on_the_payroll_page_and_its_download_is_the_csv() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app_with(|s| s.clock_tickers = false).await;
+    crate::payroll_pages::morning(&app).await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1000).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", &app.admin_email).await;
+    fill(&client, "password", &app.admin_password).await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Recruits").await;
+
+    client.goto(&app.url("/staff/payroll")).await.unwrap();
+    wait_for_text(&client, "Payroll").await;
+    for (field, value) in [("from", "2026-10-25"), ("to", "2026-10-25")] {
+        client.execute(&format!("document.getElementById('{field}').value = '{value}';"), vec![]).await.unwrap();
+    }
+    client.find(Locator::Id("show-period")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "125.00 SEK").await;
+    screenshot(&client, "12-staff-payroll").await;
+    // The download link, fetched by the page itself with its session cookie.
+    let fetched = client
+        .execute_async(
+            "const done = arguments[0];
+             fetch(document.getElementById('download-payroll').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = fetched.as_str().unwrap();
+    assert!(csv.starts_with("period_start,period_end,agent_id,agent_name,"), "{csv}");
+    assert!(csv.contains("Åsa Öberg,asa@example.com,SEK,3600,1800,1,11000,1500,12500,125.00"), "{csv}");
+
+    // On a phone the wide table scrolls inside its box; the page itself does not.
+    client.set_window_size(390, 844).await.unwrap();
+    let widths =
+        client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (content, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(content <= viewport, "the payroll page is {content}px wide on a {viewport}px screen");
+    screenshot(&client, "13-staff-payroll-phone").await;
+    client.close().await.unwrap();
 }

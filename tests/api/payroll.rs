@@ -335,6 +335,10 @@ async fn periods_are_checked_and_only_staff_export_everyone() {
         .await;
     problem(get(&format!("/api/v1/me/statement.csv?{period}"), &admin).await.unwrap(), 403).await;
     problem(app.client.get(app.url(&format!("/api/v1/me/statement.csv?{period}"))).send().await.unwrap(), 401).await;
+    problem(app.client.get(app.url(&format!("/api/v1/staff/payroll.csv?{period}"))).send().await.unwrap(), 401).await;
+    let service = app.service_token("bot").await;
+    problem(get(&format!("/api/v1/staff/payroll.csv?{period}"), &service).await.unwrap(), 403).await;
+    problem(get(&format!("/api/v1/me/statement.csv?{period}"), &service).await.unwrap(), 403).await;
     let empty = csv_of(&app, &format!("/api/v1/me/statement.csv?{period}"), &agent_token).await;
     assert_eq!(empty.lines().count(), 1, "a header and nothing else: {empty}");
 }

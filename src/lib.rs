@@ -13,6 +13,7 @@ pub mod error;
 pub mod matching;
 pub mod models;
 pub mod money;
+pub mod operations;
 pub mod payroll;
 pub mod places;
 pub mod realtime;

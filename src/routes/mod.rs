@@ -53,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api::pay_bands::replace)
         .service(api::staff_agents::list)
         .service(api::payroll::staff_export)
+        .service(api::operations::live_queue)
+        .service(api::operations::metrics)
         .service(api::payroll::statement)
         .service(api::escalations::create)
         .service(api::escalations::show)

@@ -48,6 +48,8 @@ use super::{api, health};
         api::pay_bands::replace,
         api::staff_agents::list,
         api::payroll::staff_export,
+        api::operations::live_queue,
+        api::operations::metrics,
         api::payroll::statement,
         api::escalations::create,
         api::escalations::show,

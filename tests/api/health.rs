@@ -79,6 +79,8 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
         ("/api/v1/staff/escalations/first-reply-overdue", "get"),
         ("/api/v1/staff/payroll.csv", "get"),
         ("/api/v1/me/statement.csv", "get"),
+        ("/api/v1/staff/queue", "get"),
+        ("/api/v1/staff/metrics", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }

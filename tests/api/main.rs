@@ -16,6 +16,7 @@ mod events;
 mod health;
 mod mail;
 mod migrations;
+mod operations;
 mod outbox;
 mod pages;
 mod payroll;

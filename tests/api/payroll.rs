@@ -39,13 +39,15 @@ pub async fn agent(app: &TestApp, email: &str, full_name: &str) -> (i64, String)
 pub struct Day {
     pub db: Db,
     service: i64,
+    /// The service account's bearer token.
+    pub token: String,
 }
 
 const HEARTBEAT: i64 = 45;
 
 impl Day {
     pub async fn new(app: &TestApp) -> Day {
-        app.service_token("bot").await;
+        let token = app.service_token("bot").await;
         let db = app.db();
         let service = db
             .read(|conn| {
@@ -54,10 +56,14 @@ impl Day {
             })
             .await
             .unwrap();
-        Day { db, service }
+        Day { db, service, token }
     }
 
-    async fn step(&self, f: impl FnOnce(&mut DbConn) -> Result<(), AppError> + Send + 'static) {
+    pub fn service_id(&self) -> i64 {
+        self.service
+    }
+
+    pub async fn step(&self, f: impl FnOnce(&mut DbConn) -> Result<(), AppError> + Send + 'static) {
         self.db.write(f).await.unwrap();
     }
 

@@ -9,6 +9,7 @@ pub mod escalations;
 pub mod matching;
 pub mod me;
 pub mod offers;
+pub mod operations;
 pub mod pay_bands;
 pub mod payroll;
 pub mod recruits;

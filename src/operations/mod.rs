@@ -1,6 +1,7 @@
 //! Staff operations: the live queue, metrics of how well the promise is kept, and the
 //! Prometheus view of the service.
 
+pub mod agents;
 pub mod facts;
 pub mod metrics;
 pub mod queue;

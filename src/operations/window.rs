@@ -58,6 +58,12 @@ pub fn parse(from: Option<&str>, to: Option<&str>, tz: Tz, now: DateTime<Utc>) -
     Ok(Interval { start, end })
 }
 
+/// Midnight today in `tz`, as an instant.
+pub fn day_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let today = now.with_timezone(&tz).date_naive();
+    period(today, today, tz).start
+}
+
 /// The chart bucket width: `bucket_s` when given (60 s to a day), else one that gives at most
 /// 48 buckets; never more than [`MAX_BUCKETS`].
 pub fn bucket(window: Interval, bucket_s: Option<&str>) -> Result<Duration, AppError> {

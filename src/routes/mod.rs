@@ -87,6 +87,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(pages::agent_dashboard::show)
         .service(pages::agent_earnings::show)
         .service(pages::staff_payroll::show)
+        .service(pages::staff_operations::show)
+        .service(pages::staff_operations::live)
         .service(pages::agent_dashboard::answer)
         .service(pages::agent_dashboard::act)
         .service(pages::agent_availability::show)

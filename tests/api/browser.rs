@@ -153,8 +153,10 @@ async fn a_person_applies_confirms_and_is_approved_in_the_browser() {
     fill(&client, "password", &app.admin_password).await;
     screenshot(&client, "05-login").await;
     client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Waiting for a human").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/staff", "staff land on the operations page");
+    client.find(Locator::LinkText("Recruits")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Greta Berg").await;
-    assert!(client.current_url().await.unwrap().path().starts_with("/staff/recruits"));
     screenshot(&client, "06-staff-recruits").await;
 
     fill(&client, &format!("note-{}", agent_id(&app, email).await), "Welcome to the team").await;
@@ -342,7 +344,7 @@ async fn staff_pick_a_period_on_the_payroll_page_and_its_download_is_the_csv() {
     fill(&client, "email", &app.admin_email).await;
     fill(&client, "password", &app.admin_password).await;
     client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "Recruits").await;
+    wait_for_text(&client, "Waiting for a human").await;
 
     client.goto(&app.url("/staff/payroll")).await.unwrap();
     wait_for_text(&client, "Payroll").await;
@@ -372,5 +374,36 @@ async fn staff_pick_a_period_on_the_payroll_page_and_its_download_is_the_csv() {
     let (content, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
     assert!(content <= viewport, "the payroll page is {content}px wide on a {viewport}px screen");
     screenshot(&client, "13-staff-payroll-phone").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_queued_escalation_appears_on_the_operations_page_and_leaves_without_a_reload() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1100).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", &app.admin_email).await;
+    fill(&client, "password", &app.admin_password).await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Nobody is waiting.").await;
+
+    let service = app.service_token("bot").await;
+    let created = crate::dispatch::escalate(&app, &service, &crate::dispatch::escalation("live-1")).await;
+    // No reload: htmx polls /staff/live and swaps the queue in.
+    wait_for_text(&client, "live-1").await;
+    let waiting = client.find(Locator::Id("waiting-count")).await.unwrap().text().await.unwrap();
+    assert_eq!(waiting, "1");
+    let drawn = client.execute("return document.body.getAttribute('data-charts');", vec![]).await.unwrap();
+    assert_eq!(drawn, "drawn", "the charts were drawn from the metrics API");
+    screenshot(&client, "14-staff-operations").await;
+
+    let id = created["id"].as_i64().unwrap();
+    let cancelled = app.post_json(&format!("/api/v1/escalations/{id}/cancel"), &json!({}), Some(&service)).await;
+    assert_eq!(cancelled.status(), 200);
+    wait_for_text(&client, "Nobody is waiting.").await;
     client.close().await.unwrap();
 }

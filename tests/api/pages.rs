@@ -61,7 +61,7 @@ async fn logging_in_through_the_form_sets_httponly_lax_cookies_and_logging_out_c
     ];
     let response = app.client.post(app.url("/login")).form(&form).send().await.unwrap();
     assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/staff/recruits", "staff land on their work");
+    assert_eq!(response.headers()["location"], "/staff", "staff land on the operations page");
     let cookies = set_cookies(&response);
     for name in ["handoff_access", "handoff_refresh"] {
         let cookie = cookies.iter().find(|c| c.starts_with(&format!("{name}="))).expect(name);

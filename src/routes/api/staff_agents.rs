@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::StaffUser;
-use crate::availability::roster;
 use crate::error::{AppError, AppResult, Problem};
+use crate::operations::{agents, window};
 use crate::routes::api::availability::heartbeat_timeout;
 use crate::startup::AppState;
 
@@ -17,9 +17,10 @@ pub struct AgentFilter {
     pub presence: Option<String>,
 }
 
-/// Agents online now with a live heartbeat: schedule, capacity, load and rate.
+/// Agents online now with a live heartbeat: schedule, capacity, load, rate, rating and how they
+/// answered offers today (since midnight in the payroll time zone).
 #[utoipa::path(tag = "operations", security(("bearer" = [])), params(AgentFilter),
-    responses((status = 200, body = Vec<roster::RosterEntry>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<agents::AgentOnDuty>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[get("/api/v1/staff/agents")]
 pub async fn list(
     _staff: StaffUser,
@@ -30,5 +31,7 @@ pub async fn list(
         return Err(AppError::invalid("presence", "only presence=online is supported"));
     }
     let timeout = heartbeat_timeout(&state);
-    Ok(HttpResponse::Ok().json(state.db.read(move |conn| roster::available(conn, Utc::now(), timeout)).await?))
+    let now = Utc::now();
+    let day_start = window::day_start(now, state.settings.payroll_tz());
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| agents::on_duty(conn, now, timeout, day_start)).await?))
 }

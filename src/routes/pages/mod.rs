@@ -10,6 +10,7 @@ pub mod home;
 pub mod login;
 pub mod pay_period;
 pub mod register;
+pub mod staff_operations;
 pub mod staff_payroll;
 pub mod staff_recruits;
 pub mod verify;
@@ -64,7 +65,7 @@ impl Chrome {
 
 /// Where a person lands after logging in.
 pub fn home_for(role: Role) -> &'static str {
-    if role.is_staff() { "/staff/recruits" } else { "/agent" }
+    if role.is_staff() { "/staff" } else { "/agent" }
 }
 
 /// A role extractor for pages: its 401 becomes a redirect to /login, its 403 an HTML page.

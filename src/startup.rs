@@ -33,6 +33,8 @@ pub struct AppState {
     pub registration_limiter: HourlyLimiter,
     pub outbox: Outbox,
     pub webhooks: WebhookWorker,
+    /// This process's Prometheus collectors (GET /metrics).
+    pub metrics: Arc<crate::operations::prometheus::ServiceMetrics>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl Application {
             registration_limiter: HourlyLimiter::new(settings.registrations_per_hour),
             outbox,
             webhooks: WebhookWorker::new(db.clone())?,
+            metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
             settings: Arc::new(settings),
             db,
         });
@@ -202,6 +205,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(middleware::from_fn(cookies::browser_session))
             .wrap(security_headers())
             .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(middleware::from_fn(crate::operations::prometheus::record))
     })
     .workers(workers)
     .listen(listener)?

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod facts;
 pub mod metrics;
+pub mod prometheus;
 pub mod queue;
 pub mod report;
 pub mod window;

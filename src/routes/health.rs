@@ -24,3 +24,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// Prometheus text: request counts and latencies, time to a human, escalations by state, queue
+/// length, agents online, offers by outcome, outbox backlog.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> crate::error::AppResult<HttpResponse> {
+    let timeout = crate::routes::api::availability::heartbeat_timeout(&state);
+    let snapshot =
+        state.db.read(move |conn| crate::operations::prometheus::snapshot(conn, chrono::Utc::now(), timeout)).await?;
+    let text = state.metrics.render(&snapshot).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
+}

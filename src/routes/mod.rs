@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .error_handler(|err, _| PageError(AppError::bad_request(err.to_string())).into()),
         )
         .service(health::healthz)
+        .service(health::metrics)
         .service(health::readyz)
         .service(api::auth::login)
         .service(api::auth::refresh)

@@ -70,6 +70,7 @@ use super::{api, health};
         crate::realtime::stream::events,
         health::healthz,
         health::readyz,
+        health::metrics,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -91,3 +91,46 @@ async fn the_queue_shows_who_waits_and_only_staff_see_operations() {
     let default: Value = app.get_json("/api/v1/staff/metrics", &admin).await.json().await.unwrap();
     assert_eq!(default["escalations"], 1, "the last 24 hours by default");
 }
+
+#[tokio::test]
+async fn prometheus_metrics_parse_and_count_what_happened() {
+    let app = spawn_app().await;
+    let (_, agent_token) = crate::dispatch::online_agent(&app, "p@example.com", 5, "native").await;
+    let service = app.service_token("bot").await;
+    escalate(&app, &service, &escalation("m-1")).await;
+    let offers = crate::dispatch::offers_of(&app, &agent_token).await;
+    let offer_id = offers[0]["id"].as_i64().unwrap();
+    let accepted = app.post_json(&format!("/api/v1/offers/{offer_id}/accept"), &json!({}), Some(&agent_token)).await;
+    assert_eq!(accepted.status(), 200);
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("valid exposition");
+    let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .unwrap_or_else(|| panic!("{name} {labels:?} in\n{text}"));
+        match sample.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            prometheus_parse::Value::Histogram(ref buckets) => buckets.last().map(|b| b.count).unwrap_or_default(),
+            _ => panic!("unexpected {name}"),
+        }
+    };
+    assert_eq!(value("handoff_http_requests_total", &[("route", "/api/v1/escalations"), ("status", "201")]), 1.0);
+    assert_eq!(value("handoff_http_requests_total", &[("route", "/api/v1/offers/:id/accept"), ("status", "200")]), 1.0);
+    assert_eq!(value("handoff_escalations", &[("state", "assigned")]), 1.0);
+    assert_eq!(value("handoff_offers", &[("state", "accepted")]), 1.0);
+    assert_eq!(value("handoff_queue_length", &[]), 0.0);
+    assert_eq!(value("handoff_agents_online", &[]), 1.0);
+    assert_eq!(value("handoff_time_to_human_seconds_count", &[]), 1.0);
+    value("handoff_outbox_backlog", &[("kind", "email")]);
+    value("handoff_http_request_duration_seconds_count", &[("route", "/api/v1/escalations")]);
+    // Route labels are patterns: no id or token ever becomes a label value.
+    assert!(!text.contains(&format!("/api/v1/offers/{offer_id}/accept")));
+}

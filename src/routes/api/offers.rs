@@ -37,6 +37,7 @@ pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<
             view::escalation(conn, &assigned)
         })
         .await?;
+    state.metrics.human_reached((Utc::now() - shown.created_at).num_milliseconds() as f64 / 1000.0);
     state.webhooks_queued();
     Ok(HttpResponse::Ok().json(shown))
 }

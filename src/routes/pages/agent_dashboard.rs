@@ -160,19 +160,23 @@ pub async fn answer(
     require_csrf(&req, fields.get("csrf_token"))?;
     let (offer_id, answer) = path.into_inner();
     let (agent_id, timeout) = (agent.0.0.id, heartbeat_timeout(&state));
-    let notice = state
+    let (notice, waited) = state
         .db
         .write(move |conn| {
             let now = Utc::now();
-            let notice = match answer.as_str() {
-                "accept" => offers::accept(conn, agent_id, offer_id, now).map(|_| "accepted")?,
-                "decline" => offers::decline(conn, agent_id, offer_id, None, now).map(|_| "declined")?,
+            let (notice, waited) = match answer.as_str() {
+                "accept" => offers::accept(conn, agent_id, offer_id, now)
+                    .map(|e| ("accepted", Some((now - e.created_at.and_utc()).num_milliseconds() as f64 / 1000.0)))?,
+                "decline" => offers::decline(conn, agent_id, offer_id, None, now).map(|_| ("declined", None))?,
                 _ => return Err(AppError::NotFound("no such answer".into())),
             };
             queue::redispatch(conn, now, timeout)?;
-            Ok(notice)
+            Ok((notice, waited))
         })
         .await?;
+    if let Some(waited) = waited {
+        state.metrics.human_reached(waited);
+    }
     state.webhooks_queued();
     Ok(back(notice))
 }

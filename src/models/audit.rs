@@ -46,3 +46,14 @@ pub fn for_subject(conn: &mut DbConn, kind: &str, id: i64) -> QueryResult<Vec<(A
         .select((AuditEntry::as_select(), users::email.nullable()))
         .load(conn)
 }
+
+/// The latest entries of one kind (`settings`, …), newest first, with the acting user's email.
+pub fn recent_of_kind(conn: &mut DbConn, kind: &str, limit: i64) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
+    audit_log::table
+        .left_join(users::table)
+        .filter(audit_log::subject_kind.eq(kind))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((AuditEntry::as_select(), users::email.nullable()))
+        .load(conn)
+}

@@ -405,5 +405,14 @@ async fn a_queued_escalation_appears_on_the_operations_page_and_leaves_without_a
     let cancelled = app.post_json(&format!("/api/v1/escalations/{id}/cancel"), &json!({}), Some(&service)).await;
     assert_eq!(cancelled.status(), 200);
     wait_for_text(&client, "Nobody is waiting.").await;
+
+    client.goto(&app.url("/staff/settings")).await.unwrap();
+    wait_for_text(&client, "Widening ladder").await;
+    screenshot(&client, "15-staff-settings").await;
+    client.set_window_size(390, 844).await.unwrap();
+    let widths =
+        client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (content, viewport) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(content <= viewport, "the settings page is {content}px wide on a {viewport}px screen");
     client.close().await.unwrap();
 }

@@ -25,4 +25,5 @@ mod payroll_python;
 mod recruiting;
 mod recruiting_pages;
 mod roles;
+mod settings_pages;
 mod smtp;

@@ -68,6 +68,13 @@ impl FormErrors {
         self.by_field.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// These errors as a 422, so a form and the API refuse alike.
+    pub fn into_error(self) -> AppError {
+        let mut fields: Vec<FieldError> = self.by_field.into_iter().map(|(f, m)| FieldError::new(f, m)).collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        AppError::Validation(fields)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_field.is_empty() && self.general.is_none()
     }

@@ -13,6 +13,8 @@ pub mod register;
 pub mod staff_operations;
 pub mod staff_payroll;
 pub mod staff_recruits;
+pub mod staff_settings;
+pub mod staff_settings_forms;
 pub mod verify;
 
 use std::future::Future;

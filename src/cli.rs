@@ -1,4 +1,5 @@
-//! The `handoff` command line: serve, migrate, staff create, service-account create, payroll export.
+//! The `handoff` command line: serve, migrate, staff create, service-account create, payroll
+//! export, demo.
 //! Settings come from `HANDOFF_*` environment variables (see `config.rs`).
 
 use anyhow::Context;
@@ -36,6 +37,16 @@ pub enum Command {
     ServiceAccount {
         #[command(subcommand)]
         action: ServiceAccountAction,
+    },
+    /// Run a living marketplace on a fresh database: seeded agents, simulated work and a
+    /// chatbot escalating; prints where to look and how to log in.
+    Demo {
+        /// Folder for the demo's database and mail (default: a new temporary folder).
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+        /// How many conversations the simulated chatbot escalates per minute.
+        #[arg(long, default_value_t = 12.0)]
+        escalations_per_minute: f64,
     },
     /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
     Payroll {
@@ -107,6 +118,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::ServiceAccount { action: ServiceAccountAction::Create { name, webhook_url } } => {
             create_service_account(settings, name, webhook_url).await
+        }
+        Command::Demo { data_dir, escalations_per_minute } => {
+            crate::demo::run(settings, crate::demo::DemoOptions { data_dir, escalations_per_minute }).await
         }
         Command::Payroll { action: PayrollAction::Export { from, to, out, detail, agent_id } } => {
             crate::payroll::command::export(

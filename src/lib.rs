@@ -7,6 +7,7 @@ pub mod availability;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod dispatch;
 pub mod email;
 pub mod error;

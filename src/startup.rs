@@ -69,6 +69,8 @@ pub struct Application {
     server: Server,
     /// Credentials of the admin created on this start (a fresh database), to show once.
     pub first_admin: Option<(String, String)>,
+    /// The running service's database (for in-process drivers such as `handoff demo`).
+    pub db: Db,
 }
 
 impl Application {
@@ -111,8 +113,9 @@ impl Application {
         }
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
+        let db = state.db.clone();
         let server = serve(listener, state)?;
-        Ok(Application { port, server, first_admin })
+        Ok(Application { port, server, first_admin, db })
     }
 
     pub fn port(&self) -> u16 {

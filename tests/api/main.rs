@@ -10,6 +10,7 @@ mod availability_pages;
 mod browser;
 mod cli;
 mod conversation;
+mod demo;
 mod dispatch;
 mod errors;
 mod events;

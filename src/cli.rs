@@ -1,5 +1,5 @@
 //! The `handoff` command line: serve, migrate, staff create, service-account create, payroll
-//! export, demo.
+//! export, simulate, demo.
 //! Settings come from `HANDOFF_*` environment variables (see `config.rs`).
 
 use anyhow::Context;
@@ -47,6 +47,20 @@ pub enum Command {
         /// How many conversations the simulated chatbot escalates per minute.
         #[arg(long, default_value_t = 12.0)]
         escalations_per_minute: f64,
+    },
+    /// Simulate a scenario in virtual time with a dispatch policy (see scenarios/ and README).
+    Simulate {
+        /// The scenario file (JSON).
+        #[arg(long)]
+        scenario: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = crate::sim::Policy::Engine)]
+        policy: crate::sim::Policy,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the report as JSON (and no progress bar).
+        #[arg(long)]
+        json: bool,
     },
     /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
     Payroll {
@@ -119,6 +133,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::ServiceAccount { action: ServiceAccountAction::Create { name, webhook_url } } => {
             create_service_account(settings, name, webhook_url).await
         }
+        Command::Simulate { scenario, policy, seed, json } => crate::sim::command::run(&scenario, policy, seed, json),
         Command::Demo { data_dir, escalations_per_minute } => {
             crate::demo::run(settings, crate::demo::DemoOptions { data_dir, escalations_per_minute }).await
         }

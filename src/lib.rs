@@ -20,6 +20,7 @@ pub mod places;
 pub mod realtime;
 pub mod recruiting;
 pub mod routes;
+pub mod sim;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

@@ -28,7 +28,7 @@ pub enum Level {
 }
 
 /// A point on Earth in degrees.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub lat: f64,
     pub lon: f64,

@@ -1,0 +1,162 @@
+//! The numbers a run produces: waits, abandonment, utilisation, ETA error, language match,
+//! offers per handled conversation and fairness (Gini of engaged time within each group).
+
+use serde::Serialize;
+
+use super::world::Agent;
+use crate::operations::metrics::percentile;
+
+/// What happened to one escalation of the measured window.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub handled: bool,
+    pub left: bool,
+    pub wait_s: Option<f64>,
+    pub eta_s: f64,
+    pub offers: u32,
+    pub language_matched: bool,
+}
+
+pub struct Tally {
+    pub outcomes: Vec<Outcome>,
+    pub measured_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitStats {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupUse {
+    pub group: String,
+    pub agents: usize,
+    pub utilization: f64,
+    pub engaged_time_gini: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EtaError {
+    pub mean: f64,
+    pub p90: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fairness {
+    /// Mean over groups of the Gini coefficient of engaged time among the group's agents.
+    pub engaged_time_gini: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub policy: String,
+    pub seed: u64,
+    pub escalations: usize,
+    pub handled: usize,
+    pub abandoned: usize,
+    pub p_wait: f64,
+    pub wait_s: WaitStats,
+    pub utilization: f64,
+    pub utilization_by_group: Vec<GroupUse>,
+    pub eta_abs_error_s: EtaError,
+    pub eta_rel_error_mean: f64,
+    pub language_match_rate: f64,
+    pub offers_per_handled: f64,
+    pub fairness: Fairness,
+}
+
+/// Gini coefficient of non-negative values (0: all equal; towards 1: one has everything).
+pub fn gini(values: &[f64]) -> f64 {
+    let n = values.len() as f64;
+    let total: f64 = values.iter().sum();
+    if values.len() < 2 || total <= 0.0 {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, v)| (i as f64 + 1.0) * v).sum();
+    (2.0 * weighted) / (n * total) - (n + 1.0) / n
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &str, seed: u64) -> Report {
+    let outcomes = &tally.outcomes;
+    let handled: Vec<&Outcome> = outcomes.iter().filter(|o| o.handled).collect();
+    let waits = sorted(handled.iter().filter_map(|o| o.wait_s).collect());
+    let waited = outcomes.iter().filter(|o| o.left || o.wait_s.is_some_and(|w| w > 1e-9)).count();
+    let errors = sorted(handled.iter().filter_map(|o| o.wait_s.map(|w| (o.eta_s - w).abs())).collect());
+    let relative: Vec<f64> =
+        handled.iter().filter_map(|o| o.wait_s.filter(|w| *w >= 1.0).map(|w| (o.eta_s - w).abs() / w)).collect();
+    let slots =
+        |members: &[&Agent]| members.iter().map(|a| a.candidate.max_concurrent as f64).sum::<f64>() * tally.measured_s;
+    let busy = |members: &[&Agent]| members.iter().map(|a| a.conversation_s).sum::<f64>();
+    let everyone: Vec<&Agent> = agents.iter().collect();
+    let by_group: Vec<GroupUse> = group_names
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            let members: Vec<&Agent> = agents.iter().filter(|a| a.group == g).collect();
+            let engaged: Vec<f64> = members.iter().map(|a| a.engaged_s).collect();
+            GroupUse {
+                group: name.clone(),
+                agents: members.len(),
+                utilization: if slots(&members) > 0.0 { busy(&members) / slots(&members) } else { 0.0 },
+                engaged_time_gini: gini(&engaged),
+            }
+        })
+        .collect();
+    Report {
+        policy: policy.to_string(),
+        seed,
+        escalations: outcomes.len(),
+        handled: handled.len(),
+        abandoned: outcomes.iter().filter(|o| o.left).count(),
+        p_wait: share(waited, outcomes.len()),
+        wait_s: WaitStats {
+            mean: mean(&waits),
+            p50: percentile(&waits, 50.0),
+            p90: percentile(&waits, 90.0),
+            p95: percentile(&waits, 95.0),
+            p99: percentile(&waits, 99.0),
+        },
+        utilization: if slots(&everyone) > 0.0 { busy(&everyone) / slots(&everyone) } else { 0.0 },
+        fairness: Fairness {
+            engaged_time_gini: mean(&by_group.iter().map(|g| g.engaged_time_gini).collect::<Vec<_>>()),
+        },
+        utilization_by_group: by_group,
+        eta_abs_error_s: EtaError { mean: mean(&errors), p90: percentile(&errors, 90.0) },
+        eta_rel_error_mean: mean(&relative),
+        language_match_rate: share(handled.iter().filter(|o| o.language_matched).count(), handled.len()),
+        offers_per_handled: if handled.is_empty() {
+            0.0
+        } else {
+            outcomes.iter().map(|o| o.offers as f64).sum::<f64>() / handled.len() as f64
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn gini_of_equal_and_unequal_shares() {
+        assert_eq!(super::gini(&[5.0, 5.0, 5.0]), 0.0);
+        assert!((super::gini(&[0.0, 0.0, 0.0, 10.0]) - 0.75).abs() < 1e-12);
+        assert_eq!(super::gini(&[]), 0.0);
+    }
+}

@@ -1,0 +1,176 @@
+//! The scenario file of `handoff simulate` (JSON): who works, what arrives, for how long.
+//! Documented with examples in the README and scenarios/.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::random::Duration;
+use crate::matching::{Level, Point};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Simulated seconds of arrivals.
+    pub duration_s: f64,
+    /// Seconds at the start left out of every statistic (the system fills up meanwhile).
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// Seed of the run; `--seed` overrides it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    pub agents: Vec<AgentGroup>,
+    pub arrivals: Vec<Stream>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn default_capacity() -> u32 {
+    1
+}
+
+fn default_rating() -> f64 {
+    4.5
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentGroup {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub count: u32,
+    /// Language code → level (`conversational`, `fluent`, `native`).
+    pub languages: BTreeMap<String, Level>,
+    /// Skill → proficiency 1..5.
+    pub skills: BTreeMap<String, u8>,
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    #[serde(default = "default_rating")]
+    pub rating: f64,
+    #[serde(default)]
+    pub hourly_rate_minor: i64,
+    #[serde(default)]
+    pub location: Option<Point>,
+    /// Speed: handle times are divided by it (2.0 handles twice as fast).
+    #[serde(default = "one")]
+    pub service_rate_factor: f64,
+    #[serde(default = "one")]
+    pub accept_probability: f64,
+    /// Seconds from an offer to the agent's answer.
+    #[serde(default)]
+    pub accept_delay_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stream {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Poisson arrivals per hour (ignored when `hourly_profile` is given).
+    #[serde(default)]
+    pub rate_per_hour: f64,
+    /// Arrivals per hour for each hour of the day, 24 numbers, repeating.
+    #[serde(default)]
+    pub hourly_profile: Option<Vec<f64>>,
+    pub language: String,
+    #[serde(default)]
+    pub market: String,
+    #[serde(default)]
+    pub required_skills: Vec<String>,
+    #[serde(default = "normal")]
+    pub priority: String,
+    #[serde(default)]
+    pub sensitive: bool,
+    pub handle_time: Duration,
+    /// How long a customer waits before leaving; `null` for customers who never leave.
+    #[serde(default)]
+    pub patience: Option<Duration>,
+}
+
+fn normal() -> String {
+    "normal".into()
+}
+
+impl Stream {
+    /// Arrivals per second at `t` (seconds from the start).
+    pub fn rate_at(&self, t: f64) -> f64 {
+        match &self.hourly_profile {
+            Some(profile) if !profile.is_empty() => profile[((t / 3600.0) as usize) % profile.len()] / 3600.0,
+            _ => self.rate_per_hour / 3600.0,
+        }
+    }
+
+    /// The highest rate of the stream, for thinning.
+    pub fn peak_rate(&self) -> f64 {
+        match &self.hourly_profile {
+            Some(profile) if !profile.is_empty() => profile.iter().cloned().fold(0.0, f64::max) / 3600.0,
+            _ => self.rate_per_hour / 3600.0,
+        }
+    }
+
+    pub fn priority_rank(&self) -> u8 {
+        match self.priority.as_str() {
+            "urgent" => 0,
+            "high" => 1,
+            "low" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl Scenario {
+    /// Every problem a scenario has, each naming its field.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        if !(self.duration_s > 0.0 && self.duration_s <= 366.0 * 86_400.0) {
+            problems.push("duration_s must be above 0 and at most a year".to_string());
+        }
+        if !(self.warmup_s >= 0.0 && self.warmup_s < self.duration_s) {
+            problems.push("warmup_s must be at least 0 and below duration_s".to_string());
+        }
+        if self.agents.is_empty() {
+            problems.push("agents must name at least one group".to_string());
+        }
+        for (i, g) in self.agents.iter().enumerate() {
+            if g.count == 0 || g.count > 100_000 {
+                problems.push(format!("agents[{i}].count must be between 1 and 100000"));
+            }
+            if g.capacity == 0 || g.capacity > 20 {
+                problems.push(format!("agents[{i}].capacity must be between 1 and 20"));
+            }
+            if !(0.0..=1.0).contains(&g.accept_probability) {
+                problems.push(format!("agents[{i}].accept_probability must be between 0 and 1"));
+            }
+            if !(g.service_rate_factor > 0.0) {
+                problems.push(format!("agents[{i}].service_rate_factor must be above 0"));
+            }
+            if !(g.accept_delay_s >= 0.0) {
+                problems.push(format!("agents[{i}].accept_delay_s must be at least 0"));
+            }
+        }
+        if self.arrivals.is_empty() {
+            problems.push("arrivals must name at least one stream".to_string());
+        }
+        for (i, s) in self.arrivals.iter().enumerate() {
+            if s.peak_rate() <= 0.0 {
+                problems.push(format!("arrivals[{i}] needs rate_per_hour or hourly_profile above 0"));
+            }
+            if s.hourly_profile.as_ref().is_some_and(|p| p.iter().any(|r| !(*r >= 0.0))) {
+                problems.push(format!("arrivals[{i}].hourly_profile must hold rates of at least 0"));
+            }
+            if let Err(p) = s.handle_time.check(&format!("arrivals[{i}].handle_time")) {
+                problems.push(p);
+            }
+            if let Some(Err(p)) = s.patience.as_ref().map(|d| d.check(&format!("arrivals[{i}].patience"))) {
+                problems.push(p);
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
+    }
+}

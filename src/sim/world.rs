@@ -1,0 +1,439 @@
+//! The discrete-event simulation: virtual time, a heap of events, agents and escalations, and
+//! dispatch by a chosen policy over the same eligibility rules (and, for `engine`, the same
+//! ranking) as the server.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::policy::{Policy, Selector};
+use super::random::Rng;
+use super::report::{Outcome, Tally};
+use super::scenario::Scenario;
+use crate::dispatch::eta::{EtaInputs, estimate};
+use crate::dispatch::settings::MatchingSettings;
+use crate::matching::{Candidate, Level, Needs, Point, Rules};
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Arrival { stream: usize },
+    Answer { escalation: usize, agent: usize, accept: bool },
+    Done { escalation: usize, agent: usize },
+    Leave { escalation: usize },
+    Widen { escalation: usize },
+}
+
+/// An event at a time; the heap pops the earliest (ties in the order they were scheduled).
+struct Scheduled {
+    at: f64,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.at.total_cmp(&self.at).then(other.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    Waiting,
+    Offered,
+    Assigned,
+    Left,
+    Done,
+}
+
+pub struct Escalation {
+    pub stream: usize,
+    pub arrived: f64,
+    pub needs: Needs,
+    pub priority: u8,
+    handle_s: f64,
+    state: State,
+    passed: Vec<usize>,
+    widened: usize,
+    pub eta_s: f64,
+    pub offers: u32,
+    pub assigned_at: Option<f64>,
+    pub agent: Option<usize>,
+}
+
+pub struct Agent {
+    pub group: usize,
+    pub candidate: Candidate,
+    speed: f64,
+    accept_probability: f64,
+    accept_delay_s: f64,
+    last_free_at: f64,
+    /// Start of the current stretch with at least one conversation.
+    engaged_since: Option<f64>,
+    pub engaged_s: f64,
+    pub conversation_s: f64,
+}
+
+pub struct World<'a> {
+    scenario: &'a Scenario,
+    settings: MatchingSettings,
+    rng: Rng,
+    heap: BinaryHeap<Scheduled>,
+    seq: u64,
+    now: f64,
+    pub agents: Vec<Agent>,
+    pub escalations: Vec<Escalation>,
+    /// Escalations waiting or offered, in arrival order (the only ones dispatch looks at).
+    queue: Vec<usize>,
+    selector: Selector,
+    /// Running means behind the ETA, as the server keeps them (accept and handle times).
+    accept_sum: f64,
+    accept_n: f64,
+    handle_sum: f64,
+    handle_n: f64,
+}
+
+/// Seconds of the measured window that lie in `[from, to)`.
+fn overlap(from: f64, to: f64, window: (f64, f64)) -> f64 {
+    (to.min(window.1) - from.max(window.0)).max(0.0)
+}
+
+impl<'a> World<'a> {
+    pub fn new(scenario: &'a Scenario, policy: Policy, seed: u64) -> World<'a> {
+        let mut agents = Vec::new();
+        for (group, g) in scenario.agents.iter().enumerate() {
+            for _ in 0..g.count {
+                let id = agents.len() as i64 + 1;
+                agents.push(Agent {
+                    group,
+                    candidate: Candidate {
+                        agent_id: id,
+                        available: true,
+                        languages: g.languages.iter().map(|(code, level)| (code.clone(), *level)).collect(),
+                        skills: g.skills.iter().map(|(skill, p)| (skill.clone(), *p)).collect(),
+                        certifications: vec![],
+                        region: None,
+                        location: g.location.unwrap_or(Point { lat: 59.33, lon: 18.07 }),
+                        max_concurrent: g.capacity,
+                        active_conversations: 0,
+                        pending_offers: 0,
+                        rating_sum: g.rating * 20.0,
+                        rating_count: 20,
+                        idle_seconds: 0,
+                        engaged_minutes: 0.0,
+                        hourly_rate_minor: g.hourly_rate_minor,
+                        currency: "EUR".into(),
+                        passed_on_this: false,
+                    },
+                    speed: g.service_rate_factor,
+                    accept_probability: g.accept_probability,
+                    accept_delay_s: g.accept_delay_s,
+                    last_free_at: 0.0,
+                    engaged_since: None,
+                    engaged_s: 0.0,
+                    conversation_s: 0.0,
+                });
+            }
+        }
+        let mut world = World {
+            scenario,
+            settings: MatchingSettings::default(),
+            rng: Rng::new(seed),
+            heap: BinaryHeap::new(),
+            seq: 0,
+            now: 0.0,
+            selector: Selector::new(policy),
+            agents,
+            escalations: Vec::new(),
+            queue: Vec::new(),
+            accept_sum: 0.0,
+            accept_n: 0.0,
+            handle_sum: 0.0,
+            handle_n: 0.0,
+        };
+        for stream in 0..scenario.arrivals.len() {
+            world.next_arrival(stream, 0.0);
+        }
+        world
+    }
+
+    fn schedule(&mut self, at: f64, event: Event) {
+        self.seq += 1;
+        self.heap.push(Scheduled { at, seq: self.seq, event });
+    }
+
+    /// The next arrival of a stream after `from` (thinning for hourly profiles).
+    fn next_arrival(&mut self, stream: usize, from: f64) {
+        let s = &self.scenario.arrivals[stream];
+        let peak = s.peak_rate();
+        let mut t = from;
+        loop {
+            t += self.rng.exponential(1.0 / peak);
+            if t >= self.scenario.duration_s {
+                return;
+            }
+            if self.rng.unit() * peak <= s.rate_at(t) {
+                break;
+            }
+        }
+        self.schedule(t, Event::Arrival { stream });
+    }
+
+    /// Runs to the end: arrivals stop at `duration_s`, then the system drains.
+    /// `progress(fraction)` is called as simulated time passes.
+    pub fn run(&mut self, progress: &mut dyn FnMut(f64)) {
+        let mut reported = 0.0;
+        while let Some(Scheduled { at, event, .. }) = self.heap.pop() {
+            self.now = at;
+            match event {
+                Event::Arrival { stream } => self.arrive(stream),
+                Event::Answer { escalation, agent, accept } => self.answer(escalation, agent, accept),
+                Event::Done { escalation, agent } => self.finish(escalation, agent),
+                Event::Leave { escalation } => self.leave(escalation),
+                Event::Widen { escalation } => self.widen(escalation),
+            }
+            let fraction = (self.now / self.scenario.duration_s).min(1.0);
+            if fraction - reported >= 0.01 {
+                reported = fraction;
+                progress(fraction);
+            }
+        }
+        progress(1.0);
+    }
+
+    fn arrive(&mut self, stream: usize) {
+        self.next_arrival(stream, self.now);
+        let s = &self.scenario.arrivals[stream];
+        let handle_s = s.handle_time.sample(&mut self.rng);
+        let patience = s.patience.as_ref().map(|p| p.sample(&mut self.rng));
+        let index = self.escalations.len();
+        self.escalations.push(Escalation {
+            stream,
+            arrived: self.now,
+            needs: Needs {
+                language: s.language.clone(),
+                required_skills: s.required_skills.clone(),
+                sensitive: s.sensitive,
+                location: None,
+            },
+            priority: s.priority_rank(),
+            handle_s,
+            state: State::Waiting,
+            passed: vec![],
+            widened: 0,
+            eta_s: 0.0,
+            offers: 0,
+            assigned_at: None,
+            agent: None,
+        });
+        self.queue.push(index);
+        if let Some(patience) = patience {
+            self.schedule(self.now + patience, Event::Leave { escalation: index });
+        }
+        let steps: Vec<f64> = self.settings.ladder.iter().map(|s| s.after_s as f64).collect();
+        for after in steps {
+            self.schedule(self.now + after, Event::Widen { escalation: index });
+        }
+        self.escalations[index].eta_s = self.eta(index);
+        self.dispatch();
+    }
+
+    /// The server's estimate for an escalation at arrival, from the same live inputs.
+    fn eta(&self, index: usize) -> f64 {
+        let waiting = self.waiting_order();
+        let position = waiting.iter().position(|&w| w == index).map(|p| p + 1).unwrap_or(1);
+        let rules = self.rules_for(index);
+        let free_eligible = self
+            .agents
+            .iter()
+            .filter(|a| a.candidate.free_capacity() > 0)
+            .filter(|a| crate::matching::check(&self.escalations[index].needs, &a.candidate, &rules).is_ok())
+            .count();
+        let mean = |sum: f64, n: f64, default: f64| if n > 0.0 { sum / n } else { default };
+        estimate(&EtaInputs {
+            position,
+            free_eligible,
+            online: self.agents.len(),
+            accept_s: mean(self.accept_sum, self.accept_n, 10.0),
+            handle_s: mean(self.handle_sum, self.handle_n, 480.0),
+        }) as f64
+    }
+
+    fn rules_for(&self, index: usize) -> Rules {
+        let s = &self.settings;
+        Rules {
+            certified_skills: vec![],
+            allowed_regions: None,
+            language_floor: s.language_floor,
+            proficiency_floor: s.proficiency_floor,
+            max_distance_km: s.max_distance_km,
+            sensitive_rating_floor: s.sensitive_rating_floor,
+            rating_prior_mean: s.rating_prior_mean,
+            rating_prior_weight: s.rating_prior_weight,
+            relaxed: s.ladder.iter().take(self.escalations[index].widened).map(|l| l.relax).collect(),
+        }
+    }
+
+    /// Waiting escalations in the order the policy serves them.
+    fn waiting_order(&self) -> Vec<usize> {
+        let mut waiting: Vec<usize> =
+            self.queue.iter().copied().filter(|&i| self.escalations[i].state == State::Waiting).collect();
+        if self.selector.policy == Policy::Engine {
+            waiting.sort_by(|&a, &b| {
+                let (x, y) = (&self.escalations[a], &self.escalations[b]);
+                x.priority.cmp(&y.priority).then(x.arrived.total_cmp(&y.arrived))
+            });
+        }
+        waiting
+    }
+
+    /// Offers every waiting escalation it can, in the policy's order, to agents with room.
+    fn dispatch(&mut self) {
+        let mut free: Vec<usize> =
+            (0..self.agents.len()).filter(|&a| self.agents[a].candidate.free_capacity() > 0).collect();
+        if free.is_empty() {
+            return;
+        }
+        for &a in &free {
+            let agent = &mut self.agents[a];
+            agent.candidate.idle_seconds = (self.now - agent.last_free_at).max(0.0) as u64;
+            agent.candidate.engaged_minutes = agent.engaged_s / 60.0;
+        }
+        for index in self.waiting_order() {
+            let passed = self.escalations[index].passed.clone();
+            for &p in &passed {
+                self.agents[p].candidate.passed_on_this = true;
+            }
+            let rules = self.rules_for(index);
+            let chosen = self.selector.choose(
+                &self.escalations[index].needs,
+                &self.agents,
+                &free,
+                &rules,
+                &self.settings.weights,
+                &mut self.rng,
+            );
+            for &p in &passed {
+                self.agents[p].candidate.passed_on_this = false;
+            }
+            if let Some(agent) = chosen {
+                self.offer(index, agent);
+                if self.agents[agent].candidate.free_capacity() == 0 {
+                    free.retain(|&a| a != agent);
+                    if free.is_empty() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn offer(&mut self, escalation: usize, agent: usize) {
+        let a = &mut self.agents[agent];
+        a.candidate.pending_offers += 1;
+        let e = &mut self.escalations[escalation];
+        e.state = State::Offered;
+        e.offers += 1;
+        let timeout = self.settings.offer_timeout_s as f64;
+        let accept = a.accept_delay_s <= timeout && self.rng.chance(a.accept_probability);
+        let delay = a.accept_delay_s.min(timeout);
+        self.schedule(self.now + delay, Event::Answer { escalation, agent, accept });
+    }
+
+    fn answer(&mut self, escalation: usize, agent: usize, accept: bool) {
+        self.agents[agent].candidate.pending_offers -= 1;
+        if self.escalations[escalation].state != State::Offered {
+            // The customer left while the offer was out.
+            self.dispatch();
+            return;
+        }
+        if !accept {
+            let e = &mut self.escalations[escalation];
+            e.state = State::Waiting;
+            e.passed.push(agent);
+            self.dispatch();
+            return;
+        }
+        let now = self.now;
+        self.queue.retain(|&i| i != escalation);
+        let e = &mut self.escalations[escalation];
+        e.state = State::Assigned;
+        e.assigned_at = Some(now);
+        e.agent = Some(agent);
+        let duration = e.handle_s / self.agents[agent].speed;
+        self.accept_sum += self.agents[agent].accept_delay_s;
+        self.accept_n += 1.0;
+        let a = &mut self.agents[agent];
+        a.candidate.active_conversations += 1;
+        a.engaged_since.get_or_insert(now);
+        self.schedule(now + duration, Event::Done { escalation, agent });
+    }
+
+    fn finish(&mut self, escalation: usize, agent: usize) {
+        let now = self.now;
+        let window = (self.scenario.warmup_s, self.scenario.duration_s);
+        let e = &mut self.escalations[escalation];
+        e.state = State::Done;
+        let started = e.assigned_at.unwrap_or(now);
+        self.handle_sum += now - started;
+        self.handle_n += 1.0;
+        let a = &mut self.agents[agent];
+        a.conversation_s += overlap(started, now, window);
+        a.candidate.active_conversations -= 1;
+        a.last_free_at = now;
+        if a.candidate.active_conversations == 0
+            && let Some(since) = a.engaged_since.take()
+        {
+            a.engaged_s += overlap(since, now, window);
+        }
+        self.dispatch();
+    }
+
+    fn leave(&mut self, escalation: usize) {
+        let e = &mut self.escalations[escalation];
+        if matches!(e.state, State::Waiting | State::Offered) {
+            e.state = State::Left;
+            self.queue.retain(|&i| i != escalation);
+        }
+    }
+
+    fn widen(&mut self, escalation: usize) {
+        let e = &mut self.escalations[escalation];
+        if e.state == State::Waiting || e.state == State::Offered {
+            e.widened = (e.widened + 1).min(self.settings.ladder.len());
+            if e.state == State::Waiting {
+                self.dispatch();
+            }
+        }
+    }
+
+    /// What happened to each escalation that arrived in the measured window.
+    pub fn tally(&self) -> Tally {
+        let window = (self.scenario.warmup_s, self.scenario.duration_s);
+        let outcomes = self
+            .escalations
+            .iter()
+            .filter(|e| e.arrived >= window.0 && e.arrived < window.1)
+            .map(|e| Outcome {
+                handled: e.assigned_at.is_some(),
+                left: e.state == State::Left,
+                wait_s: e.assigned_at.map(|at| at - e.arrived),
+                eta_s: e.eta_s,
+                offers: e.offers,
+                language_matched: e.agent.is_some_and(|a| {
+                    self.agents[a].candidate.level_in(&e.needs.language).is_some_and(|l| l >= Level::Fluent)
+                }),
+            })
+            .collect();
+        Tally { outcomes, measured_s: window.1 - window.0 }
+    }
+}

@@ -34,8 +34,12 @@ pub fn estimate(i: &EtaInputs) -> i32 {
     } else if i.online == 0 {
         NOBODY_ONLINE_S + i.handle_s * (i.position - 1) as f64
     } else {
+        // With `online` agents busy, one conversation ends every handle_s / online seconds on
+        // average; this escalation waits for as many endings as there are people ahead of it
+        // beyond the free agents. (Rounding up to whole handle times, as before, told a
+        // customer behind one other person to wait a full conversation.)
         let ahead = (i.position - i.free_eligible) as f64;
-        i.accept_s + (ahead / i.online as f64).ceil() * i.handle_s
+        i.accept_s + ahead * i.handle_s / i.online as f64
     };
     seconds.min(MAX_ETA_S).round() as i32
 }
@@ -74,8 +78,11 @@ mod tests {
 
     #[test]
     fn a_queue_waits_for_conversations_to_end() {
+        // Two ahead beyond the free agent, two agents finishing one every 150 s.
         assert_eq!(estimate(&inputs(3, 1, 2)), 10 + 300);
         assert_eq!(estimate(&inputs(6, 0, 2)), 10 + 900);
+        // One ahead among twenty busy agents: a conversation ends every 15 s.
+        assert_eq!(estimate(&inputs(2, 1, 20)), 10 + 15);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The time window of a metrics request: `from`/`to` as RFC 3339 instants or as inclusive dates
 //! in the payroll time zone; the last 24 hours when neither is given.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{AppError, FieldError};
@@ -21,9 +21,14 @@ fn bound(field: &str, text: &str) -> Result<Bound, FieldError> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
         return Ok(Bound::Instant(instant.with_timezone(&Utc)));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Bound::Date).map_err(|_| {
-        FieldError::new(field, format!("`{text}` is not a date (2026-12-01) or an instant (2026-12-01T09:00:00Z)"))
-    })
+    // Years chrono cannot step past (and nonsense far from now) are refused, not a panic.
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1970..=9999).contains(&d.year()))
+        .map(Bound::Date)
+        .ok_or_else(|| {
+            FieldError::new(field, format!("`{text}` is not a date (2026-12-01) or an instant (2026-12-01T09:00:00Z)"))
+        })
 }
 
 /// Reads the window; a date as `from` means its local midnight, as `to` the end of that day.
@@ -107,6 +112,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(fields(parse(Some("noon"), Some("x"), chrono_tz::UTC, now).unwrap_err()), ["from", "to"]);
+        assert_eq!(fields(parse(Some("262143-12-31"), None, chrono_tz::UTC, now).unwrap_err()), ["from"]);
         assert_eq!(fields(parse(Some("2026-12-02"), Some("2026-12-01"), chrono_tz::UTC, now).unwrap_err()), ["to"]);
         assert_eq!(fields(bucket(day, Some("10")).unwrap_err()), ["bucket_s"]);
         assert_eq!(bucket(day, None).unwrap(), Duration::minutes(30));

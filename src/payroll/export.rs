@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
 
 use super::arithmetic::{Interval, period};
@@ -63,7 +63,9 @@ impl PayrollPeriod {
         let date = |field: &str, value: Option<&str>| match value.map(str::trim) {
             None | Some("") => Err(FieldError::new(field, "required, a date like 2026-12-01")),
             Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| FieldError::new(field, format!("`{text}` is not a date like 2026-12-01"))),
+                .ok()
+                .filter(|d| (1970..=9999).contains(&d.year()))
+                .ok_or_else(|| FieldError::new(field, format!("`{text}` is not a date like 2026-12-01"))),
         };
         let (from, to) = match (date("from", from), date("to", to)) {
             (Ok(from), Ok(to)) => (from, to),
@@ -223,6 +225,9 @@ mod tests {
         assert_eq!(fields(PayrollPeriod::parse(None, Some("12/31/2026"), tz).unwrap_err()), ["from", "to"]);
         assert_eq!(fields(PayrollPeriod::parse(Some("2026-12-02"), Some("2026-12-01"), tz).unwrap_err()), ["to"]);
         assert_eq!(fields(PayrollPeriod::parse(Some("2026-01-01"), Some("2027-01-03"), tz).unwrap_err()), ["to"]);
+        // Dates chrono could not step past are refused, not a panic.
+        let edge = PayrollPeriod::parse(Some("262143-12-31"), Some("262143-12-31"), tz).unwrap_err();
+        assert_eq!(fields(edge), ["from", "to"]);
         let one = PayrollPeriod::parse(Some("2026-12-01"), Some("2026-12-01"), tz).unwrap();
         assert_eq!(one.interval().seconds(), 86_400);
         assert_eq!(one.file_name("payroll"), "payroll-2026-12-01-to-2026-12-01.csv");

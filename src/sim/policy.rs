@@ -15,8 +15,10 @@ pub enum Policy {
     Engine,
     /// First come first served; the eligible agent idle longest (Twilio TaskRouter's and
     /// Amazon Connect's default).
+    #[value(name = "longest_idle")]
     LongestIdle,
     /// First come first served; the next eligible agent in a fixed rotation (Chatwoot).
+    #[value(name = "round_robin")]
     RoundRobin,
     /// First come first served; any eligible agent at random.
     Random,

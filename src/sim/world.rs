@@ -86,7 +86,11 @@ pub struct Agent {
 pub struct World<'a> {
     scenario: &'a Scenario,
     settings: MatchingSettings,
-    rng: Rng,
+    /// Separate streams, so every policy sees the same customers (common random numbers):
+    /// arrivals, handle times and patience; agents' answers; the `random` policy's picks.
+    arrivals_rng: Rng,
+    answers_rng: Rng,
+    policy_rng: Rng,
     heap: BinaryHeap<Scheduled>,
     seq: u64,
     now: f64,
@@ -147,7 +151,9 @@ impl<'a> World<'a> {
         let mut world = World {
             scenario,
             settings: MatchingSettings::default(),
-            rng: Rng::new(seed),
+            arrivals_rng: Rng::new(seed),
+            answers_rng: Rng::new(seed ^ 0x5DEE_CE66_D1CE_B00C),
+            policy_rng: Rng::new(seed ^ 0xA076_1D64_78BD_642F),
             heap: BinaryHeap::new(),
             seq: 0,
             now: 0.0,
@@ -177,11 +183,11 @@ impl<'a> World<'a> {
         let peak = s.peak_rate();
         let mut t = from;
         loop {
-            t += self.rng.exponential(1.0 / peak);
+            t += self.arrivals_rng.exponential(1.0 / peak);
             if t >= self.scenario.duration_s {
                 return;
             }
-            if self.rng.unit() * peak <= s.rate_at(t) {
+            if self.arrivals_rng.unit() * peak <= s.rate_at(t) {
                 break;
             }
         }
@@ -213,8 +219,8 @@ impl<'a> World<'a> {
     fn arrive(&mut self, stream: usize) {
         self.next_arrival(stream, self.now);
         let s = &self.scenario.arrivals[stream];
-        let handle_s = s.handle_time.sample(&mut self.rng);
-        let patience = s.patience.as_ref().map(|p| p.sample(&mut self.rng));
+        let handle_s = s.handle_time.sample(&mut self.arrivals_rng);
+        let patience = s.patience.as_ref().map(|p| p.sample(&mut self.arrivals_rng));
         let index = self.escalations.len();
         self.escalations.push(Escalation {
             stream,
@@ -320,7 +326,7 @@ impl<'a> World<'a> {
                 &free,
                 &rules,
                 &self.settings.weights,
-                &mut self.rng,
+                &mut self.policy_rng,
             );
             for &p in &passed {
                 self.agents[p].candidate.passed_on_this = false;
@@ -344,7 +350,7 @@ impl<'a> World<'a> {
         e.state = State::Offered;
         e.offers += 1;
         let timeout = self.settings.offer_timeout_s as f64;
-        let accept = a.accept_delay_s <= timeout && self.rng.chance(a.accept_probability);
+        let accept = a.accept_delay_s <= timeout && self.answers_rng.chance(a.accept_probability);
         let delay = a.accept_delay_s.min(timeout);
         self.schedule(self.now + delay, Event::Answer { escalation, agent, accept });
     }

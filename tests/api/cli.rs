@@ -68,3 +68,31 @@ fn a_bad_setting_stops_the_binary_with_a_clear_message() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("HANDOFF_BIND"));
 }
+
+#[test]
+fn simulate_prints_a_json_report_and_refuses_a_broken_scenario() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/small.json");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_handoff")).args(args).env("HANDOFF_LOG", "warn").output().unwrap()
+    };
+    let output = run(&["simulate", "--scenario", scenario, "--policy", "longest_idle", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(report["policy"], "longest_idle");
+    assert_eq!(report["seed"], 7);
+    assert!(report["escalations"].as_u64().unwrap() > 50);
+    for field in ["p_wait", "utilization", "eta_rel_error_mean", "language_match_rate", "offers_per_handled"] {
+        assert!(report[field].is_number(), "{field}");
+    }
+    assert!(report["wait_s"]["p99"].is_number() && report["fairness"]["engaged_time_gini"].is_number());
+    let again = run(&["simulate", "--scenario", scenario, "--policy", "longest_idle", "--json"]);
+    assert_eq!(again.stdout, output.stdout, "the same seed gives the same report");
+
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("broken.json");
+    std::fs::write(&broken, r#"{"duration_s": 0, "agents": [], "arrivals": []}"#).unwrap();
+    let refused = run(&["simulate", "--scenario", broken.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("duration_s") && message.contains("agents must name"), "{message}");
+}

@@ -1,5 +1,5 @@
 //! The `handoff` command line: serve, migrate, staff create, service-account create, payroll
-//! export, simulate, demo.
+//! export, simulate, loadtest, demo.
 //! Settings come from `HANDOFF_*` environment variables (see `config.rs`).
 
 use anyhow::Context;
@@ -61,6 +61,21 @@ pub enum Command {
         /// Print the report as JSON (and no progress bar).
         #[arg(long)]
         json: bool,
+    },
+    /// Load the service end to end: N agents online with open event streams that accept every
+    /// offer, escalations at a fixed rate; reports escalation→offer latency and throughput.
+    Loadtest {
+        #[arg(long, default_value_t = 2000)]
+        agents: usize,
+        /// Escalations per second.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 30)]
+        duration_s: u64,
+        /// Folder for the scratch SQLite database (default: a new temporary folder). With
+        /// HANDOFF_DATABASE_URL=postgres://… the test runs there instead: use a scratch database.
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
     },
     /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
     Payroll {
@@ -134,6 +149,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             create_service_account(settings, name, webhook_url).await
         }
         Command::Simulate { scenario, policy, seed, json } => crate::sim::command::run(&scenario, policy, seed, json),
+        Command::Loadtest { agents, rate, duration_s, data_dir } => {
+            crate::loadtest::run(
+                settings,
+                crate::loadtest::LoadOptions { agents, rate_per_s: rate, duration_s, data_dir },
+            )
+            .await
+        }
         Command::Demo { data_dir, escalations_per_minute } => {
             crate::demo::run(settings, crate::demo::DemoOptions { data_dir, escalations_per_minute }).await
         }

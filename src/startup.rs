@@ -107,6 +107,7 @@ impl Application {
             db,
         });
         spawn_housekeeping(state.clone());
+        tokio::spawn(crate::realtime::stream::beat_open_streams(state.db.clone()));
         if state.settings.clock_tickers {
             spawn_presence_ticker(state.clone());
             spawn_dispatch_ticker(state.clone());

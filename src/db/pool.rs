@@ -164,7 +164,14 @@ impl Db {
         let pool = self.writer.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().context("checking out the write connection")?;
-            in_write_transaction(&mut conn, work)
+            crate::realtime::wakeups::forget();
+            let outcome = in_write_transaction(&mut conn, work);
+            // Only committed events wake streams; a rolled-back one never happened.
+            match outcome {
+                Ok(_) => crate::realtime::wakeups::wake_committed(),
+                Err(_) => crate::realtime::wakeups::forget(),
+            }
+            outcome
         })
         .await
         .context("running a database write")?

@@ -28,7 +28,7 @@ pub struct DemoOptions {
 }
 
 /// The demo's own folder: never the service's real data folder, never an old database.
-fn fresh_folder(asked: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn fresh_folder(asked: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let folder = asked.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("handoff-demo-{}-{}", std::process::id(), Utc::now().timestamp()))
     });

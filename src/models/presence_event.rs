@@ -78,6 +78,18 @@ pub fn heartbeat(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryRe
     Ok(updated == 1)
 }
 
+/// Records a heartbeat for many agents at once (those online or away among `ids`).
+pub fn heartbeat_many(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<usize> {
+    let mut updated = 0;
+    for chunk in ids.chunks(500) {
+        updated +=
+            diesel::update(agents::table.filter(agents::user_id.eq_any(chunk)).filter(agents::presence.ne("offline")))
+                .set(agents::last_heartbeat_at.eq(at))
+                .execute(conn)?;
+    }
+    Ok(updated)
+}
+
 /// Agents online whose last heartbeat is older than `cutoff`.
 pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<i64>> {
     agents::table

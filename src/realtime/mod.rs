@@ -1,9 +1,11 @@
 //! Real time: each agent's event stream (`offer`, `offer_withdrawn`, `assigned`, `message`,
 //! `closed`, `presence`). Events are rows written in the same transaction as the change they
 //! report; the instance holding the agent's stream reads them, so an event raised on one
-//! instance reaches an agent connected to another through the shared database.
+//! instance reaches an agent connected to another through the shared database (at the next
+//! poll), and one raised on the same instance at once (see `wakeups`).
 
 pub mod stream;
+pub mod wakeups;
 
 use chrono::{DateTime, Utc};
 
@@ -20,5 +22,7 @@ pub fn notify(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     agent_event::record(conn, agent, kind, &data.to_string(), db_time(now))?;
+    // The agent's streams on this instance are woken as soon as this transaction commits.
+    wakeups::remember(agent);
     Ok(())
 }

@@ -96,3 +96,21 @@ fn simulate_prints_a_json_report_and_refuses_a_broken_scenario() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("duration_s") && message.contains("agents must name"), "{message}");
 }
+
+#[test]
+fn loadtest_reports_latency_throughput_and_no_errors_on_a_small_run() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(["loadtest", "--agents", "10", "--rate", "10", "--duration-s", "2"])
+        .args(["--data-dir", folder.path().join("load").to_str().unwrap()])
+        .env("HANDOFF_LOG", "warn")
+        .env_remove("HANDOFF_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("agents online with open streams: 10"), "{text}");
+    assert!(text.contains("escalation → offer received: p50") && text.contains("(20 offers)"), "{text}");
+    assert!(text.contains("accepted: 20 ") && text.contains("errors: 0"), "{text}");
+    assert!(text.contains("raw single-row writes on the same database:"), "{text}");
+}

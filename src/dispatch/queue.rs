@@ -76,8 +76,13 @@ pub fn dispatch_waiting(
     heartbeat_timeout: Duration,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
-    let mut pool = candidates::load(conn, now, heartbeat_timeout)?;
     let mut waiting = escalation::waiting(conn, PASS_LIMIT)?;
+    if waiting.is_empty() {
+        // Nothing waits: no need to load every free agent (the costly part of a pass, paid
+        // after every accept and every resolution).
+        return Ok(report);
+    }
+    let mut pool = candidates::load(conn, now, heartbeat_timeout)?;
     for e in waiting.iter_mut() {
         if widen(conn, e, settings, now)? {
             report.widened += 1;

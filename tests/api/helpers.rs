@@ -112,6 +112,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        // The server closes idle keep-alive connections after 5 s; a client reusing one at that
+        // moment gets IncompleteMessage. Dropping idle connections sooner avoids the race.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("an HTTP client");
     TestApp {

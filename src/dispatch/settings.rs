@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
-use crate::matching::{Level, Relaxable, Weights};
+use crate::matching::{Factor, Level, Relaxable, Weights};
 use crate::models::{app_setting, audit, db_time};
 
 const KEY: &str = "matching";
@@ -89,18 +89,9 @@ impl MatchingSettings {
     fn check(&self) -> Result<(), AppError> {
         let mut errors = Vec::new();
         let w = &self.weights;
-        for (name, value) in [
-            ("skill", w.skill),
-            ("language", w.language),
-            ("rating", w.rating),
-            ("load", w.load),
-            ("idle", w.idle),
-            ("fairness", w.fairness),
-            ("cost", w.cost),
-            ("proximity", w.proximity),
-        ] {
-            if !(0.0..=100.0).contains(&value) {
-                errors.push(FieldError::new(format!("weights.{name}"), "must be between 0 and 100"));
+        for factor in Factor::ALL {
+            if !(0.0..=100.0).contains(&w.of(factor)) {
+                errors.push(FieldError::new(format!("weights.{}", factor.name()), "must be between 0 and 100"));
             }
         }
         if w.total() <= 0.0 {

@@ -101,6 +101,20 @@ impl Weights {
         }
     }
 
+    /// The weight of `factor`, to change it.
+    pub fn of_mut(&mut self, factor: Factor) -> &mut f64 {
+        match factor {
+            Factor::Skill => &mut self.skill,
+            Factor::Language => &mut self.language,
+            Factor::Rating => &mut self.rating,
+            Factor::Load => &mut self.load,
+            Factor::Idle => &mut self.idle,
+            Factor::Fairness => &mut self.fairness,
+            Factor::Cost => &mut self.cost,
+            Factor::Proximity => &mut self.proximity,
+        }
+    }
+
     pub fn total(&self) -> f64 {
         Factor::ALL.iter().map(|f| self.of(*f)).sum()
     }

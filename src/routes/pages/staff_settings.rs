@@ -13,7 +13,7 @@ use super::{Chrome, Page};
 use crate::auth::{Role, StaffUser};
 use crate::dispatch::settings::{self, MatchingSettings};
 use crate::error::PageError;
-use crate::matching::{Level, Relaxable};
+use crate::matching::{Factor, Level, Relaxable};
 use crate::models::{audit, skill};
 use crate::money;
 use crate::recruiting::placement;
@@ -144,20 +144,7 @@ pub async fn render(
             ))
         })
         .await?;
-    let w = &matching.weights;
-    let weights = [
-        ("skill", w.skill),
-        ("language", w.language),
-        ("rating", w.rating),
-        ("load", w.load),
-        ("idle", w.idle),
-        ("fairness", w.fairness),
-        ("cost", w.cost),
-        ("proximity", w.proximity),
-    ]
-    .into_iter()
-    .map(|(name, value)| Weight { name, value })
-    .collect();
+    let weights = Factor::ALL.into_iter().map(|f| Weight { name: f.name(), value: matching.weights.of(f) }).collect();
     let mut ladder: Vec<LadderRow> = matching
         .ladder
         .iter()

@@ -13,7 +13,7 @@ use crate::auth::{AdminUser, Role};
 use crate::availability::rates::{self, Band, PayBands};
 use crate::dispatch::settings::{self, LadderStep, MatchingSettings};
 use crate::error::{AppError, PageError};
-use crate::matching::{Level, Relaxable};
+use crate::matching::{Factor, Level, Relaxable};
 use crate::recruiting::{placement, skills::SkillDefinition};
 use crate::startup::AppState;
 
@@ -55,19 +55,9 @@ async fn answer(
 fn read_matching(fields: &Fields, current: &MatchingSettings) -> Result<MatchingSettings, AppError> {
     let mut errors = FormErrors::default();
     let mut next = current.clone();
-    let w = &mut next.weights;
-    for (name, slot) in [
-        ("skill", &mut w.skill),
-        ("language", &mut w.language),
-        ("rating", &mut w.rating),
-        ("load", &mut w.load),
-        ("idle", &mut w.idle),
-        ("fairness", &mut w.fairness),
-        ("cost", &mut w.cost),
-        ("proximity", &mut w.proximity),
-    ] {
-        if let Some(value) = number(fields, &format!("weights.{name}"), &mut errors) {
-            *slot = value;
+    for factor in Factor::ALL {
+        if let Some(value) = number(fields, &format!("weights.{}", factor.name()), &mut errors) {
+            *next.weights.of_mut(factor) = value;
         }
     }
     if let Some(v) = number(fields, "offer_timeout_s", &mut errors) {

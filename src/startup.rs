@@ -1,5 +1,6 @@
 //! Wiring: settings → database → shared state → the actix App with its middleware and routes.
 
+use crate::dispatch::Dispatcher;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub webhooks: WebhookWorker,
     /// This process's Prometheus collectors (GET /metrics).
     pub metrics: Arc<crate::operations::prometheus::ServiceMetrics>,
+    /// Dispatch passes' settings and this instance's in-memory agent profiles.
+    pub dispatcher: Dispatcher,
 }
 
 impl AppState {
@@ -71,6 +74,8 @@ pub struct Application {
     pub first_admin: Option<(String, String)>,
     /// The running service's database (for in-process drivers such as `handoff demo`).
     pub db: Db,
+    /// The running service's dispatcher (so in-process drivers share its profile cache).
+    pub dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -103,6 +108,7 @@ impl Application {
             outbox,
             webhooks: WebhookWorker::new(db.clone())?,
             metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
+            dispatcher: Dispatcher::new(chrono::Duration::seconds(settings.heartbeat_timeout_s as i64)),
             settings: Arc::new(settings),
             db,
         });
@@ -114,9 +120,9 @@ impl Application {
         }
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
-        let db = state.db.clone();
+        let (db, dispatcher) = (state.db.clone(), state.dispatcher.clone());
         let server = serve(listener, state)?;
-        Ok(Application { port, server, first_admin, db })
+        Ok(Application { port, server, first_admin, db, dispatcher })
     }
 
     pub fn port(&self) -> u16 {
@@ -167,13 +173,13 @@ fn spawn_presence_ticker(state: web::Data<AppState>) {
 /// Expires offers, widens, offers waiting escalations and refreshes ETAs, once a second. Every
 /// instance runs it; every step is conditional, so doubling it changes nothing twice.
 fn spawn_dispatch_ticker(state: web::Data<AppState>) {
-    let timeout = chrono::Duration::seconds(state.settings.heartbeat_timeout_s as i64);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
+            let dispatcher = state.dispatcher.clone();
             let outcome =
-                state.db.write(move |conn| crate::dispatch::queue::tick(conn, chrono::Utc::now(), timeout)).await;
+                state.db.write(move |conn| crate::dispatch::queue::tick(conn, chrono::Utc::now(), &dispatcher)).await;
             match outcome {
                 Ok(report) if report != Default::default() => tracing::info!(?report, "dispatch tick"),
                 Ok(_) => {}

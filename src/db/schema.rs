@@ -71,6 +71,7 @@ diesel::table! {
         pending_offers -> Integer,
         missed_offers_in_row -> Integer,
         last_work_at -> Nullable<Timestamp>,
+        profile_version -> BigInt,
     }
 }
 

@@ -5,48 +5,28 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::Dispatcher;
+use super::profiles::Profile;
 use super::settings::MatchingSettings;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::matching::{Candidate, Level, Needs, Point, Rules};
-use crate::models::{
-    agent, agent_language, agent_rate, agent_skill, certification, db_time, escalation, offer, region, skill,
-};
+use crate::matching::{Candidate, Needs, Point, Rules};
+use crate::models::{agent, db_time, escalation, offer, region, skill};
 
 /// The window over which engaged minutes are compared for fairness.
 const FAIRNESS_WINDOW_H: i64 = 24;
 /// Idle time for an agent who has never had work (counts as long idle).
 const NEVER_WORKED_IDLE_S: u64 = 86_400;
 
-fn level(text: &str) -> Level {
-    match text {
-        "native" => Level::Native,
-        "fluent" => Level::Fluent,
-        _ => Level::Conversational,
-    }
-}
-
 /// Every agent who could take work now (active, online, live heartbeat, room left).
-pub fn load(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<Vec<Candidate>, AppError> {
-    let agents = agent::candidates(conn, db_time(now - heartbeat_timeout))?;
-    let ids: Vec<i64> = agents.iter().map(|a| a.user_id).collect();
-    if ids.is_empty() {
+pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<Vec<Candidate>, AppError> {
+    let agents = agent::candidates(conn, db_time(now - dispatcher.heartbeat_timeout))?;
+    if agents.is_empty() {
         return Ok(vec![]);
     }
-    let mut languages: HashMap<i64, Vec<(String, Level)>> = HashMap::new();
-    for l in agent_language::for_agents(conn, &ids)? {
-        languages.entry(l.agent_id).or_default().push((l.code, level(&l.level)));
-    }
-    let mut skills: HashMap<i64, Vec<(String, u8)>> = HashMap::new();
-    for s in agent_skill::for_agents(conn, &ids)? {
-        skills.entry(s.agent_id).or_default().push((s.skill, s.proficiency.clamp(0, 5) as u8));
-    }
-    let mut certified: HashMap<i64, Vec<String>> = HashMap::new();
-    for c in certification::for_agents(conn, &ids)? {
-        certified.entry(c.agent_id).or_default().push(c.skill);
-    }
-    let rates: HashMap<i64, agent_rate::AgentRate> =
-        agent_rate::in_force_for(conn, &ids, db_time(now))?.into_iter().map(|r| (r.agent_id, r)).collect();
+    let versions: Vec<(i64, i64)> = agents.iter().map(|a| (a.user_id, a.profile_version)).collect();
+    let profiles = dispatcher.profiles.get(conn, &versions)?;
+    let ids: Vec<i64> = agents.iter().map(|a| a.user_id).collect();
     let since = now - Duration::hours(FAIRNESS_WINDOW_H);
     let mut engaged: HashMap<i64, f64> = HashMap::new();
     for (agent_id, assigned, closed) in escalation::recent_work(conn, &ids, db_time(since))? {
@@ -56,17 +36,19 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) 
             *engaged.entry(agent_id).or_default() += (end - start).num_seconds() as f64 / 60.0;
         }
     }
+    let empty = Profile::default();
     Ok(agents
         .into_iter()
         .map(|a| {
-            let rate = rates.get(&a.user_id);
+            let profile = profiles.get(&a.user_id).map(|p| p.as_ref()).unwrap_or(&empty);
+            let (hourly_rate_minor, currency) = profile.rate_at(db_time(now));
             Candidate {
                 agent_id: a.user_id,
                 available: true,
-                languages: languages.remove(&a.user_id).unwrap_or_default(),
-                skills: skills.remove(&a.user_id).unwrap_or_default(),
-                certifications: certified.remove(&a.user_id).unwrap_or_default(),
-                region: a.region.clone(),
+                languages: profile.languages.clone(),
+                skills: profile.skills.clone(),
+                certifications: profile.certifications.clone(),
+                region: a.region,
                 location: Point { lat: a.latitude, lon: a.longitude },
                 max_concurrent: a.max_concurrent.max(0) as u32,
                 active_conversations: a.active_conversations.max(0) as u32,
@@ -78,8 +60,8 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) 
                     .map(|t| (now - t.and_utc()).num_seconds().max(0) as u64)
                     .unwrap_or(NEVER_WORKED_IDLE_S),
                 engaged_minutes: engaged.get(&a.user_id).copied().unwrap_or(0.0),
-                hourly_rate_minor: rate.map(|r| r.hourly_rate_minor).unwrap_or(0),
-                currency: rate.map(|r| r.currency.clone()).unwrap_or_default(),
+                hourly_rate_minor,
+                currency: currency.to_string(),
                 passed_on_this: false,
             }
         })

@@ -1,12 +1,12 @@
 //! Intake: the chatbot platform escalates a conversation. Idempotent on `external_id` per
 //! service account and on the `Idempotency-Key` header; durable before it is acknowledged.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::queue;
+use super::{Dispatcher, queue};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::models::{db_time, escalation, escalation_event, skill};
@@ -109,7 +109,7 @@ pub fn intake(
     service: i64,
     input: &EscalationInput,
     idempotency_key: Option<&str>,
-    heartbeat_timeout: Duration,
+    dispatcher: &Dispatcher,
     now: DateTime<Utc>,
 ) -> Result<(escalation::Escalation, bool), AppError> {
     if let Some(existing) = escalation::find_replay(conn, service, &input.external_id, idempotency_key)? {
@@ -162,7 +162,7 @@ pub fn intake(
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
     escalation_event::record(conn, created.id, "created", Some(input.priority.as_str()), db_time(now))?;
-    queue::redispatch(conn, now, heartbeat_timeout)?;
+    queue::redispatch(conn, now, dispatcher)?;
     let fresh = escalation::find(conn, created.id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
     escalation::set_intake_eta(conn, fresh.id, fresh.eta_seconds)?;
     Ok((escalation::find(conn, created.id)?.unwrap_or(fresh), true))

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::Dispatcher;
 use super::candidates::{self, mark_passed, needs_of, rules_for};
 use super::eta::{self, EtaInputs};
 use super::offers;
@@ -28,10 +29,10 @@ pub struct PassReport {
 
 /// One ticker step: expire offers, widen, offer, refresh ETAs. Idempotent and safe on every
 /// instance at once.
-pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<PassReport, AppError> {
+pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
     let settings = settings::load(conn)?;
     let expired = offers::expire_due(conn, &settings, now)?;
-    let mut report = dispatch_waiting(conn, &settings, now, heartbeat_timeout)?;
+    let mut report = dispatch_waiting(conn, &settings, now, dispatcher)?;
     report.expired = expired;
     Ok(report)
 }
@@ -63,9 +64,9 @@ fn widen(
 }
 
 /// A dispatch pass with the settings in force, after something freed or changed capacity.
-pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<PassReport, AppError> {
+pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
     let settings = settings::load(conn)?;
-    dispatch_waiting(conn, &settings, now, heartbeat_timeout)
+    dispatch_waiting(conn, &settings, now, dispatcher)
 }
 
 /// Offers every queued escalation it can, in queue order, and refreshes ETAs.
@@ -73,7 +74,7 @@ pub fn dispatch_waiting(
     conn: &mut DbConn,
     settings: &MatchingSettings,
     now: DateTime<Utc>,
-    heartbeat_timeout: Duration,
+    dispatcher: &Dispatcher,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
     let mut waiting = escalation::waiting(conn, PASS_LIMIT)?;
@@ -82,7 +83,7 @@ pub fn dispatch_waiting(
         // after every accept and every resolution).
         return Ok(report);
     }
-    let mut pool = candidates::load(conn, now, heartbeat_timeout)?;
+    let mut pool = candidates::load(conn, now, dispatcher)?;
     for e in waiting.iter_mut() {
         if widen(conn, e, settings, now)? {
             report.widened += 1;
@@ -92,7 +93,7 @@ pub fn dispatch_waiting(
             e.state = escalation::state::OFFERED.into();
         }
     }
-    refresh_etas(conn, &waiting, &pool, settings, now, heartbeat_timeout)?;
+    refresh_etas(conn, &waiting, &pool, settings, now, dispatcher.heartbeat_timeout)?;
     Ok(report)
 }
 
@@ -106,7 +107,7 @@ fn refresh_etas(
     heartbeat_timeout: Duration,
 ) -> Result<(), AppError> {
     let (accept_s, handle_s) = eta::history(conn, now)?;
-    let online = agent::online_with_users(conn, db_time(now - heartbeat_timeout))?.len();
+    let online = agent::online_count(conn, db_time(now - heartbeat_timeout))?.max(0) as usize;
     for (index, e) in waiting.iter().enumerate() {
         let seconds = if e.state == escalation::state::OFFERED {
             accept_s.round() as i32

@@ -35,6 +35,24 @@ pub struct Agent {
     pub last_work_at: Option<NaiveDateTime>,
 }
 
+/// What dispatch reads of an agent on every pass: the columns that change often, plus the
+/// version of the facts it keeps in memory (`dispatch::profiles`).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = agents)]
+pub struct CandidateState {
+    pub user_id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub region: Option<String>,
+    pub max_concurrent: i32,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub active_conversations: i32,
+    pub pending_offers: i32,
+    pub last_work_at: Option<NaiveDateTime>,
+    pub profile_version: i64,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = agents)]
 pub struct NewAgent<'a> {
@@ -131,6 +149,17 @@ pub fn online_with_users(conn: &mut DbConn, fresh_since: NaiveDateTime) -> Query
         .load(conn)
 }
 
+/// How many active agents are online with a heartbeat at or after `fresh_since`.
+pub fn online_count(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<i64> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .filter(agents::presence.eq("online"))
+        .filter(agents::last_heartbeat_at.ge(fresh_since))
+        .count()
+        .get_result(conn)
+}
+
 /// Reserves capacity for an offer: one conditional UPDATE that succeeds only while the agent
 /// has room (active + pending < max). Never read-then-write: that over-assigns under load.
 pub fn claim_for_offer(conn: &mut DbConn, user_id: i64) -> QueryResult<bool> {
@@ -181,15 +210,23 @@ pub fn offer_released(conn: &mut DbConn, user_id: i64, missed: bool, at: NaiveDa
 }
 
 /// Agents online with a live heartbeat and room for one more conversation: the candidates.
-pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<Agent>> {
+pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<CandidateState>> {
     agents::table
         .inner_join(users::table)
         .filter(users::status.eq(crate::models::user::status::ACTIVE))
         .filter(agents::presence.eq("online"))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .filter((agents::active_conversations + agents::pending_offers).lt(agents::max_concurrent))
-        .select(Agent::as_select())
+        .select(CandidateState::as_select())
         .load(conn)
+}
+
+/// Notes that an agent's languages, skills, certifications or rates changed (see
+/// `dispatch::profiles`). Called in the same transaction as the change.
+pub fn touch_profile(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
+    diesel::update(agents::table.find(user_id))
+        .set(agents::profile_version.eq(agents::profile_version + 1))
+        .execute(conn)
 }
 
 /// A conversation ended (resolved or handed back): one less active.

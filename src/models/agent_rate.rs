@@ -30,7 +30,18 @@ pub struct NewAgentRate<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, rate: &NewAgentRate) -> QueryResult<usize> {
-    diesel::insert_into(agent_rates::table).values(rate).execute(conn)
+    let inserted = diesel::insert_into(agent_rates::table).values(rate).execute(conn)?;
+    crate::models::agent::touch_profile(conn, rate.agent_id)?;
+    Ok(inserted)
+}
+
+/// Every rate (past, present and scheduled) of many agents, oldest first.
+pub fn all_for(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentRate>> {
+    agent_rates::table
+        .filter(agent_rates::agent_id.eq_any(ids))
+        .order((agent_rates::agent_id.asc(), agent_rates::effective_from.asc(), agent_rates::id.asc()))
+        .select(AgentRate::as_select())
+        .load(conn)
 }
 
 /// The rate in force at `at`: the latest one that took effect at or before it.

@@ -32,6 +32,7 @@ pub fn replace(conn: &mut DbConn, agent_id: i64, skills: &[(String, i32)]) -> Qu
             ))
             .execute(conn)?;
     }
+    crate::models::agent::touch_profile(conn, agent_id)?;
     Ok(())
 }
 

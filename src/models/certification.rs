@@ -24,14 +24,16 @@ pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<Certificat
 
 /// Grants a certification; granting one the agent holds already is a unique violation.
 pub fn insert(conn: &mut DbConn, agent_id: i64, skill: &str, granted_by: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::insert_into(certifications::table)
+    let inserted = diesel::insert_into(certifications::table)
         .values((
             certifications::agent_id.eq(agent_id),
             certifications::skill.eq(skill),
             certifications::granted_by.eq(granted_by),
             certifications::granted_at.eq(at),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    crate::models::agent::touch_profile(conn, agent_id)?;
+    Ok(inserted)
 }
 
 /// Certifications of many agents at once.

@@ -1,11 +1,12 @@
 //! GET /api/v1/staff/queue: every escalation waiting for a human, in queue order, with how long
 //! it has waited, what we promised and who could take it now.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
+use crate::dispatch::Dispatcher;
 use crate::dispatch::candidates::{self, mark_passed, needs_of, rules_for};
 use crate::dispatch::settings;
 use crate::error::AppError;
@@ -40,13 +41,9 @@ pub struct QueueEntry {
     pub eligible_agents_online: i64,
 }
 
-pub fn waiting(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    heartbeat_timeout: Duration,
-) -> Result<Vec<QueueEntry>, AppError> {
+pub fn waiting(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<Vec<QueueEntry>, AppError> {
     let settings = settings::load(conn)?;
-    let pool = candidates::load(conn, now, heartbeat_timeout)?;
+    let pool = candidates::load(conn, now, dispatcher)?;
     let waiting = escalation::waiting(conn, QUEUE_VIEW_LIMIT)?;
     let mut entries = Vec::with_capacity(waiting.len());
     for (index, e) in waiting.iter().enumerate() {

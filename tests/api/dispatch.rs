@@ -76,7 +76,11 @@ fn send(
 
 async fn tick_at(app: &TestApp, at: chrono::DateTime<Utc>) {
     let db = app.db();
-    db.write(move |conn| handoff::dispatch::queue::tick(conn, at, Duration::seconds(3600))).await.unwrap();
+    db.write(move |conn| {
+        handoff::dispatch::queue::tick(conn, at, &handoff::dispatch::Dispatcher::new(Duration::seconds(3600)))
+    })
+    .await
+    .unwrap();
 }
 
 pub fn events(view: &Value) -> Vec<String> {
@@ -426,4 +430,30 @@ async fn matching_settings_are_validated_and_only_for_admins() {
     let errors = problem(response, 422).await;
     let fields: Vec<&str> = errors["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["weights.skill", "offer_timeout_s", "ladder"]);
+}
+
+#[tokio::test]
+async fn a_skill_change_applies_to_the_very_next_escalation() {
+    // Dispatch keeps agents' skills in memory (dispatch::profiles); a change must reach it at once.
+    let app = spawn_app().await;
+    let (_, token) = online_agent(&app, "changing@example.com", 5, "native").await;
+    let service = app.service_token("bot").await;
+    let first = escalate(&app, &service, &escalation("before-change")).await;
+    assert_eq!(first["state"], "offered", "the cache now holds the agent with payments");
+    let offer = offers_of(&app, &token).await[0]["id"].clone();
+    let declined = app.post_json(&format!("/api/v1/offers/{offer}/decline"), &json!({}), Some(&token)).await;
+    assert_eq!(declined.status(), 200);
+
+    let change = json!({"skills": [{"skill": "refunds", "proficiency": 4}]});
+    let response = app.client.patch(app.url("/api/v1/me")).bearer_auth(&token).json(&change).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let payments = escalate(&app, &service, &escalation("needs-payments")).await;
+    assert_eq!(payments["state"], "queued", "the agent no longer has payments");
+    let mut refunds_body = escalation("needs-refunds");
+    refunds_body["required_skills"] = json!(["refunds"]);
+    let refunds = escalate(&app, &service, &refunds_body).await;
+    assert_eq!(refunds["state"], "offered");
+    let offers = offers_of(&app, &token).await;
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0]["escalation_id"], refunds["id"]);
 }

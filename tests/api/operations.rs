@@ -28,8 +28,20 @@ async fn metrics_of_a_scripted_morning_match_the_hand_count() {
     day.step(move |conn| {
         let at = utc("2026-10-25T10:45:00Z");
         handoff::availability::presence::heartbeat(conn, asa, at)?;
-        handoff::dispatch::intake::intake(conn, service_id, &input, None, Duration::seconds(45), at)?;
-        handoff::dispatch::queue::tick(conn, at + Duration::seconds(30), Duration::seconds(45)).map(|_| ())
+        handoff::dispatch::intake::intake(
+            conn,
+            service_id,
+            &input,
+            None,
+            &handoff::dispatch::Dispatcher::new(Duration::seconds(45)),
+            at,
+        )?;
+        handoff::dispatch::queue::tick(
+            conn,
+            at + Duration::seconds(30),
+            &handoff::dispatch::Dispatcher::new(Duration::seconds(45)),
+        )
+        .map(|_| ())
     })
     .await;
     day.presence(asa, Presence::Offline, "2026-10-25T11:00:00Z").await;

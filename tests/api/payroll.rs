@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::prelude::*;
 use handoff::availability::presence::{self, Presence};
 use handoff::db::{Db, DbConn};
-use handoff::dispatch::{conversation, intake, offers, queue};
+use handoff::dispatch::{Dispatcher, conversation, intake, offers, queue};
 use handoff::error::AppError;
 use handoff::models::offer;
 use serde_json::{Value, json};
@@ -71,7 +71,7 @@ impl Day {
         let at = utc(at);
         self.step(move |conn| {
             presence::choose(conn, agent, to, at)?;
-            queue::tick(conn, at, Duration::seconds(HEARTBEAT)).map(|_| ())
+            queue::tick(conn, at, &Dispatcher::new(Duration::seconds(HEARTBEAT))).map(|_| ())
         })
         .await;
     }
@@ -83,7 +83,8 @@ impl Day {
         self.db
             .write(move |conn| {
                 presence::heartbeat(conn, agent, at)?;
-                let (created, _) = intake::intake(conn, service, &input, None, Duration::seconds(HEARTBEAT), at)?;
+                let (created, _) =
+                    intake::intake(conn, service, &input, None, &Dispatcher::new(Duration::seconds(HEARTBEAT)), at)?;
                 let pending = offer::pending_for_agent(conn, agent)?;
                 let offered = pending.iter().find(|o| o.escalation_id == created.id).expect("offered to the agent");
                 offers::accept(conn, agent, offered.id, at + after)?;

@@ -11,7 +11,6 @@ use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, Res
 use crate::dispatch::{queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::{escalation, webhook_delivery};
-use crate::routes::api::availability::heartbeat_timeout;
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -71,14 +70,14 @@ pub async fn resolve(
     id: web::Path<i64>,
     body: ApiJson<ResolveInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, disposition, timeout) =
-        (agent.0.id, id.into_inner(), body.0.disposition, heartbeat_timeout(&state));
+    let (agent_id, id, disposition, dispatcher) =
+        (agent.0.id, id.into_inner(), body.0.disposition, state.dispatcher.clone());
     let shown = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             let resolved = conversation::resolve(conn, id, agent_id, &disposition, now)?;
-            queue::redispatch(conn, now, timeout)?;
+            queue::redispatch(conn, now, &dispatcher)?;
             view::escalation(conn, &resolved)
         })
         .await?;
@@ -96,13 +95,13 @@ pub async fn transfer(
     id: web::Path<i64>,
     body: ApiJson<TransferInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, input, timeout) = (agent.0.id, id.into_inner(), body.0, heartbeat_timeout(&state));
+    let (agent_id, id, input, dispatcher) = (agent.0.id, id.into_inner(), body.0, state.dispatcher.clone());
     let shown = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             conversation::transfer(conn, id, agent_id, &input, now)?;
-            queue::redispatch(conn, now, timeout)?;
+            queue::redispatch(conn, now, &dispatcher)?;
             let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &current)
         })

@@ -9,7 +9,6 @@ use crate::auth::{Caller, ServiceClient};
 use crate::dispatch::{intake, offers, queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::{db_time, escalation, escalation_event};
-use crate::routes::api::availability::heartbeat_timeout;
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -49,10 +48,12 @@ pub async fn create(
     body: ApiJson<intake::EscalationInput>,
 ) -> AppResult<HttpResponse> {
     let key = idempotency_key(&req)?;
-    let (input, timeout) = (body.0, heartbeat_timeout(&state));
+    let (input, dispatcher) = (body.0, state.dispatcher.clone());
     let (service_id, replay_input, replay_key) = (service.id, input.clone(), key.clone());
-    let outcome =
-        state.db.write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), timeout, Utc::now())).await;
+    let outcome = state
+        .db
+        .write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), &dispatcher, Utc::now()))
+        .await;
     let (found, created) = match outcome {
         Ok(result) => result,
         Err(AppError::Conflict(message)) if message == intake::REPLAY_RACE => {
@@ -110,7 +111,7 @@ pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>
 #[post("/api/v1/escalations/{id}/cancel")]
 pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let timeout = heartbeat_timeout(&state);
+    let dispatcher = state.dispatcher.clone();
     let shown = state
         .db
         .write(move |conn| {
@@ -126,7 +127,7 @@ pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web:
             }
             escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;
             // The withdrawn agent has room again for the next in line.
-            queue::redispatch(conn, now, timeout)?;
+            queue::redispatch(conn, now, &dispatcher)?;
             let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &updated)
         })

@@ -10,7 +10,6 @@ use crate::auth::AgentUser;
 use crate::dispatch::{offers, queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::escalation;
-use crate::routes::api::availability::heartbeat_timeout;
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -59,13 +58,13 @@ pub async fn decline(
     body: ApiJson<DeclineRequest>,
 ) -> AppResult<HttpResponse> {
     let (agent_id, offer_id, reason) = (agent.0.id, id.into_inner(), body.0.reason);
-    let timeout = heartbeat_timeout(&state);
+    let dispatcher = state.dispatcher.clone();
     state
         .db
         .write(move |conn| {
             let now = Utc::now();
             offers::decline(conn, agent_id, offer_id, reason.as_deref(), now)?;
-            queue::redispatch(conn, now, timeout)?;
+            queue::redispatch(conn, now, &dispatcher)?;
             Ok(())
         })
         .await?;

@@ -8,7 +8,6 @@ use utoipa::IntoParams;
 use crate::auth::StaffUser;
 use crate::error::{AppResult, Problem};
 use crate::operations::{queue, report, window};
-use crate::routes::api::availability::heartbeat_timeout;
 use crate::startup::AppState;
 
 /// Escalations waiting for a human, in queue order, with age, priority, ETA and the online
@@ -17,8 +16,8 @@ use crate::startup::AppState;
     responses((status = 200, body = Vec<queue::QueueEntry>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 #[get("/api/v1/staff/queue")]
 pub async fn live_queue(_staff: StaffUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let timeout = heartbeat_timeout(&state);
-    Ok(HttpResponse::Ok().json(state.db.read(move |conn| queue::waiting(conn, Utc::now(), timeout)).await?))
+    let dispatcher = state.dispatcher.clone();
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| queue::waiting(conn, Utc::now(), &dispatcher)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

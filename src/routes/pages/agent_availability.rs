@@ -288,13 +288,13 @@ pub async fn set_presence(
         _ => Presence::Offline,
     };
     let id = agent.0.0.id;
-    let timeout = crate::routes::api::availability::heartbeat_timeout(&state);
+    let dispatcher = state.dispatcher.clone();
     let changed = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             let changed = presence::choose(conn, id, to, now)?;
-            crate::dispatch::queue::redispatch(conn, now, timeout)?;
+            crate::dispatch::queue::redispatch(conn, now, &dispatcher)?;
             Ok(changed)
         })
         .await;

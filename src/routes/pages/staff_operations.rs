@@ -74,12 +74,14 @@ struct OperationsPage {
 }
 
 async fn live_part(state: &AppState) -> Result<LivePart, PageError> {
-    let timeout = heartbeat_timeout(state);
+    let (timeout, dispatcher) = (heartbeat_timeout(state), state.dispatcher.clone());
     let now = Utc::now();
     let day_start = window::day_start(now, state.settings.payroll_tz());
     let (entries, roster) = state
         .db
-        .read(move |conn| Ok((queue::waiting(conn, now, timeout)?, agents::on_duty(conn, now, timeout, day_start)?)))
+        .read(move |conn| {
+            Ok((queue::waiting(conn, now, &dispatcher)?, agents::on_duty(conn, now, timeout, day_start)?))
+        })
         .await?;
     let waiting = entries
         .into_iter()

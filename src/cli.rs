@@ -67,6 +67,10 @@ pub enum Command {
     Loadtest {
         #[arg(long, default_value_t = 2000)]
         agents: usize,
+        /// How many of the agents hold an event stream (default: all). The others are online
+        /// without one (offers to them time out), to measure memory with many agents online.
+        #[arg(long)]
+        streams: Option<usize>,
         /// Escalations per second.
         #[arg(long, default_value_t = 50.0)]
         rate: f64,
@@ -149,10 +153,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             create_service_account(settings, name, webhook_url).await
         }
         Command::Simulate { scenario, policy, seed, json } => crate::sim::command::run(&scenario, policy, seed, json),
-        Command::Loadtest { agents, rate, duration_s, data_dir } => {
+        Command::Loadtest { agents, streams, rate, duration_s, data_dir } => {
             crate::loadtest::run(
                 settings,
-                crate::loadtest::LoadOptions { agents, rate_per_s: rate, duration_s, data_dir },
+                crate::loadtest::LoadOptions {
+                    agents,
+                    streams: streams.unwrap_or(agents).min(agents),
+                    rate_per_s: rate,
+                    duration_s,
+                    data_dir,
+                },
             )
             .await
         }

@@ -2,6 +2,8 @@
 //! has waited long enough, offers each queued escalation to its best free candidate (so freed
 //! agents pull the oldest work they can do) and refreshes every waiting escalation's ETA.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::Dispatcher;
@@ -88,34 +90,53 @@ pub fn dispatch_waiting(
         if widen(conn, e, settings, now)? {
             report.widened += 1;
         }
-        if offers::offer_next(conn, e, &mut pool, settings, now)?.is_some() {
+        // With everyone's room taken by this pass's offers, the rest of the queue keeps waiting
+        // (checked here, so a long backlog costs one scan per escalation, not a ranking).
+        if pool.iter().any(has_room) && offers::offer_next(conn, e, &mut pool, settings, now)?.is_some() {
             report.offered += 1;
             e.state = escalation::state::OFFERED.into();
         }
     }
-    refresh_etas(conn, &waiting, &pool, settings, now, dispatcher.heartbeat_timeout)?;
+    refresh_etas(conn, &waiting, &mut pool, settings, now, dispatcher.heartbeat_timeout)?;
     Ok(report)
+}
+
+fn has_room(c: &matching::Candidate) -> bool {
+    c.available && c.active_conversations + c.pending_offers < c.max_concurrent
 }
 
 /// Writes a fresh ETA on every waiting escalation.
 fn refresh_etas(
     conn: &mut DbConn,
     waiting: &[escalation::Escalation],
-    pool: &[matching::Candidate],
+    pool: &mut [matching::Candidate],
     settings: &MatchingSettings,
     now: DateTime<Utc>,
     heartbeat_timeout: Duration,
 ) -> Result<(), AppError> {
     let (accept_s, handle_s) = eta::history(conn, now)?;
     let online = agent::online_count(conn, db_time(now - heartbeat_timeout))?.max(0) as usize;
+    // Escalations of one market at one widening step share their rules.
+    let mut rules_by_kind: HashMap<(String, i32), matching::Rules> = HashMap::new();
+    let anyone_free = pool.iter().any(has_room);
     for (index, e) in waiting.iter().enumerate() {
         let seconds = if e.state == escalation::state::OFFERED {
             accept_s.round() as i32
         } else {
-            let rules = rules_for(conn, e, settings)?;
-            let mut candidates = pool.to_vec();
-            mark_passed(conn, e.id, &mut candidates)?;
-            let free_eligible = candidates.iter().filter(|c| matching::check(&needs_of(e), c, &rules).is_ok()).count();
+            let free_eligible = if anyone_free {
+                let kind = (e.market.clone(), e.widened_steps);
+                if !rules_by_kind.contains_key(&kind) {
+                    let rules = rules_for(conn, e, settings)?;
+                    rules_by_kind.insert(kind.clone(), rules);
+                }
+                let rules = &rules_by_kind[&kind];
+                // Marks in place: the pool is this pass's own, and each escalation re-marks it.
+                mark_passed(conn, e.id, pool)?;
+                let needs = needs_of(e);
+                pool.iter().filter(|c| matching::check(&needs, c, rules).is_ok()).count()
+            } else {
+                0
+            };
             eta::estimate(&EtaInputs { position: index + 1, free_eligible, online, accept_s, handle_s })
         };
         if seconds != e.eta_seconds {

@@ -4,7 +4,7 @@
 //! reports escalation → offer-received latency, accepted throughput and errors; and, for
 //! comparison, the raw single-row write rate of the same database.
 
-mod seed;
+pub mod seed;
 mod stream;
 
 use std::collections::HashMap;
@@ -25,6 +25,8 @@ use crate::startup::Application;
 
 pub struct LoadOptions {
     pub agents: usize,
+    /// How many of the agents open an event stream (the first ones).
+    pub streams: usize,
     pub rate_per_s: f64,
     pub duration_s: u64,
     pub data_dir: Option<PathBuf>,
@@ -55,6 +57,8 @@ pub async fn run(mut settings: Settings, options: LoadOptions) -> anyhow::Result
     }
     // Thousands of logins from one address are the test, not an attack.
     settings.login_attempts_per_minute = 1_000_000;
+    // Agents without a stream send no heartbeats; they must stay online for the whole run.
+    settings.heartbeat_timeout_s = 3600;
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
     let application = Application::build(settings).await?;
@@ -84,12 +88,13 @@ pub async fn run(mut settings: Settings, options: LoadOptions) -> anyhow::Result
     let tokens = stream::log_in_all(&client, &url, options.agents).await?;
     let sent: Sent = Arc::default();
     let counters = Arc::new(Mutex::new(Counters::default()));
-    let connecting = bar(tokens.len() as u64, "opening streams");
-    for token in &tokens {
+    let connecting = bar(options.streams as u64, "opening streams");
+    for token in tokens.iter().take(options.streams) {
         stream::open(client.clone(), url.clone(), token.clone(), sent.clone(), counters.clone()).await?;
         connecting.inc(1);
     }
     connecting.finish_and_clear();
+    let rss_ready = memory_mb("VmRSS");
 
     let started = Instant::now();
     let total = (options.rate_per_s * options.duration_s as f64).round() as u64;
@@ -134,7 +139,7 @@ pub async fn run(mut settings: Settings, options: LoadOptions) -> anyhow::Result
     let counters = counters.lock().unwrap_or_else(|p| p.into_inner());
     let mut latencies = counters.latencies_ms.clone();
     latencies.sort_by(f64::total_cmp);
-    println!("agents online with open streams: {}", tokens.len());
+    println!("agents online: {}, with open streams: {}", tokens.len(), options.streams);
     println!("escalations sent: {total} in {:.1} s ({:.1}/s asked)", sending_took.as_secs_f64(), options.rate_per_s);
     println!(
         "escalation → offer received: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} offers)",
@@ -151,7 +156,21 @@ pub async fn run(mut settings: Settings, options: LoadOptions) -> anyhow::Result
         counters.errors
     );
     println!("raw single-row writes on the same database: {writes_per_s:.0}/s");
+    println!(
+        "memory of this process (server, streams and load generator together): {} MB with everyone online, \
+         {} MB peak",
+        rss_ready.map_or("?".into(), |mb| format!("{mb:.0}")),
+        memory_mb("VmHWM").map_or("?".into(), |mb| format!("{mb:.0}"))
+    );
     Ok(())
+}
+
+/// A memory figure of this process from /proc/self/status (Linux), in MB.
+fn memory_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Single-row inserts, one transaction each, through the same writer as the service.

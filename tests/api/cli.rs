@@ -109,7 +109,8 @@ fn loadtest_reports_latency_throughput_and_no_errors_on_a_small_run() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(text.contains("agents online with open streams: 10"), "{text}");
+    assert!(text.contains("agents online: 10, with open streams: 10"), "{text}");
+    assert!(text.contains("memory of this process") && text.contains(" MB peak"), "{text}");
     assert!(text.contains("escalation → offer received: p50") && text.contains("(20 offers)"), "{text}");
     assert!(text.contains("accepted: 20 ") && text.contains("errors: 0"), "{text}");
     assert!(text.contains("raw single-row writes on the same database:"), "{text}");

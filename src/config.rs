@@ -69,6 +69,9 @@ pub struct Settings {
     pub clock_tickers: bool,
     /// The IANA time zone payroll dates are read in: `from=2026-12-01` starts at local midnight.
     pub payroll_timezone: String,
+    /// Let webhooks go to loopback and private addresses (a platform on the same network).
+    /// Off by default: see `webhooks::destination` (server-side request forgery).
+    pub webhook_private_addresses: bool,
 }
 
 impl Default for Settings {
@@ -96,6 +99,7 @@ impl Default for Settings {
             workers: 0,
             clock_tickers: true,
             payroll_timezone: "UTC".into(),
+            webhook_private_addresses: false,
         }
     }
 }

@@ -106,7 +106,7 @@ impl Application {
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
             registration_limiter: HourlyLimiter::new(settings.registrations_per_hour),
             outbox,
-            webhooks: WebhookWorker::new(db.clone())?,
+            webhooks: WebhookWorker::new(db.clone(), settings.webhook_private_addresses)?,
             metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
             dispatcher: Dispatcher::new(chrono::Duration::seconds(settings.heartbeat_timeout_s as i64)),
             settings: Arc::new(settings),

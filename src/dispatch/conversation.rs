@@ -94,8 +94,9 @@ pub fn post_message(
     }
 }
 
-pub fn messages(conn: &mut DbConn, id: i64) -> Result<Vec<MessageView>, AppError> {
-    Ok(message::for_escalation(conn, id)?.into_iter().map(MessageView::from).collect())
+/// Messages of a conversation after message `after_id` (0: from the start), oldest first.
+pub fn messages(conn: &mut DbConn, id: i64, after_id: i64, limit: i64) -> Result<Vec<MessageView>, AppError> {
+    Ok(message::for_escalation(conn, id, after_id, limit)?.into_iter().map(MessageView::from).collect())
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]

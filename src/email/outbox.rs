@@ -17,8 +17,11 @@ use crate::models::{db_time, outbox_email};
 
 /// How many mails one pass takes.
 const BATCH: i64 = 20;
-/// A claimed mail is left alone by other workers this long.
-const CLAIM_SECONDS: i64 = 120;
+/// A claimed mail is left alone by other workers this long. It is also how late a mail goes
+/// out when the instance that claimed it is killed before sending: long enough for a slow SMTP
+/// exchange (20 s per step), short enough that a crash delays mail by under a minute. A send
+/// slower than this may go out twice, with the same Message-ID.
+const CLAIM_SECONDS: i64 = 45;
 /// After this many failed attempts a mail is no longer retried (about a day of backoff).
 pub const MAX_ATTEMPTS: i32 = 20;
 

@@ -152,12 +152,22 @@ pub fn widen_to(conn: &mut DbConn, id: i64, steps: i32) -> QueryResult<bool> {
 }
 
 /// Escalations assigned to an agent, optionally in one state.
-pub fn for_agent(conn: &mut DbConn, agent: i64, in_state: Option<&str>) -> QueryResult<Vec<Escalation>> {
+/// An agent's escalations, newest first: at most `limit`, older than `before_id` if given.
+pub fn for_agent(
+    conn: &mut DbConn,
+    agent: i64,
+    in_state: Option<&str>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Escalation>> {
     let mut query = escalations::table.filter(escalations::assigned_agent_id.eq(agent)).into_boxed();
     if let Some(s) = in_state {
         query = query.filter(escalations::state.eq(s.to_string()));
     }
-    query.order(escalations::id.desc()).limit(200).select(Escalation::as_select()).load(conn)
+    if let Some(before) = before_id {
+        query = query.filter(escalations::id.lt(before));
+    }
+    query.order(escalations::id.desc()).limit(limit).select(Escalation::as_select()).load(conn)
 }
 
 /// Seconds from creation to assignment of recently assigned escalations (for the ETA).

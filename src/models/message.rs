@@ -36,10 +36,12 @@ pub fn insert(
         .get_result(conn)
 }
 
-pub fn for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<Message>> {
+pub fn for_escalation(conn: &mut DbConn, escalation: i64, after_id: i64, limit: i64) -> QueryResult<Vec<Message>> {
     messages::table
         .filter(messages::escalation_id.eq(escalation))
+        .filter(messages::id.gt(after_id))
         .order(messages::id.asc())
+        .limit(limit)
         .select(Message::as_select())
         .load(conn)
 }

@@ -5,6 +5,7 @@ pub mod health;
 pub mod json;
 pub mod openapi;
 pub mod pages;
+pub mod query;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 

@@ -5,6 +5,7 @@
 //! account's webhook secret. Retried with backoff until a 2xx; at-least-once, with a stable
 //! event id (`Handoff-Event-Id` and the body's `id`) for receivers to deduplicate by.
 
+pub mod destination;
 pub mod worker;
 
 use chrono::{DateTime, Utc};

@@ -6,14 +6,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use super::{body, signature};
+use super::{body, destination, signature};
 use crate::db::Db;
 use crate::email::outbox::backoff_seconds;
 use crate::error::AppError;
 use crate::models::{db_time, service_account, webhook_delivery};
 
 const BATCH: i64 = 20;
-const CLAIM_SECONDS: i64 = 120;
+/// A claimed delivery is left alone by other workers this long: three request timeouts, and how
+/// late an event goes out when the instance that claimed it is killed before sending.
+const CLAIM_SECONDS: i64 = 30;
 /// A receiver that takes longer than this counts as failed for that attempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -30,18 +32,23 @@ pub struct WebhookWorker {
     pub client: reqwest::Client,
     /// Rung after an event is queued, so it goes out at once.
     pub wakeup: Arc<Notify>,
+    private_addresses: bool,
 }
 
 impl WebhookWorker {
-    pub fn new(db: Db) -> anyhow::Result<WebhookWorker> {
+    /// `private_addresses`: whether receivers on loopback and private networks are allowed.
+    pub fn new(db: Db, private_addresses: bool) -> anyhow::Result<WebhookWorker> {
         // rustls needs a crypto provider; ring is the one the rest of the build uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
+            // A redirect could point anywhere, private addresses included: not followed.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Handoff-Webhooks/1")
-            .build()?;
-        Ok(WebhookWorker { db, client, wakeup: Arc::new(Notify::new()) })
+            .user_agent("Handoff-Webhooks/1");
+        if !private_addresses {
+            client = client.dns_resolver(destination::PublicOnly);
+        }
+        Ok(WebhookWorker { db, client: client.build()?, wakeup: Arc::new(Notify::new()), private_addresses })
     }
 
     /// Delivers every event due at `now`.
@@ -62,22 +69,9 @@ impl WebhookWorker {
                 .await?;
             let Some((delivery, Some(account))) = claimed else { continue };
             let Some(url) = account.webhook_url.clone() else { continue };
-            let payload = body(&delivery);
-            let sent = self
-                .client
-                .post(&url)
-                .header("Content-Type", "application/json")
-                .header("Handoff-Signature", signature(&account.webhook_secret, Utc::now().timestamp(), &payload))
-                .header("Handoff-Event-Id", delivery.id.to_string())
-                .body(payload)
-                .send()
-                .await;
-            let (status, error) = match sent {
-                Ok(response) if response.status().is_success() => (Some(response.status().as_u16() as i32), None),
-                Ok(response) => {
-                    (Some(response.status().as_u16() as i32), Some(format!("answered {}", response.status())))
-                }
-                Err(e) => (None, Some(format!("{e}"))),
+            let (status, error) = match self.refusal(&url) {
+                Some(refused) => (None, Some(refused)),
+                None => self.send(&url, &account.webhook_secret, &delivery).await,
             };
             let delivered = error.is_none();
             let retry_at = db_time(now + chrono::Duration::seconds(backoff_seconds(delivery.attempts)));
@@ -103,6 +97,36 @@ impl WebhookWorker {
             }
         }
         Ok(report)
+    }
+
+    /// Why `url` may not be called at all (a private IP literal), if so.
+    fn refusal(&self, url: &str) -> Option<String> {
+        if self.private_addresses { None } else { destination::literal_refusal(url) }
+    }
+
+    /// One signed POST: the status, and the error if it was not delivered.
+    async fn send(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &webhook_delivery::WebhookDelivery,
+    ) -> (Option<i32>, Option<String>) {
+        let payload = body(delivery);
+        let sent = self
+            .client
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("Handoff-Signature", signature(secret, Utc::now().timestamp(), &payload))
+            .header("Handoff-Event-Id", delivery.id.to_string())
+            .body(payload)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => (Some(response.status().as_u16() as i32), None),
+            Ok(response) => (Some(response.status().as_u16() as i32), Some(format!("answered {}", response.status()))),
+            // The chain of sources carries the resolver's refusal ("… public addresses only").
+            Err(e) => (None, Some(format!("{:#}", anyhow::Error::new(e)))),
+        }
     }
 
     /// Runs forever: a pass whenever an event is queued, and every `poll` anyway.

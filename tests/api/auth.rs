@@ -141,6 +141,19 @@ async fn repeated_failed_logins_get_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn registrations_from_one_address_are_limited_per_hour() {
+    let app = spawn_app_with(|s| s.registrations_per_hour = 2).await;
+    for n in 0..2 {
+        let body = crate::recruiting::application(&format!("applicant{n}@example.com"));
+        assert_eq!(app.post_json("/api/v1/agents", &body, None).await.status(), 201);
+    }
+    let body = crate::recruiting::application("applicant9@example.com");
+    let limited = app.post_json("/api/v1/agents", &body, None).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    problem(limited, 429).await;
+}
+
+#[tokio::test]
 async fn an_admin_creates_staff_once_and_bad_fields_are_named() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;

@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::dispatch::{escalate, escalation, events, offers_of, online_agent};
-use crate::helpers::{TestApp, problem, spawn_app};
+use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
 
 /// What the platform's webhook endpoint received.
 #[derive(Clone, Default)]
-struct Received {
-    requests: Arc<Mutex<Vec<(String, String, Value)>>>,
+pub struct Received {
+    pub requests: Arc<Mutex<Vec<(String, String, Value)>>>,
     /// Status codes to answer with, one per request; 200 once they run out.
     answers: Arc<Mutex<Vec<u16>>>,
 }
@@ -30,7 +30,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, received: web::Data<Receive
 }
 
 /// A webhook receiver on a free port; returns its URL.
-fn start_receiver(received: Received) -> String {
+pub fn start_receiver(received: Received) -> String {
     let data = web::Data::new(received);
     let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hooks", web::post().to(receive)))
         .workers(1)
@@ -188,7 +188,7 @@ async fn a_failed_webhook_is_kept_and_retried_after_backoff_until_delivered() {
     let failed = pending.iter().find(|d| d["event"] == "escalation.assigned").unwrap();
     assert_eq!(failed["last_status"], 500);
 
-    let worker = handoff::webhooks::worker::WebhookWorker::new(app.db()).unwrap();
+    let worker = handoff::webhooks::worker::WebhookWorker::new(app.db(), true).unwrap();
     assert_eq!(
         worker.deliver_due(Utc::now() + Duration::seconds(5)).await.unwrap().delivered,
         0,
@@ -347,4 +347,78 @@ async fn staff_see_conversations_whose_first_reply_is_late() {
     let shown: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &service).await.json().await.unwrap();
     assert_eq!(shown["first_reply_overdue"], false);
     assert!(shown["first_reply_at"].is_string());
+}
+
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused_unless_allowed() {
+    // Server-side request forgery guard: the receiver listens on 127.0.0.1, which the default
+    // settings refuse whether the URL names the IP or a name that resolves to it.
+    let app = spawn_app_with(|s| s.webhook_private_addresses = false).await;
+    let received = Received::default();
+    let address = start_receiver(received.clone());
+    let by_name = address.replace("127.0.0.1", "localhost");
+    for (n, url) in [address.as_str(), by_name.as_str()].into_iter().enumerate() {
+        let admin = app.admin_token().await;
+        let body = json!({"name": format!("platform-{n}"), "webhook_url": url});
+        let created: Value =
+            app.post_json("/api/v1/admin/service-accounts", &body, Some(&admin)).await.json().await.unwrap();
+        let service = created["token"].as_str().unwrap().to_string();
+        let (_, agent) = online_agent(&app, &format!("ssrf{n}@example.com"), 4, "native").await;
+        escalate(&app, &service, &escalation(&format!("ssrf-{n}"))).await;
+        accept_first(&app, &agent).await;
+    }
+    let staff = app.staff_token("ops@example.com", "staff").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pending = loop {
+        let pending: Vec<Value> =
+            app.get_json("/api/v1/staff/webhooks?pending=true", &staff).await.json().await.unwrap();
+        if pending.iter().filter(|d| d["attempts"] == 1).count() >= 2 {
+            break pending;
+        }
+        assert!(std::time::Instant::now() < deadline, "both refusals are recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let errors: Vec<&str> = pending.iter().filter_map(|d| d["last_error"].as_str()).collect();
+    assert!(errors.iter().any(|e| e.contains("127.0.0.1 is not a public address")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("public addresses only")), "{errors:?}");
+    assert!(received.requests.lock().unwrap().is_empty(), "nothing reached the private receiver");
+}
+
+#[tokio::test]
+async fn long_lists_come_in_pages_with_a_checked_limit() {
+    let app = spawn_app().await;
+    let service = app.service_token("bot").await;
+    let (_, agent) = online_agent(&app, "pages@example.com", 4, "native").await;
+    let created = escalate(&app, &service, &escalation("paged")).await;
+    accept_first(&app, &agent).await;
+    let path = format!("/api/v1/escalations/{}/messages", created["id"]);
+    for n in 0..3 {
+        let sent = app.post_json(&path, &json!({"text": format!("message {n}")}), Some(&service)).await;
+        assert_eq!(sent.status(), 201, "{}", sent.text().await.unwrap());
+    }
+    let first: Vec<Value> = app.get_json(&format!("{path}?limit=2"), &agent).await.json().await.unwrap();
+    assert_eq!(first.len(), 2);
+    let last_id = first[1]["id"].as_i64().unwrap();
+    let rest: Vec<Value> =
+        app.get_json(&format!("{path}?limit=2&after_id={last_id}"), &agent).await.json().await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0]["text"], "message 2");
+
+    for bad in ["limit=0", "limit=501", "limit=-3"] {
+        let refused = problem(app.get_json(&format!("{path}?{bad}"), &agent).await, 422).await;
+        assert_eq!(refused["errors"][0]["field"], "limit", "{bad}");
+    }
+    let refused = app.get_json(&format!("{path}?limit=many"), &agent).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("limit"));
+
+    let mine: Vec<Value> = app.get_json("/api/v1/me/escalations?limit=1", &agent).await.json().await.unwrap();
+    assert_eq!(mine.len(), 1);
+    let older: Vec<Value> = app
+        .get_json(&format!("/api/v1/me/escalations?before_id={}", mine[0]["id"]), &agent)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(older.is_empty(), "one escalation in all");
 }

@@ -90,6 +90,8 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings
         jwt_secret: TEST_JWT_SECRET.into(),
         workers: 1,
         db_pool_size: 4,
+        // The webhook receivers of the tests listen on 127.0.0.1.
+        webhook_private_addresses: true,
         ..Settings::default()
     }
 }

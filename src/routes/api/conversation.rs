@@ -11,7 +11,9 @@ use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, Res
 use crate::dispatch::{queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::{escalation, webhook_delivery};
+use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Post a message: the platform relays the customer's words; the assigned agent replies (the
@@ -39,12 +41,25 @@ pub async fn post_message(
     Ok(HttpResponse::Created().json(sent))
 }
 
-/// The conversation's messages, oldest first (its service, staff, or its agent).
-#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
-    responses((status = 200, body = Vec<conversation::MessageView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MessagesAfter {
+    /// Only messages after this message id (to page on, or to poll for new ones).
+    pub after_id: Option<i64>,
+}
+
+/// The conversation's messages, oldest first (its service, staff, or its agent), at most
+/// `limit` at a time.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id"), MessagesAfter, Paging),
+    responses((status = 200, body = Vec<conversation::MessageView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/api/v1/escalations/{id}/messages")]
-pub async fn messages(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+pub async fn messages(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    after: ApiQuery<MessagesAfter>,
+    paging: ApiQuery<Paging>,
+) -> AppResult<HttpResponse> {
+    let (id, after_id, limit) = (id.into_inner(), after.after_id.unwrap_or(0), paging.limit()?);
     let found = state
         .db
         .read(move |conn| Ok(escalation::find(conn, id)?))
@@ -57,7 +72,7 @@ pub async fn messages(caller: Caller, state: web::Data<AppState>, id: web::Path<
     if !allowed {
         return Err(AppError::Forbidden("this escalation is not yours".into()));
     }
-    Ok(HttpResponse::Ok().json(state.db.read(move |conn| conversation::messages(conn, id)).await?))
+    Ok(HttpResponse::Ok().json(state.db.read(move |conn| conversation::messages(conn, id, after_id, limit)).await?))
 }
 
 /// Resolve your conversation; your capacity goes to the next waiting escalation.
@@ -151,7 +166,7 @@ pub struct DeliveryView {
 pub async fn deliveries(
     _staff: StaffUser,
     state: web::Data<AppState>,
-    filter: web::Query<DeliveryFilter>,
+    filter: ApiQuery<DeliveryFilter>,
 ) -> AppResult<HttpResponse> {
     let pending = filter.pending.unwrap_or(false);
     let found = state.db.read(move |conn| Ok(webhook_delivery::recent(conn, pending, 200)?)).await?;

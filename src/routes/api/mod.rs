@@ -10,6 +10,7 @@ pub mod matching;
 pub mod me;
 pub mod offers;
 pub mod operations;
+pub mod paging;
 pub mod pay_bands;
 pub mod payroll;
 pub mod recruits;

@@ -10,7 +10,9 @@ use crate::auth::AgentUser;
 use crate::dispatch::{offers, queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::escalation;
+use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// The agent's pending offers, each with why they got it.
@@ -75,18 +77,22 @@ pub async fn decline(
 pub struct StateFilter {
     /// `assigned`, `resolved`, …; all when absent.
     pub state: Option<String>,
+    /// Only escalations older than this id (the last id of the previous page).
+    pub before_id: Option<i64>,
 }
 
-/// Escalations assigned to the agent.
-#[utoipa::path(tag = "agents", security(("bearer" = [])), params(StateFilter),
+/// Escalations assigned to the agent, newest first, at most `limit` at a time.
+#[utoipa::path(tag = "agents", security(("bearer" = [])), params(StateFilter, Paging),
     responses((status = 200, body = Vec<view::EscalationView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[get("/api/v1/me/escalations")]
 pub async fn mine(
     agent: AgentUser,
     state: web::Data<AppState>,
-    filter: web::Query<StateFilter>,
+    filter: ApiQuery<StateFilter>,
+    paging: ApiQuery<Paging>,
 ) -> AppResult<HttpResponse> {
-    let wanted = filter.into_inner().state;
+    let limit = paging.limit()?;
+    let StateFilter { state: wanted, before_id } = filter.into_inner();
     let known = [escalation::state::ASSIGNED, escalation::state::RESOLVED, escalation::state::ABANDONED];
     if wanted.as_deref().is_some_and(|s| !known.contains(&s)) {
         return Err(AppError::invalid("state", "must be assigned, resolved or abandoned"));
@@ -95,7 +101,7 @@ pub async fn mine(
     let shown = state
         .db
         .read(move |conn| {
-            escalation::for_agent(conn, id, wanted.as_deref())?
+            escalation::for_agent(conn, id, wanted.as_deref(), before_id, limit)?
                 .iter()
                 .map(|e| view::escalation(conn, e))
                 .collect::<AppResult<Vec<_>>>()

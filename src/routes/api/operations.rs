@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use crate::auth::StaffUser;
 use crate::error::{AppResult, Problem};
 use crate::operations::{queue, report, window};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Escalations waiting for a human, in queue order, with age, priority, ETA and the online
@@ -39,7 +40,7 @@ pub struct MetricsQuery {
 pub async fn metrics(
     _staff: StaffUser,
     state: web::Data<AppState>,
-    query: web::Query<MetricsQuery>,
+    query: ApiQuery<MetricsQuery>,
 ) -> AppResult<HttpResponse> {
     let now = Utc::now();
     let span = window::parse(query.from.as_deref(), query.to.as_deref(), state.settings.payroll_tz(), now)?;

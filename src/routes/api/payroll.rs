@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use crate::auth::{AgentUser, StaffUser};
 use crate::error::{AppError, AppResult, Problem};
 use crate::payroll::export::{self, PayrollPeriod};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +82,7 @@ async fn csv_download(
 pub async fn staff_export(
     _staff: StaffUser,
     state: web::Data<AppState>,
-    query: web::Query<PayrollQuery>,
+    query: ApiQuery<PayrollQuery>,
 ) -> AppResult<HttpResponse> {
     let only = query.agent_id()?;
     csv_download(&state, &query, "payroll", only).await
@@ -94,7 +95,7 @@ pub async fn staff_export(
 pub async fn statement(
     agent: AgentUser,
     state: web::Data<AppState>,
-    query: web::Query<PayrollQuery>,
+    query: ApiQuery<PayrollQuery>,
 ) -> AppResult<HttpResponse> {
     // A statement is always the caller's own: naming anyone else is refused, not ignored.
     if query.agent_id()?.is_some_and(|id| id != agent.0.id) {

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::models::{agent, user};
 use crate::recruiting::{profile, review};
 use crate::routes::json::ApiJson;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Longest list one call returns.
@@ -71,7 +72,7 @@ pub fn status_filter(status: Option<String>) -> AppResult<Option<String>> {
 pub async fn list(
     _staff: StaffUser,
     state: web::Data<AppState>,
-    filter: web::Query<RecruitFilter>,
+    filter: ApiQuery<RecruitFilter>,
 ) -> AppResult<HttpResponse> {
     let status = status_filter(filter.into_inner().status)?;
     let listed = state

@@ -9,6 +9,7 @@ use crate::auth::StaffUser;
 use crate::error::{AppError, AppResult, Problem};
 use crate::operations::{agents, window};
 use crate::routes::api::availability::heartbeat_timeout;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,7 +26,7 @@ pub struct AgentFilter {
 pub async fn list(
     _staff: StaffUser,
     state: web::Data<AppState>,
-    filter: web::Query<AgentFilter>,
+    filter: ApiQuery<AgentFilter>,
 ) -> AppResult<HttpResponse> {
     if filter.presence.as_deref().is_some_and(|p| p != "online") {
         return Err(AppError::invalid("presence", "only presence=online is supported"));

@@ -17,6 +17,7 @@ use crate::availability::store;
 use crate::error::{AppError, PageError};
 use crate::models::agent;
 use crate::money;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Slot inputs per day, and empty exception rows, the grid offers.
@@ -198,7 +199,7 @@ pub async fn show(
     req: HttpRequest,
     agent: Page<AgentUser>,
     state: web::Data<AppState>,
-    query: web::Query<DoneQuery>,
+    query: ApiQuery<DoneQuery>,
 ) -> Result<AvailabilityPage, PageError> {
     build(&req, &state, agent.0.0.id, FormErrors::default(), notice_for(&query.done)).await
 }

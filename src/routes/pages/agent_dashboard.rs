@@ -14,6 +14,7 @@ use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
 use crate::dispatch::{intake::TranscriptLine, offers, queue, view};
 use crate::error::{AppError, PageError};
 use crate::models::{agent, escalation, skill};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 struct FactorBar {
@@ -77,7 +78,7 @@ pub async fn show(
     req: HttpRequest,
     agent: Page<AgentUser>,
     state: web::Data<AppState>,
-    query: web::Query<DashboardQuery>,
+    query: ApiQuery<DashboardQuery>,
 ) -> Result<Dashboard, PageError> {
     let id = agent.0.0.id;
     let (me, pending, assigned, catalogue, last_event_id) = state
@@ -88,8 +89,8 @@ pub async fn show(
             let me = agent::find(conn, id)?.ok_or_else(|| AppError::NotFound("no agent profile".into()))?;
             let pending = view::offers_of(conn, id)?;
             let mut assigned = Vec::new();
-            for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED))? {
-                let messages = conversation::messages(conn, e.id)?;
+            for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED), None, 100)? {
+                let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT)?;
                 assigned.push((e, messages));
             }
             Ok((me, pending, assigned, skill::all(conn)?, last_event_id))

@@ -11,6 +11,7 @@ use super::{Chrome, Page};
 use crate::auth::AgentUser;
 use crate::error::PageError;
 use crate::payroll::{lines, metering};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -26,7 +27,7 @@ pub async fn show(
     req: HttpRequest,
     agent: Page<AgentUser>,
     state: web::Data<AppState>,
-    query: web::Query<PeriodQuery>,
+    query: ApiQuery<PeriodQuery>,
 ) -> Result<EarningsPage, PageError> {
     let id = agent.0.0.id;
     let tz = state.settings.payroll_tz();

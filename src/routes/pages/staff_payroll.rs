@@ -13,6 +13,7 @@ use crate::auth::StaffUser;
 use crate::error::PageError;
 use crate::money;
 use crate::payroll::{export, lines};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 struct AgentLine {
@@ -41,7 +42,7 @@ pub async fn show(
     req: HttpRequest,
     _staff: Page<StaffUser>,
     state: web::Data<AppState>,
-    query: web::Query<PeriodQuery>,
+    query: ApiQuery<PeriodQuery>,
 ) -> Result<PayrollPage, PageError> {
     let tz = state.settings.payroll_tz();
     let picked = pick(&query, tz, Utc::now().with_timezone(&tz).date_naive());

@@ -14,6 +14,7 @@ use crate::models::{agent, skill, user};
 use crate::money;
 use crate::recruiting::review;
 use crate::routes::api::recruits::{Recruit, recruits, status_filter};
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 const TABS: [(&str, &str); 5] = [
@@ -73,7 +74,7 @@ pub async fn list(
     req: HttpRequest,
     _staff: Page<StaffUser>,
     state: web::Data<AppState>,
-    query: web::Query<RecruitsQuery>,
+    query: ApiQuery<RecruitsQuery>,
 ) -> Result<RecruitsPage, PageError> {
     let query = query.into_inner();
     let status = status_filter(Some(query.status.unwrap_or_else(|| user::status::PENDING_REVIEW.to_string())))?

@@ -17,6 +17,7 @@ use crate::matching::{Factor, Level, Relaxable};
 use crate::models::{audit, skill};
 use crate::money;
 use crate::recruiting::placement;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Rows of the ladder form (steps beyond the last filled one are left out).
@@ -220,7 +221,7 @@ pub async fn show(
     req: HttpRequest,
     staff: Page<StaffUser>,
     state: web::Data<AppState>,
-    query: web::Query<NoticeQuery>,
+    query: ApiQuery<NoticeQuery>,
 ) -> Result<SettingsPage, PageError> {
     let notice = match query.saved.as_deref() {
         Some("matching") => Some("Matching settings saved; they apply from the next dispatch pass."),

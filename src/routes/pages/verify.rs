@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{Chrome, require_csrf};
 use crate::error::{AppError, PageError};
 use crate::recruiting::register;
+use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -34,7 +35,7 @@ pub struct TokenQuery {
 }
 
 #[get("/verify")]
-pub async fn show(req: HttpRequest, query: web::Query<TokenQuery>) -> VerifyPage {
+pub async fn show(req: HttpRequest, query: ApiQuery<TokenQuery>) -> VerifyPage {
     VerifyPage { chrome: Chrome::of(&req), token: query.into_inner().token, outcome: None }
 }
 

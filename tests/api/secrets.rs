@@ -1,0 +1,120 @@
+//! No secret reaches the logs: the service is run as a process at the most verbose level, is
+//! given passwords, tokens (in headers, cookies, bodies and a query string) and a failed login,
+//! and its whole log is then searched for each of them.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .arg("serve")
+        .env("HANDOFF_DATA_DIR", folder.path())
+        .env("HANDOFF_BIND", format!("127.0.0.1:{port}"))
+        .env("HANDOFF_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the handoff binary runs");
+    let mut server = Running(child);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{url}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The first admin's password is printed once on stdout, on purpose; it must not be logged.
+    let mut stdout = server.0.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        let mut buffer = [0u8; 4096];
+        while !text.contains("Handoff is running at") {
+            let n = stdout.read(&mut buffer).unwrap();
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+        text
+    })
+    .await
+    .unwrap();
+    let field = |name: &str| {
+        printed.lines().find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string())).expect(&printed)
+    };
+    let (email, password) = (field("email:"), field("password:"));
+
+    let wrong_password = "not-the-password-4f9c2";
+    let refused =
+        client.post(format!("{url}/api/v1/auth/login")).json(&json!({"email": email, "password": wrong_password}));
+    assert_eq!(refused.send().await.unwrap().status(), 401);
+    let pair: Value = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (access, refresh) = (pair["access_token"].as_str().unwrap(), pair["refresh_token"].as_str().unwrap());
+    let service: Value = client
+        .post(format!("{url}/api/v1/admin/service-accounts"))
+        .bearer_auth(access)
+        .json(&json!({"name": "bot"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let service_token = service["token"].as_str().unwrap();
+    let _ = client.get(format!("{url}/api/v1/staff/skills?access_token={access}")).send().await.unwrap();
+    let _ = client.get(format!("{url}/api/v1/me")).bearer_auth(service_token).send().await.unwrap();
+    let renewed = client.post(format!("{url}/api/v1/auth/refresh")).json(&json!({"refresh_token": refresh}));
+    assert_eq!(renewed.send().await.unwrap().status(), 200);
+    // A reused refresh token is the loudest path (it revokes the login and warns).
+    let reused = client.post(format!("{url}/api/v1/auth/refresh")).json(&json!({"refresh_token": refresh}));
+    assert_eq!(reused.send().await.unwrap().status(), 401);
+    let _ = client.get(format!("{url}/api/v1/me")).bearer_auth("made-up.token.value").send().await.unwrap();
+
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let mut log = String::new();
+    server.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("/api/v1/auth/login"), "requests are logged at all:\n{log}");
+    let jwt_secret = std::fs::read_to_string(folder.path().join("jwt_secret")).unwrap();
+    let webhook_secret = service["webhook_secret"].as_str().unwrap();
+    for (what, secret) in [
+        ("admin password", password.as_str()),
+        ("wrong password", wrong_password),
+        ("access token", access),
+        ("refresh token", refresh),
+        ("service token", service_token),
+        ("webhook secret", webhook_secret),
+        ("JWT secret", jwt_secret.trim()),
+    ] {
+        assert!(!secret.is_empty(), "{what} is known");
+        assert!(!log.contains(secret), "the log contains the {what}");
+    }
+}

@@ -39,6 +39,9 @@ pub enum AppError {
     /// The thing named does not exist (or is not yours to know about): 404.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The path exists, but not with this method: 405 with the methods it takes.
+    #[error("method not allowed")]
+    MethodNotAllowed { allowed: Vec<&'static str> },
     /// The request clashes with the current state (email taken, offer expired): 409.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -73,6 +76,7 @@ impl AppError {
             AppError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             AppError::Forbidden(_) => ("forbidden", "Not allowed"),
             AppError::NotFound(_) => ("not-found", "Not found"),
+            AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             AppError::Conflict(_) => ("conflict", "Conflict with the current state"),
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             AppError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
@@ -97,6 +101,7 @@ impl AppError {
                 format!("the body must be at most {limit} bytes")
             }
             AppError::UnsupportedMediaType => "send the body as application/json".into(),
+            AppError::MethodNotAllowed { allowed } => format!("this path takes {}", allowed.join(", ")),
             AppError::TooManyRequests { retry_after_s } => {
                 format!("try again in {retry_after_s} s")
             }
@@ -151,6 +156,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -165,6 +171,9 @@ impl ResponseError for AppError {
         response.content_type("application/problem+json");
         if let AppError::TooManyRequests { retry_after_s } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allowed } = self {
+            response.insert_header((header::ALLOW, allowed.join(", ")));
         }
         if let AppError::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -113,8 +113,12 @@ fn static_dir() -> String {
     std::env::var("HANDOFF_STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string())
 }
 
-/// Unknown paths: problem+json under /api, an HTML page elsewhere.
+/// Unknown paths: problem+json under /api, an HTML page elsewhere; a documented path called
+/// with another method: 405 with the methods it takes.
 async fn not_found(req: HttpRequest) -> HttpResponse {
+    if let Some(allowed) = openapi::methods_of(req.path()) {
+        return AppError::MethodNotAllowed { allowed }.error_response();
+    }
     let error = AppError::NotFound(format!("nothing at {}", req.path()));
     if req.path().starts_with("/api/") { error.error_response() } else { PageError(error).error_response() }
 }

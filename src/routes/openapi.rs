@@ -1,9 +1,12 @@
 //! GET /api/openapi.json and the Swagger UI at /api/docs/ (assets vendored into the binary).
 
+use std::sync::LazyLock;
+
 use actix_web::{HttpResponse, http::header, web};
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder},
 };
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -72,7 +75,7 @@ use super::{api, health};
         health::readyz,
         health::metrics,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "accounts", description = "Logins, tokens, staff and service accounts"),
         (name = "recruiting", description = "Applications, confirmation and staff review"),
@@ -93,6 +96,68 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
+}
+
+/// Every error is RFC 9457 problem+json. utoipa writes `body = Problem` as application/json;
+/// this says what is really sent, and adds a `default` response to every operation for the
+/// errors any request can meet without them being listed one by one (400 for an unreadable body
+/// or query, 413, 415, 429).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = || {
+            ResponseBuilder::new()
+                .description("An error, as RFC 9457 problem+json")
+                .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let (RefOr::T(response), true) = (response, status.starts_with(['4', '5'])) {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response.content.insert(PROBLEM_JSON.into(), content);
+                        }
+                    }
+                }
+                operation.responses.responses.entry("default".into()).or_insert_with(|| problem().into());
+            }
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Each documented path as segments (`None` for a `{parameter}`) with the methods it takes.
+static ROUTES: LazyLock<Vec<(Vec<Option<String>>, Vec<&'static str>)>> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let segments = path.split('/').map(|s| (!s.starts_with('{')).then(|| s.to_string())).collect();
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            (segments, methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect())
+        })
+        .collect()
+});
+
+/// The methods a documented path takes, if `path` is one (for 405 rather than 404).
+pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
+    let wanted: Vec<&str> = path.split('/').collect();
+    ROUTES.iter().find_map(|(segments, methods)| {
+        let fits = segments.len() == wanted.len()
+            && segments.iter().zip(&wanted).all(|(s, w)| s.as_deref().is_none_or(|s| s == *w));
+        fits.then(|| methods.clone())
+    })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

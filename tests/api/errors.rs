@@ -53,3 +53,15 @@ async fn unknown_api_paths_are_404_problems_and_unknown_pages_are_html() {
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("Not found"));
 }
+
+#[tokio::test]
+async fn a_known_path_with_another_method_is_405_naming_the_methods_it_takes() {
+    let app = spawn_app().await;
+    let response = app.client.delete(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH");
+    let body = problem(response, 405).await;
+    assert_eq!(body["detail"], "this path takes GET, PATCH");
+    let with_id = app.client.put(app.url("/api/v1/escalations/7/resolve")).send().await.unwrap();
+    assert_eq!(with_id.headers()["allow"], "POST");
+    problem(app.client.delete(app.url("/api/v1/nothing-here")).send().await.unwrap(), 404).await;
+}

@@ -114,3 +114,26 @@ fn load(conn: &mut DbConn, agents: &[(i64, i64)]) -> Result<HashMap<i64, Arc<Pro
     }
     Ok(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn at(day: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, day).unwrap().and_hms_opt(9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_scheduled_rate_takes_force_on_its_day_without_any_write() {
+        let profile = Profile {
+            rates: vec![(at(1), 20_000, "SEK".into()), (at(15), 25_000, "SEK".into())],
+            ..Profile::default()
+        };
+        assert_eq!(profile.rate_at(at(10)), (20_000, "SEK"));
+        assert_eq!(profile.rate_at(at(15)), (25_000, "SEK"));
+        assert_eq!(profile.rate_at(at(20)), (25_000, "SEK"));
+        assert_eq!(Profile::default().rate_at(at(20)), (0, ""), "no rate yet");
+    }
+}

@@ -23,7 +23,6 @@ pub struct LadderStep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MatchingSettings {
     /// Factor weights (any non-negative numbers; the score is their weighted mean).
-    #[schema(value_type = Object)]
     pub weights: Weights,
     /// Seconds an agent has to answer an offer.
     pub offer_timeout_s: u32,

@@ -59,16 +59,24 @@ impl Factor {
     }
 }
 
-/// How much each factor counts. Any non-negative numbers; the score is their weighted mean.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How much each factor counts, 0 to 100 each; the score is their weighted mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Weights {
+    #[schema(minimum = 0, maximum = 100)]
     pub skill: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub language: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub rating: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub load: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub idle: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub fairness: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub cost: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub proximity: f64,
 }
 

@@ -14,6 +14,7 @@ use crate::models::{audit, db_time, skill};
 pub struct SkillDefinition {
     /// Lower-case letters, digits and `_`, for example `refunds`.
     #[validate(length(min = 2, max = 50), custom(function = "skill_name"))]
+    #[schema(pattern = "^[a-z0-9_]{2,50}$")]
     pub name: String,
     /// Only agents certified by staff are offered conversations needing it.
     pub requires_certification: bool,

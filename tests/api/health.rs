@@ -84,6 +84,19 @@ async fn the_openapi_document_describes_every_v1_endpoint_and_the_docs_are_serve
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
     }
+    // Query parameters are documented as such (a path parameter must appear in the path), and
+    // errors as problem+json.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let (name, place) = (parameter["name"].as_str().unwrap(), parameter["in"].as_str().unwrap());
+                let in_template = path.contains(&format!("{{{name}}}"));
+                assert_eq!(place == "path", in_template, "{method} {path}: `{name}` is documented in {place}");
+            }
+            let default = &operation["responses"]["default"]["content"];
+            assert!(default.get("application/problem+json").is_some(), "{method} {path} has a problem default");
+        }
+    }
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     let page = docs.text().await.unwrap();

@@ -22,10 +22,13 @@ pub enum StaffRole {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct NewStaffRequest {
     #[validate(email(message = "must be an email address"), length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[validate(length(min = MIN_PASSWORD_LEN, max = 1024))]
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     pub role: StaffRole,
 }
@@ -84,8 +87,10 @@ fn check_webhook_url(url: &str) -> Result<(), ValidationError> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct NewServiceAccountRequest {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[validate(length(max = 2000), custom(function = "check_webhook_url"))]
+    #[schema(format = "uri", pattern = "^https?://[^/?#\\s]+", max_length = 2000)]
     pub webhook_url: Option<String>,
 }
 

@@ -55,6 +55,7 @@ pub async fn submit_application(state: &AppState, application: Registration) -> 
 pub struct VerifyRequest {
     /// The `token` of the link in the confirmation email.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
 }
 
@@ -78,6 +79,7 @@ pub async fn verify(state: web::Data<AppState>, body: ApiJson<VerifyRequest>) ->
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ResendRequest {
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 

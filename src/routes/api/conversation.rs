@@ -42,6 +42,7 @@ pub async fn post_message(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesAfter {
     /// Only messages after this message id (to page on, or to poll for new ones).
     pub after_id: Option<i64>,
@@ -140,6 +141,7 @@ pub async fn rate(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryFilter {
     /// Only deliveries still waiting to succeed.
     pub pending: Option<bool>,

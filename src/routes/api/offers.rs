@@ -74,8 +74,10 @@ pub async fn decline(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StateFilter {
-    /// `assigned`, `resolved`, …; all when absent.
+    /// `assigned`, `resolved` or `abandoned`; all when absent.
+    #[param(pattern = "^(assigned|resolved|abandoned)$")]
     pub state: Option<String>,
     /// Only escalations older than this id (the last id of the previous page).
     pub before_id: Option<i64>,

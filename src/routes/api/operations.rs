@@ -22,6 +22,7 @@ pub async fn live_queue(_staff: StaffUser, state: web::Data<AppState>) -> AppRes
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
     /// Start: an instant (`2026-12-01T08:00:00Z`) or a date in the payroll time zone; default
     /// 24 hours before `to`.
@@ -29,6 +30,7 @@ pub struct MetricsQuery {
     /// End: an instant, or a date (the end of that day); default now.
     pub to: Option<String>,
     /// Chart bucket width in seconds (60 to 86400); default gives at most 48 buckets.
+    #[param(value_type = Option<i64>, minimum = 60, maximum = 86400)]
     pub bucket_s: Option<String>,
 }
 

@@ -12,8 +12,10 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 500;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// How many items to return, 1 to 500 (100 when absent).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -13,14 +13,19 @@ use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PayrollQuery {
     /// First day, inclusive, in the payroll time zone (`2026-12-01`).
+    #[param(required = true, value_type = String, format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive (`2026-12-31`); at most 367 days after `from`.
+    #[param(required = true, value_type = String, format = Date)]
     pub to: Option<String>,
     /// `true` for one line per paid interval, conversation and online span (reconciliation).
+    #[param(pattern = "^(true|false|1|0)$")]
     pub detail: Option<String>,
     /// Staff only: one agent's lines.
+    #[param(value_type = Option<i64>)]
     pub agent_id: Option<String>,
 }
 

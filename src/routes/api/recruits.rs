@@ -27,8 +27,10 @@ const STATUSES: [&str; 5] = [
 ];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecruitFilter {
     /// Only agents in this status (for example `pending_review`); all when absent.
+    #[param(pattern = "^(pending_verification|pending_review|active|rejected|suspended)$")]
     pub status: Option<String>,
 }
 

@@ -13,8 +13,10 @@ use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgentFilter {
     /// Only `online` is supported: active agents with a live heartbeat.
+    #[param(pattern = "^online$")]
     pub presence: Option<String>,
 }
 

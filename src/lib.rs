@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod loadtest;
 pub mod matching;
+pub mod memory;
 pub mod models;
 pub mod money;
 pub mod operations;

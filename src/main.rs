@@ -5,6 +5,7 @@ use handoff::{cli, config::Settings, telemetry};
 
 #[actix_web::main]
 async fn main() {
+    handoff::memory::return_large_allocations();
     let cli = cli::Cli::parse();
     let settings = match Settings::from_env() {
         Ok(settings) => settings,

@@ -3,6 +3,7 @@
 //! agents pull the oldest work they can do) and refreshes every waiting escalation's ETA.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -102,7 +103,7 @@ pub fn dispatch_waiting(
 }
 
 fn has_room(c: &matching::Candidate) -> bool {
-    c.available && c.active_conversations + c.pending_offers < c.max_concurrent
+    c.available && c.free_capacity() > 0
 }
 
 /// Writes a fresh ETA on every waiting escalation.
@@ -124,12 +125,10 @@ fn refresh_etas(
             accept_s.round() as i32
         } else {
             let free_eligible = if anyone_free {
-                let kind = (e.market.clone(), e.widened_steps);
-                if !rules_by_kind.contains_key(&kind) {
-                    let rules = rules_for(conn, e, settings)?;
-                    rules_by_kind.insert(kind.clone(), rules);
-                }
-                let rules = &rules_by_kind[&kind];
+                let rules = match rules_by_kind.entry((e.market.clone(), e.widened_steps)) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => slot.insert(rules_for(conn, e, settings)?),
+                };
                 // Marks in place: the pool is this pass's own, and each escalation re-marks it.
                 mark_passed(conn, e.id, pool)?;
                 let needs = needs_of(e);

@@ -13,8 +13,8 @@ use crate::error::{AppError, PageError};
 
 /// Registers every route, the extractor error handlers and the fallbacks.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| AppError::bad_request(err.to_string()).into()))
-        .app_data(web::PathConfig::default().error_handler(|err, _| AppError::NotFound(err.to_string()).into()))
+    // Query strings go through `query::ApiQuery`, which answers its own errors.
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _| AppError::NotFound(err.to_string()).into()))
         .app_data(
             web::FormConfig::default()
                 .limit(64 * 1024)

@@ -249,6 +249,54 @@ async fn wait_for_outboxes(db: &handoff::db::Db) {
     }
 }
 
+/// What the database holds once the load has stopped.
+struct Snapshot {
+    /// External ids of every escalation.
+    known: HashSet<String>,
+    /// Escalations in a state that does not exist.
+    bad_states: i64,
+    /// Pending offers past their timeout (beyond the ticker's second).
+    stuck: i64,
+    /// Every agent: id, active conversations, pending offers, capacity (the stored counters).
+    agent_rows: Vec<(i64, i32, i32, i32)>,
+    /// The agent of each pending offer.
+    pending: Vec<i64>,
+    /// The agent of each assigned escalation.
+    assigned: Vec<Option<i64>>,
+    delivery_ids: Vec<i64>,
+    /// Agents who resolved at least one escalation.
+    workers: HashSet<Option<i64>>,
+}
+
+impl Snapshot {
+    fn read(conn: &mut handoff::db::DbConn, stale_before: chrono::NaiveDateTime) -> QueryResult<Snapshot> {
+        let escalations_in = |state: &'static str| escalations::table.filter(escalations::state.eq(state));
+        Ok(Snapshot {
+            known: escalations::table.select(escalations::external_id).load::<String>(conn)?.into_iter().collect(),
+            bad_states: escalations::table
+                .filter(escalations::state.ne_all(["queued", "offered", "assigned", "resolved", "abandoned"]))
+                .count()
+                .get_result(conn)?,
+            stuck: offers::table
+                .filter(offers::state.eq("pending"))
+                .filter(offers::expires_at.lt(stale_before))
+                .count()
+                .get_result(conn)?,
+            agent_rows: agents::table
+                .select((agents::user_id, agents::active_conversations, agents::pending_offers, agents::max_concurrent))
+                .load(conn)?,
+            pending: offers::table.filter(offers::state.eq("pending")).select(offers::agent_id).load(conn)?,
+            assigned: escalations_in("assigned").select(escalations::assigned_agent_id).load(conn)?,
+            delivery_ids: webhook_deliveries::table.select(webhook_deliveries::id).load(conn)?,
+            workers: escalations_in("resolved")
+                .select(escalations::assigned_agent_id)
+                .load::<Option<i64>>(conn)?
+                .into_iter()
+                .collect(),
+        })
+    }
+}
+
 /// Everything the clients were told, and every invariant, checked against the database, the
 /// mail folder and the webhook receiver.
 async fn check_invariants(cluster: &Cluster, acked: &Acknowledged, received: &Received) {
@@ -259,39 +307,8 @@ async fn check_invariants(cluster: &Cluster, acked: &Acknowledged, received: &Re
     wait_for_outboxes(&db).await;
     let now = handoff::models::db_time(chrono::Utc::now());
     let stale_before = now - chrono::Duration::seconds(3);
-    let (known, bad_states, stuck, agent_rows, pending, assigned, delivery_ids, workers) = db
-        .read(move |conn| {
-            let known: HashSet<String> =
-                escalations::table.select(escalations::external_id).load::<String>(conn)?.into_iter().collect();
-            let bad_states: i64 = escalations::table
-                .filter(escalations::state.ne_all(["queued", "offered", "assigned", "resolved", "abandoned"]))
-                .count()
-                .get_result(conn)?;
-            let stuck: i64 = offers::table
-                .filter(offers::state.eq("pending"))
-                .filter(offers::expires_at.lt(stale_before))
-                .count()
-                .get_result(conn)?;
-            let agent_rows: Vec<(i64, i32, i32, i32)> = agents::table
-                .select((agents::user_id, agents::active_conversations, agents::pending_offers, agents::max_concurrent))
-                .load(conn)?;
-            let pending: Vec<i64> =
-                offers::table.filter(offers::state.eq("pending")).select(offers::agent_id).load(conn)?;
-            let assigned: Vec<Option<i64>> = escalations::table
-                .filter(escalations::state.eq("assigned"))
-                .select(escalations::assigned_agent_id)
-                .load(conn)?;
-            let delivery_ids: Vec<i64> = webhook_deliveries::table.select(webhook_deliveries::id).load(conn)?;
-            let workers: HashSet<Option<i64>> = escalations::table
-                .filter(escalations::state.eq("resolved"))
-                .select(escalations::assigned_agent_id)
-                .load::<Option<i64>>(conn)?
-                .into_iter()
-                .collect();
-            Ok((known, bad_states, stuck, agent_rows, pending, assigned, delivery_ids, workers))
-        })
-        .await
-        .unwrap();
+    let Snapshot { known, bad_states, stuck, agent_rows, pending, assigned, delivery_ids, workers } =
+        db.read(move |conn| Ok(Snapshot::read(conn, stale_before)?)).await.unwrap();
 
     let acked_escalations = acked.escalations.lock().unwrap().clone();
     assert!(acked_escalations.len() > 50, "the load ran ({} escalations acknowledged)", acked_escalations.len());

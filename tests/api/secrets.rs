@@ -64,38 +64,30 @@ async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
     };
     let (email, password) = (field("email:"), field("password:"));
 
+    let post = |path: &str, body: Value, token: Option<&str>| {
+        let request = client.post(format!("{url}{path}")).json(&body);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+    };
     let wrong_password = "not-the-password-4f9c2";
-    let refused =
-        client.post(format!("{url}/api/v1/auth/login")).json(&json!({"email": email, "password": wrong_password}));
-    assert_eq!(refused.send().await.unwrap().status(), 401);
-    let pair: Value = client
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refused = post("/api/v1/auth/login", json!({"email": email, "password": wrong_password}), None);
+    assert_eq!(refused.await.unwrap().status(), 401);
+    let login = post("/api/v1/auth/login", json!({"email": email, "password": password}), None);
+    let pair: Value = login.await.unwrap().json().await.unwrap();
     let (access, refresh) = (pair["access_token"].as_str().unwrap(), pair["refresh_token"].as_str().unwrap());
-    let service: Value = client
-        .post(format!("{url}/api/v1/admin/service-accounts"))
-        .bearer_auth(access)
-        .json(&json!({"name": "bot"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = post("/api/v1/admin/service-accounts", json!({"name": "bot"}), Some(access));
+    let service: Value = created.await.unwrap().json().await.unwrap();
     let service_token = service["token"].as_str().unwrap();
     let _ = client.get(format!("{url}/api/v1/staff/skills?access_token={access}")).send().await.unwrap();
     let _ = client.get(format!("{url}/api/v1/me")).bearer_auth(service_token).send().await.unwrap();
-    let renewed = client.post(format!("{url}/api/v1/auth/refresh")).json(&json!({"refresh_token": refresh}));
-    assert_eq!(renewed.send().await.unwrap().status(), 200);
+    let renewed = post("/api/v1/auth/refresh", json!({"refresh_token": refresh}), None);
+    assert_eq!(renewed.await.unwrap().status(), 200);
     // A reused refresh token is the loudest path (it revokes the login and warns).
-    let reused = client.post(format!("{url}/api/v1/auth/refresh")).json(&json!({"refresh_token": refresh}));
-    assert_eq!(reused.send().await.unwrap().status(), 401);
+    let reused = post("/api/v1/auth/refresh", json!({"refresh_token": refresh}), None);
+    assert_eq!(reused.await.unwrap().status(), 401);
     let _ = client.get(format!("{url}/api/v1/me")).bearer_auth("made-up.token.value").send().await.unwrap();
 
     let _ = server.0.kill();

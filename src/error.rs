@@ -54,7 +54,11 @@ pub enum AppError {
     /// Slow down; try again after the given number of seconds: 429.
     #[error("too many requests")]
     TooManyRequests { retry_after_s: u64 },
-    /// A bug or an outage; the cause is logged, never sent: 500.
+    /// The service cannot do this now (overloaded, or its database is unreachable or full);
+    /// nothing was done, and the same request may succeed after the given seconds: 503.
+    #[error("service unavailable: {cause}")]
+    Unavailable { retry_after_s: u64, cause: String },
+    /// A bug; the cause is logged, never sent: 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -81,6 +85,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             AppError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::Unavailable { .. } => ("unavailable", "Service unavailable"),
             AppError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -105,6 +110,9 @@ impl AppError {
             AppError::TooManyRequests { retry_after_s } => {
                 format!("try again in {retry_after_s} s")
             }
+            AppError::Unavailable { retry_after_s, .. } => {
+                format!("the service cannot take this now; nothing was done; try again in {retry_after_s} s")
+            }
             AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
     }
@@ -128,10 +136,27 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again, for the answers that say so.
+    fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_s } | AppError::Unavailable { retry_after_s, .. } => {
+                Some(*retry_after_s)
+            }
+            _ => None,
+        }
+    }
+
+    /// An outage of the database (unreachable, full, failing) or the writer being saturated.
+    pub fn unavailable(cause: impl std::fmt::Display) -> AppError {
+        AppError::Unavailable { retry_after_s: 1, cause: cause.to_string() }
+    }
+
     fn log(&self) {
-        if let AppError::Internal(cause) = self {
+        match self {
             // `{:?}` on anyhow prints the whole chain of causes.
-            tracing::error!(error = ?cause, "request failed");
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            AppError::Unavailable { cause, .. } => tracing::warn!(%cause, "request refused: service unavailable"),
+            _ => {}
         }
     }
 }
@@ -161,6 +186,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -169,8 +195,8 @@ impl ResponseError for AppError {
         self.log();
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        if let AppError::TooManyRequests { retry_after_s } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        if let Some(seconds) = self.retry_after_s() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if let AppError::MethodNotAllowed { allowed } = self {
             response.insert_header((header::ALLOW, allowed.join(", ")));
@@ -186,6 +212,7 @@ impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> AppError {
         match error {
             diesel::result::Error::NotFound => AppError::NotFound("no such record".into()),
+            other if crate::db::is_outage(&other) => AppError::unavailable(format!("database: {other}")),
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -286,8 +313,8 @@ impl ResponseError for PageError {
         let page = ErrorPage { chrome, status: problem.status, title: problem.title, detail: problem.detail };
         let body = page.render().unwrap_or_else(|_| "error".into());
         let mut response = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests { retry_after_s } = self.0 {
-            response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+        if let Some(seconds) = self.0.retry_after_s() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.content_type("text/html; charset=utf-8").body(body)
     }

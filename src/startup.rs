@@ -16,7 +16,6 @@ use crate::auth::{
     session::TokenLifetimes,
     tokens::JwtKeys,
 };
-use crate::availability::presence;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::{outbox::Outbox, transport::Mailer};
@@ -114,10 +113,9 @@ impl Application {
         });
         spawn_housekeeping(state.clone());
         tokio::spawn(crate::realtime::stream::beat_open_streams(state.db.clone()));
-        if state.settings.clock_tickers {
-            spawn_presence_ticker(state.clone());
-            spawn_dispatch_ticker(state.clone());
-        }
+        // The dispatcher runs on every instance; only the lease holder decides (see runner).
+        crate::dispatch::runner::spawn(state.db.clone(), state.dispatcher.clone(), state.settings.clock_tickers);
+        tokio::spawn(crate::realtime::listener::run(state.db.clone()));
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         let (db, dispatcher) = (state.db.clone(), state.dispatcher.clone());
@@ -149,44 +147,6 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     })
     .await
     .context("opening the database")?
-}
-
-/// Sets away online agents whose heartbeat went silent. Every instance runs it; each move is
-/// a conditional UPDATE, so running it twice changes nothing twice.
-fn spawn_presence_ticker(state: web::Data<AppState>) {
-    let timeout = chrono::Duration::seconds(state.settings.heartbeat_timeout_s as i64);
-    let every = Duration::from_secs((state.settings.heartbeat_timeout_s / 5).max(1));
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            let moved = state.db.write(move |conn| presence::expire_silent(conn, chrono::Utc::now(), timeout)).await;
-            match moved {
-                Ok(ids) if !ids.is_empty() => tracing::info!(agents = ?ids, "set away after a silent heartbeat"),
-                Ok(_) => {}
-                Err(error) => tracing::error!(error = ?error, "presence ticker failed"),
-            }
-        }
-    });
-}
-
-/// Expires offers, widens, offers waiting escalations and refreshes ETAs, once a second. Every
-/// instance runs it; every step is conditional, so doubling it changes nothing twice.
-fn spawn_dispatch_ticker(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let dispatcher = state.dispatcher.clone();
-            let outcome =
-                state.db.write(move |conn| crate::dispatch::queue::tick(conn, chrono::Utc::now(), &dispatcher)).await;
-            match outcome {
-                Ok(report) if report != Default::default() => tracing::info!(?report, "dispatch tick"),
-                Ok(_) => {}
-                Err(error) => tracing::error!(error = ?error, "dispatch ticker failed"),
-            }
-        }
-    });
 }
 
 /// Periodic upkeep that needs no database: forgetting idle rate-limit keys.

@@ -1,5 +1,6 @@
 //! Connection pools and the two doors to them: [`Db::read`] and [`Db::write`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -7,12 +8,17 @@ use diesel::{Connection, ConnectionError, connection::SimpleConnection, r2d2::R2
 
 use super::connection::{Backend, DatabaseUrl, DbConn};
 use crate::error::AppError;
+use crate::realtime::bus::{self, Bus};
 
 type Pool = r2d2::Pool<Manager>;
 
-/// How long a request may wait for a free connection before it fails. Short, so a wrong URL
-/// or a dead database shows its real error quickly instead of hanging for r2d2's default 30 s.
-const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request may wait for a free connection before it is refused with 503 and
+/// Retry-After. Short: a dead database, or a writer saturated past what it can do, is answered
+/// within about a second instead of leaving the client hanging (r2d2's default is 30 s).
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long `/readyz` waits for the write connection: a busy writer is overload (answered on
+/// the requests), not unreadiness, so the probe gives up early and says so.
+const PROBE_CHECKOUT_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long SQLite waits for a lock held by another process (the CLI, say) before failing.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
@@ -97,6 +103,8 @@ pub struct Db {
     reader: Pool,
     writer: Pool,
     backend: Backend,
+    url: DatabaseUrl,
+    bus: Arc<Bus>,
 }
 
 impl Db {
@@ -114,7 +122,7 @@ impl Db {
         let db = match backend {
             Backend::Postgres => {
                 let pool = builder(pool_size).build(manager()).context("opening the PostgreSQL pool")?;
-                Db { reader: pool.clone(), writer: pool, backend }
+                Db { reader: pool.clone(), writer: pool, backend, url: url.clone(), bus: Bus::new() }
             }
             Backend::Sqlite => {
                 let synchronous = sqlite_synchronous.to_ascii_uppercase();
@@ -129,7 +137,7 @@ impl Db {
                     .connection_customizer(Box::new(SqlitePragmas { synchronous, query_only: true }))
                     .build(manager())
                     .context("opening the SQLite readers")?;
-                Db { reader, writer, backend }
+                Db { reader, writer, backend, url: url.clone(), bus: Bus::new() }
             }
         };
         Ok(db)
@@ -147,7 +155,7 @@ impl Db {
     {
         let pool = self.reader.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().context("checking out a read connection")?;
+            let mut conn = checkout(&pool, CHECKOUT_TIMEOUT)?;
             work(&mut conn)
         })
         .await
@@ -155,26 +163,69 @@ impl Db {
     }
 
     /// Runs `work` on a blocking thread inside one transaction on the write connection:
-    /// everything it does commits together or not at all (an `Err` rolls back).
+    /// everything it does commits together or not at all (an `Err` rolls back). After a commit
+    /// the bus hears what it noted (streams wake, the dispatcher is rung), and when it changed
+    /// what dispatch decides on, this waits (bounded) for the dispatcher's pass, so the caller's
+    /// answer already shows the outcome (an escalation offered, the next agent's offer).
     pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.writer.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().context("checking out the write connection")?;
-            crate::realtime::wakeups::forget();
-            let outcome = in_write_transaction(&mut conn, work);
-            // Only committed events wake streams; a rolled-back one never happened.
-            match outcome {
-                Ok(_) => crate::realtime::wakeups::wake_committed(),
-                Err(_) => crate::realtime::wakeups::forget(),
+        self.write_then(work, true).await
+    }
+
+    /// Like [`Db::write`] without waiting for a dispatch pass: for the dispatcher itself.
+    pub async fn write_unsettled<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_then(work, false).await
+    }
+
+    async fn write_then<T, F>(&self, work: F, settle: bool) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (pool, hub) = (self.writer.clone(), self.bus.clone());
+        let (value, waiting) = actix_web::web::block(move || {
+            let mut conn = checkout(&pool, CHECKOUT_TIMEOUT)?;
+            bus::forget();
+            match in_write_transaction(&mut conn, work) {
+                Ok(value) => {
+                    // Only committed notes are published; a rolled-back change never happened.
+                    let committed = bus::take();
+                    let waiting = committed
+                        .wants_dispatch()
+                        .filter(|_| settle && hub.is_dispatcher_running())
+                        .map(|nonce| (nonce, hub.await_pass(nonce)));
+                    hub.publish(committed);
+                    Ok((value, waiting))
+                }
+                Err(error) => {
+                    bus::forget();
+                    Err(error)
+                }
             }
-            outcome
         })
         .await
-        .context("running a database write")?
+        .context("running a database write")??;
+        if let Some((nonce, receiver)) = waiting {
+            self.bus.settled(nonce, receiver).await;
+        }
+        Ok(value)
+    }
+
+    /// This database's bus (streams, the dispatcher's doorbell, cross-instance notices).
+    pub fn bus(&self) -> &Arc<Bus> {
+        &self.bus
+    }
+
+    /// The URL this database was opened with (for the cross-instance listener's own connection).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 
     /// Applies pending migrations (blocking: for start-up and the CLI, before serving).
@@ -187,8 +238,45 @@ impl Db {
         super::revert_all_migrations(&mut *self.writer.get().context("checking out the write connection")?)
     }
 
-    /// Whether the database answers; for `/readyz`.
-    pub async fn ping(&self) -> Result<(), AppError> {
-        self.read(|conn| conn.ping().map_err(AppError::from)).await
+    /// Whether the database answers reads and takes a write; for `/readyz`.
+    pub async fn readiness(&self) -> Readiness {
+        let (reader, writer) = (self.reader.clone(), self.writer.clone());
+        let probed = actix_web::web::block(move || {
+            let mut conn = checkout(&reader, CHECKOUT_TIMEOUT)?;
+            conn.ping()?;
+            drop(conn);
+            let mut conn = match writer.get_timeout(PROBE_CHECKOUT_TIMEOUT) {
+                Ok(conn) => conn,
+                // Every write connection busy and none failing to open: saturated, not down.
+                // (r2d2 appends the last connection error to its message when connecting failed.)
+                Err(error) if error.to_string() == "timed out waiting for connection" => return Ok(Readiness::Busy),
+                Err(error) => return Err(AppError::unavailable(error)),
+            };
+            in_write_transaction(&mut conn, |conn| Ok(crate::models::health_probe::beat(conn, chrono::Utc::now())?))?;
+            Ok(Readiness::Ready)
+        })
+        .await;
+        match probed {
+            Ok(Ok(readiness)) => readiness,
+            Ok(Err(error)) => Readiness::Down(error.to_string()),
+            Err(error) => Readiness::Down(error.to_string()),
+        }
     }
+}
+
+/// What `/readyz` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// Reads and a write went through.
+    Ready,
+    /// Reads work and the writer is saturated: overload, refused on the requests themselves.
+    Busy,
+    /// The database does not answer or refuses writes (unreachable, disk full).
+    Down(String),
+}
+
+/// A connection from `pool`, or 503 when none comes within `timeout` (every connection busy,
+/// or the database unreachable: r2d2 then reports the last connection error).
+fn checkout(pool: &Pool, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+    pool.get_timeout(timeout).map_err(|error| AppError::unavailable(format!("no database connection: {error}")))
 }

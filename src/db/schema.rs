@@ -342,6 +342,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        epoch -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    health_probes (id) {
+        id -> Integer,
+        beats -> BigInt,
+        probed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -370,4 +387,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     agent_events,
     assignments,
+    leases,
+    health_probes,
 );

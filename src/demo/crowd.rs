@@ -11,9 +11,8 @@ use serde_json::json;
 use super::seed::{DemoAgent, MARKETS};
 use crate::availability::presence::{self, Presence};
 use crate::db::{Db, DbConn};
-use crate::dispatch::Dispatcher;
 use crate::dispatch::conversation::{self, Author};
-use crate::dispatch::{intake, offers, queue};
+use crate::dispatch::{intake, offers};
 use crate::error::AppError;
 use crate::models::{escalation, offer};
 
@@ -55,14 +54,7 @@ const SUMMARIES: [&str; 6] = [
 ];
 
 /// Escalates one conversation as the chatbot would.
-fn escalate(
-    conn: &mut DbConn,
-    dispatcher: &Dispatcher,
-    service: i64,
-    number: u64,
-    dice: &mut Dice,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+fn escalate(conn: &mut DbConn, service: i64, number: u64, dice: &mut Dice, now: DateTime<Utc>) -> Result<(), AppError> {
     let (market, language) = MARKETS[dice.below(MARKETS.len() as u64) as usize];
     let need = dice.below(SKILL_NEEDS.len() as u64) as usize;
     let priority = match dice.below(20) {
@@ -86,7 +78,7 @@ fn escalate(
         ],
     }))
     .map_err(|e| AppError::Internal(e.into()))?;
-    intake::intake(conn, service, &input, None, dispatcher, now)?;
+    intake::intake(conn, service, &input, None, now)?;
     Ok(())
 }
 
@@ -101,7 +93,6 @@ struct Persona {
 /// One second of every simulated agent's life.
 fn agents_step(
     conn: &mut DbConn,
-    dispatcher: &Dispatcher,
     crowd: &[Persona],
     service: i64,
     dice: &mut Dice,
@@ -140,12 +131,11 @@ fn agents_step(
             }
         }
     }
-    queue::redispatch(conn, now, dispatcher)?;
     Ok(())
 }
 
 /// Runs the crowd and the chatbot until the process ends.
-pub async fn run(db: Db, dispatcher: Dispatcher, agents: Vec<DemoAgent>, service: i64, escalations_per_minute: f64) {
+pub async fn run(db: Db, agents: Vec<DemoAgent>, service: i64, escalations_per_minute: f64) {
     let mut dice = Dice::new(20_261_128);
     let crowd: Vec<Persona> = agents
         .into_iter()
@@ -187,17 +177,16 @@ pub async fn run(db: Db, dispatcher: Dispatcher, agents: Vec<DemoAgent>, service
         })
         .collect();
         let (crowd, mut dice) = shared;
-        let dispatcher = dispatcher.clone();
         let step = db
             .write(move |conn| {
                 // A failed step is logged and the next second tries again; what each call did
                 // is consistent on its own, so it is kept.
                 for n in due {
-                    if let Err(error) = escalate(conn, &dispatcher, service, n, &mut dice, now) {
+                    if let Err(error) = escalate(conn, service, n, &mut dice, now) {
                         tracing::warn!(?error, "the demo chatbot could not escalate");
                     }
                 }
-                if let Err(error) = agents_step(conn, &dispatcher, &crowd, service, &mut dice, now) {
+                if let Err(error) = agents_step(conn, &crowd, service, &mut dice, now) {
                     tracing::warn!(?error, "a demo agent step failed");
                 }
                 Ok((crowd, dice))

@@ -49,7 +49,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     let application = Application::build(settings).await?;
     let public_url = format!("http://127.0.0.1:{}", application.port());
     let (admin_email, admin_password) = application.first_admin.clone().context("a fresh database has an admin")?;
-    let (db, dispatcher) = (application.db.clone(), application.dispatcher.clone());
+    let db = application.db.clone();
     let hash = accounts::hash_off_thread(AGENT_PASSWORD.to_string()).await.map_err(anyhow::Error::new)?;
     let link_base = public_url.clone();
     let lookup = admin_email.clone();
@@ -73,6 +73,6 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         agents.len(),
         options.escalations_per_minute
     );
-    tokio::spawn(crowd::run(db, dispatcher, agents, service_id, options.escalations_per_minute));
+    tokio::spawn(crowd::run(db, agents, service_id, options.escalations_per_minute));
     application.run_until_stopped().await.context("serving HTTP")
 }

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{Dispatcher, queue};
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::models::{db_time, escalation, escalation_event, skill};
@@ -102,14 +101,13 @@ pub struct EscalationInput {
     pub customer_location: Option<Location>,
 }
 
-/// Records an escalation (or finds the one it repeats) and offers it at once if someone can
-/// take it. Returns the escalation and whether it was created now.
+/// Records an escalation (or finds the one it repeats). Returns the escalation as recorded and
+/// whether it was created now; the dispatcher's pass after the commit offers it.
 pub fn intake(
     conn: &mut DbConn,
     service: i64,
     input: &EscalationInput,
     idempotency_key: Option<&str>,
-    dispatcher: &Dispatcher,
     now: DateTime<Utc>,
 ) -> Result<(escalation::Escalation, bool), AppError> {
     if let Some(existing) = escalation::find_replay(conn, service, &input.external_id, idempotency_key)? {
@@ -162,10 +160,8 @@ pub fn intake(
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
     escalation_event::record(conn, created.id, "created", Some(input.priority.as_str()), db_time(now))?;
-    queue::redispatch(conn, now, dispatcher)?;
-    let fresh = escalation::find(conn, created.id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-    escalation::set_intake_eta(conn, fresh.id, fresh.eta_seconds)?;
-    Ok((escalation::find(conn, created.id)?.unwrap_or(fresh), true))
+    // The dispatcher offers it (and quotes its ETA) in the pass that follows this commit.
+    Ok((created, true))
 }
 
 /// The message of the conflict a losing concurrent replay gets (the handler reads the winner).

@@ -1,8 +1,8 @@
 //! Dispatch: the matching engine meeting the database. Intake, offers one agent at a time with
-//! a timeout, the queue with its widening ladder, atomic claims, ETAs, and the ticker that
-//! keeps it all moving. Every step is safe to run on several instances at once: claims and
-//! state changes are conditional UPDATEs, and at most one pending offer per escalation is a
-//! unique index.
+//! a timeout, the queue with its widening ladder, atomic claims, ETAs, and the dispatcher
+//! (`runner`) that runs every pass, on the one instance holding the dispatch lease. Claims and
+//! state changes stay conditional UPDATEs, and at most one pending offer per escalation is a
+//! unique index, so even two overlapping passes never over-assign.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ pub mod intake;
 pub mod offers;
 pub mod profiles;
 pub mod queue;
+pub mod runner;
 pub mod settings;
 pub mod view;
 

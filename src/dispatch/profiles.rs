@@ -58,6 +58,11 @@ pub struct ProfileCache {
 }
 
 impl ProfileCache {
+    /// Forgets every profile (a new leader, or a failed pass: rebuild from the database).
+    pub fn clear(&self) {
+        self.profiles.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+    }
+
     /// The profiles of `agents` (id, version read now), reloading those missing or stale.
     pub fn get(&self, conn: &mut DbConn, agents: &[(i64, i64)]) -> Result<HashMap<i64, Arc<Profile>>, AppError> {
         let mut found = HashMap::with_capacity(agents.len());

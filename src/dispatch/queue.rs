@@ -1,6 +1,9 @@
 //! The queue: waiting escalations in priority order, then oldest first. One pass widens what
 //! has waited long enough, offers each queued escalation to its best free candidate (so freed
-//! agents pull the oldest work they can do) and refreshes every waiting escalation's ETA.
+//! agents pull the oldest work they can do) and quotes an ETA to escalations that have none.
+//! The clock's pass (`tick`, once a second) also expires offers and silent agents and
+//! refreshes every waiting escalation's ETA. Passes are run by the dispatcher
+//! (`dispatch::runner`), never by a request handler.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -30,12 +33,25 @@ pub struct PassReport {
     pub offered: usize,
 }
 
-/// One ticker step: expire offers, widen, offer, refresh ETAs. Idempotent and safe on every
-/// instance at once.
+/// Which waiting escalations a pass writes a fresh ETA on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EtaRefresh {
+    /// Only those never quoted (new ones): a pass run because something changed.
+    Unquoted,
+    /// All of them: the clock's pass, once a second.
+    All,
+}
+
+/// The clock's pass: expire offers and silent agents, widen, offer, refresh every ETA.
+/// Idempotent; every step is conditional, so an overlapping pass changes nothing twice.
 pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
     let settings = settings::load(conn)?;
     let expired = offers::expire_due(conn, &settings, now)?;
-    let mut report = dispatch_waiting(conn, &settings, now, dispatcher)?;
+    let silent = crate::availability::presence::expire_silent(conn, now, dispatcher.heartbeat_timeout)?;
+    if !silent.is_empty() {
+        tracing::info!(agents = ?silent, "set away after a silent heartbeat");
+    }
+    let mut report = dispatch_waiting(conn, &settings, now, dispatcher, EtaRefresh::All)?;
     report.expired = expired;
     Ok(report)
 }
@@ -66,10 +82,10 @@ fn widen(
     Ok(true)
 }
 
-/// A dispatch pass with the settings in force, after something freed or changed capacity.
+/// A pass with the settings in force, after something changed what dispatch decides on.
 pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
     let settings = settings::load(conn)?;
-    dispatch_waiting(conn, &settings, now, dispatcher)
+    dispatch_waiting(conn, &settings, now, dispatcher, EtaRefresh::Unquoted)
 }
 
 /// Offers every queued escalation it can, in queue order, and refreshes ETAs.
@@ -78,6 +94,7 @@ pub fn dispatch_waiting(
     settings: &MatchingSettings,
     now: DateTime<Utc>,
     dispatcher: &Dispatcher,
+    refresh: EtaRefresh,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
     let mut waiting = escalation::waiting(conn, PASS_LIMIT)?;
@@ -98,7 +115,7 @@ pub fn dispatch_waiting(
             e.state = escalation::state::OFFERED.into();
         }
     }
-    refresh_etas(conn, &waiting, &mut pool, settings, now, dispatcher.heartbeat_timeout)?;
+    refresh_etas(conn, &waiting, &mut pool, settings, now, dispatcher.heartbeat_timeout, refresh)?;
     Ok(report)
 }
 
@@ -106,7 +123,8 @@ fn has_room(c: &matching::Candidate) -> bool {
     c.available && c.free_capacity() > 0
 }
 
-/// Writes a fresh ETA on every waiting escalation.
+/// Writes a fresh ETA on the waiting escalations `refresh` names; the first one an escalation
+/// gets is also kept as the quote given at intake (what the ETA error is measured against).
 fn refresh_etas(
     conn: &mut DbConn,
     waiting: &[escalation::Escalation],
@@ -114,13 +132,21 @@ fn refresh_etas(
     settings: &MatchingSettings,
     now: DateTime<Utc>,
     heartbeat_timeout: Duration,
+    refresh: EtaRefresh,
 ) -> Result<(), AppError> {
+    let unquoted = |e: &escalation::Escalation| e.eta_at_intake_s == 0;
+    if refresh == EtaRefresh::Unquoted && !waiting.iter().any(unquoted) {
+        return Ok(());
+    }
     let (accept_s, handle_s) = eta::history(conn, now)?;
     let online = agent::online_count(conn, db_time(now - heartbeat_timeout))?.max(0) as usize;
     // Escalations of one market at one widening step share their rules.
     let mut rules_by_kind: HashMap<(String, i32), matching::Rules> = HashMap::new();
     let anyone_free = pool.iter().any(has_room);
     for (index, e) in waiting.iter().enumerate() {
+        if refresh == EtaRefresh::Unquoted && !unquoted(e) {
+            continue;
+        }
         let seconds = if e.state == escalation::state::OFFERED {
             accept_s.round() as i32
         } else {
@@ -140,6 +166,9 @@ fn refresh_etas(
         };
         if seconds != e.eta_seconds {
             escalation::set_eta(conn, e.id, seconds)?;
+        }
+        if unquoted(e) {
+            escalation::set_intake_eta(conn, e.id, seconds.max(1))?;
         }
         if (seconds - e.eta_seconds).abs() >= ETA_NOTICE_S {
             let data = serde_json::json!({"escalation_id": e.id, "external_id": e.external_id, "eta_seconds": seconds, "at": now});

@@ -8,6 +8,7 @@ use crate::db::{
     schema::{agents, users},
 };
 use crate::models::user::User;
+use crate::realtime::bus::dispatch_wanted;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = agents, primary_key(user_id))]
@@ -135,6 +136,7 @@ pub fn set_region(conn: &mut DbConn, user_id: i64, region: Option<&str>) -> Quer
 }
 
 pub fn set_max_concurrent(conn: &mut DbConn, user_id: i64, max_concurrent: i32) -> QueryResult<usize> {
+    dispatch_wanted(conn)?;
     diesel::update(agents::table.find(user_id)).set(agents::max_concurrent.eq(max_concurrent)).execute(conn)
 }
 
@@ -189,6 +191,8 @@ pub fn offer_accepted(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> Que
 
 /// Frees an offer's reserved capacity; `missed` counts a timeout towards being set away.
 pub fn offer_released(conn: &mut DbConn, user_id: i64, missed: bool, at: NaiveDateTime) -> QueryResult<i32> {
+    // Room again: the agent may pull the next waiting escalation.
+    dispatch_wanted(conn)?;
     let target = agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0));
     if missed {
         diesel::update(target)
@@ -224,6 +228,7 @@ pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<
 /// Notes that an agent's languages, skills, certifications or rates changed (see
 /// `dispatch::profiles`). Called in the same transaction as the change.
 pub fn touch_profile(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
+    dispatch_wanted(conn)?;
     diesel::update(agents::table.find(user_id))
         .set(agents::profile_version.eq(agents::profile_version + 1))
         .execute(conn)
@@ -235,5 +240,8 @@ pub fn conversation_ended(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) ->
         diesel::update(agents::table.filter(agents::user_id.eq(user_id)).filter(agents::active_conversations.gt(0)))
             .set((agents::active_conversations.eq(agents::active_conversations - 1), agents::last_work_at.eq(at)))
             .execute(conn)?;
+    if updated == 1 {
+        dispatch_wanted(conn)?;
+    }
     Ok(updated == 1)
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::escalations};
+use crate::realtime::bus::dispatch_wanted;
 
 /// Escalation states, as API.md lists them.
 pub mod state {
@@ -77,6 +78,8 @@ pub struct NewEscalation<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation> {
+    // A new escalation waits: the dispatcher looks at it as soon as this commits.
+    dispatch_wanted(conn)?;
     diesel::insert_into(escalations::table).values(new).returning(escalations::all_columns).get_result(conn)
 }
 
@@ -116,6 +119,10 @@ pub fn transition(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: Naive
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::updated_at.eq(at)))
         .execute(conn)?;
+    if updated == 1 && to == state::QUEUED {
+        // Back in the queue (declined, missed, withdrawn): the next candidate gets it.
+        dispatch_wanted(conn)?;
+    }
     Ok(updated == 1)
 }
 
@@ -252,6 +259,9 @@ pub fn requeue_transfer(conn: &mut DbConn, id: i64, agent: i64, skills: &str, at
         escalations::updated_at.eq(at),
     ))
     .execute(conn)?;
+    if updated == 1 {
+        dispatch_wanted(conn)?;
+    }
     Ok(updated == 1)
 }
 

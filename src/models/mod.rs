@@ -14,6 +14,8 @@ pub mod certification;
 pub mod email_verification;
 pub mod escalation;
 pub mod escalation_event;
+pub mod health_probe;
+pub mod lease;
 pub mod message;
 pub mod offer;
 pub mod outbox_email;

@@ -66,6 +66,10 @@ pub fn transition(
             diesel::update(target).set((agents::presence.eq(to), agents::presence_reason.eq(reason))).execute(conn)?
         }
     };
+    if updated == 1 && to == "online" {
+        // Someone new to offer work to.
+        crate::realtime::bus::dispatch_wanted(conn)?;
+    }
     Ok(updated == 1)
 }
 

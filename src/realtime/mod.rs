@@ -1,11 +1,11 @@
 //! Real time: each agent's event stream (`offer`, `offer_withdrawn`, `assigned`, `message`,
 //! `closed`, `presence`). Events are rows written in the same transaction as the change they
-//! report; the instance holding the agent's stream reads them, so an event raised on one
-//! instance reaches an agent connected to another through the shared database (at the next
-//! poll), and one raised on the same instance at once (see `wakeups`).
+//! report (so a reconnecting stream can replay them); when it commits, the bus wakes the
+//! agent's streams on this instance at once and, through LISTEN/NOTIFY, on every other one.
 
+pub mod bus;
+pub mod listener;
 pub mod stream;
-pub mod wakeups;
 
 use chrono::{DateTime, Utc};
 
@@ -22,7 +22,7 @@ pub fn notify(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     agent_event::record(conn, agent, kind, &data.to_string(), db_time(now))?;
-    // The agent's streams on this instance are woken as soon as this transaction commits.
-    wakeups::remember(agent);
+    // The agent's streams, wherever they are, wake as soon as this transaction commits.
+    bus::agent_event(conn, agent)?;
     Ok(())
 }

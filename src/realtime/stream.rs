@@ -16,9 +16,12 @@ use crate::error::AppResult;
 use crate::models::agent_event;
 use crate::startup::AppState;
 
-/// How often the stream looks for new events raised on other instances (events raised on
-/// this one wake it at once): the cross-instance delay, traded against a read per stream.
-const POLL: Duration = Duration::from_millis(1000);
+/// How often a stream looks for new events when nothing woke it. Every committed event wakes
+/// it at once (on this instance through the bus, from others through LISTEN/NOTIFY); this
+/// safety read only catches events written by a process without a bus (the CLI, a test's own
+/// handle). While the cross-instance listener is down, streams poll at `POLL_WITHOUT_LISTENER`.
+const POLL: Duration = Duration::from_secs(10);
+const POLL_WITHOUT_LISTENER: Duration = Duration::from_secs(1);
 /// How often open streams count as a heartbeat.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Most events replayed to a reconnecting client at once.
@@ -74,7 +77,7 @@ pub async fn events(agent: AgentUser, req: HttpRequest, state: web::Data<AppStat
 /// Sends new events until the client goes away. (The open stream is the agent's heartbeat:
 /// `beat_open_streams` writes it for every agent with a stream on this instance in one go.)
 async fn pump(state: std::sync::Arc<AppState>, agent_id: i64, mut last: i64, sender: mpsc::Sender<sse::Event>) {
-    let woken = super::wakeups::subscribe(agent_id);
+    let woken = state.db.bus().subscribe(agent_id);
     loop {
         if sender.is_closed() {
             return;
@@ -92,8 +95,12 @@ async fn pump(state: std::sync::Arc<AppState>, agent_id: i64, mut last: i64, sen
             }
             Err(error) => tracing::warn!(agent_id, %error, "reading stream events failed"),
         }
+        let poll = match state.db.backend() {
+            crate::db::Backend::Postgres if !state.db.bus().is_listening() => POLL_WITHOUT_LISTENER,
+            _ => POLL,
+        };
         tokio::select! {
-            _ = tokio::time::sleep(POLL) => {}
+            _ = tokio::time::sleep(poll) => {}
             _ = woken.notified() => {}
         }
     }
@@ -106,7 +113,7 @@ pub async fn beat_open_streams(db: crate::db::Db) {
     let mut every = tokio::time::interval(HEARTBEAT_EVERY);
     loop {
         every.tick().await;
-        let agents = super::wakeups::agents_streaming();
+        let agents = db.bus().agents_streaming();
         if agents.is_empty() {
             continue;
         }

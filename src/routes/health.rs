@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
+use crate::db::Readiness;
 use crate::startup::AppState;
 
 /// The process is up.
@@ -12,15 +13,20 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The database answers.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable")))]
+/// The database answers a read and takes a write. A saturated writer is still ready (overload
+/// is refused on the requests themselves; a load balancer draining every busy instance at once
+/// would turn overload into an outage).
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or refusing writes")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check: the database does not answer");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"}))
+    match state.db.readiness().await {
+        Readiness::Ready => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Readiness::Busy => HttpResponse::Ok().json(json!({"status": "ready", "writer": "busy"})),
+        Readiness::Down(error) => {
+            tracing::warn!(%error, "readiness check: the database does not answer or refuses writes");
+            HttpResponse::ServiceUnavailable()
+                .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
+                .json(json!({"status": "unavailable"}))
         }
     }
 }

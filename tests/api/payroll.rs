@@ -83,8 +83,9 @@ impl Day {
         self.db
             .write(move |conn| {
                 presence::heartbeat(conn, agent, at)?;
-                let (created, _) =
-                    intake::intake(conn, service, &input, None, &Dispatcher::new(Duration::seconds(HEARTBEAT)), at)?;
+                let (created, _) = intake::intake(conn, service, &input, None, at)?;
+                // The test plays the dispatcher, with its own clock.
+                handoff::dispatch::queue::redispatch(conn, at, &Dispatcher::new(Duration::seconds(HEARTBEAT)))?;
                 let pending = offer::pending_for_agent(conn, agent)?;
                 let offered = pending.iter().find(|o| o.escalation_id == created.id).expect("offered to the agent");
                 offers::accept(conn, agent, offered.id, at + after)?;

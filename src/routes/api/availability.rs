@@ -61,14 +61,11 @@ pub async fn set_presence(
     body: ApiJson<PresenceRequest>,
 ) -> AppResult<HttpResponse> {
     let (id, to) = (agent.0.id, body.0.status);
-    let dispatcher = state.dispatcher.clone();
     let now_state = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             let changed = presence::choose(conn, id, to, now)?;
-            // An agent who arrives (or whose offers were withdrawn) changes who gets what next.
-            crate::dispatch::queue::redispatch(conn, now, &dispatcher)?;
             Ok(changed)
         })
         .await?;

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AgentUser, Caller, ServiceClient, StaffUser};
 use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, ResolveInput, TransferInput};
-use crate::dispatch::{queue, view};
+use crate::dispatch::view;
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::{escalation, webhook_delivery};
 use crate::routes::api::paging::Paging;
@@ -86,14 +86,12 @@ pub async fn resolve(
     id: web::Path<i64>,
     body: ApiJson<ResolveInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, disposition, dispatcher) =
-        (agent.0.id, id.into_inner(), body.0.disposition, state.dispatcher.clone());
+    let (agent_id, id, disposition) = (agent.0.id, id.into_inner(), body.0.disposition);
     let shown = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             let resolved = conversation::resolve(conn, id, agent_id, &disposition, now)?;
-            queue::redispatch(conn, now, &dispatcher)?;
             view::escalation(conn, &resolved)
         })
         .await?;
@@ -111,13 +109,12 @@ pub async fn transfer(
     id: web::Path<i64>,
     body: ApiJson<TransferInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, input, dispatcher) = (agent.0.id, id.into_inner(), body.0, state.dispatcher.clone());
+    let (agent_id, id, input) = (agent.0.id, id.into_inner(), body.0);
     let shown = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             conversation::transfer(conn, id, agent_id, &input, now)?;
-            queue::redispatch(conn, now, &dispatcher)?;
             let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &current)
         })

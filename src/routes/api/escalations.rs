@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Caller, ServiceClient};
-use crate::dispatch::{intake, offers, queue, view};
+use crate::dispatch::{intake, offers, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::{db_time, escalation, escalation_event};
 use crate::routes::json::ApiJson;
@@ -48,12 +48,10 @@ pub async fn create(
     body: ApiJson<intake::EscalationInput>,
 ) -> AppResult<HttpResponse> {
     let key = idempotency_key(&req)?;
-    let (input, dispatcher) = (body.0, state.dispatcher.clone());
+    let input = body.0;
     let (service_id, replay_input, replay_key) = (service.id, input.clone(), key.clone());
-    let outcome = state
-        .db
-        .write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), &dispatcher, Utc::now()))
-        .await;
+    let outcome =
+        state.db.write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), Utc::now())).await;
     let (found, created) = match outcome {
         Ok(result) => result,
         Err(AppError::Conflict(message)) if message == intake::REPLAY_RACE => {
@@ -68,7 +66,15 @@ pub async fn create(
         Err(other) => return Err(other),
     };
     state.webhooks_queued();
-    let shown = state.db.read(move |conn| view::escalation(conn, &found)).await?;
+    // Read again: the dispatcher's pass since the commit may have offered it and quoted its ETA.
+    let id = found.id;
+    let shown = state
+        .db
+        .read(move |conn| {
+            let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+            view::escalation(conn, &current)
+        })
+        .await?;
     let body = Accepted {
         id: shown.id,
         state: shown.state,
@@ -111,7 +117,6 @@ pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>
 #[post("/api/v1/escalations/{id}/cancel")]
 pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let dispatcher = state.dispatcher.clone();
     let shown = state
         .db
         .write(move |conn| {
@@ -126,8 +131,6 @@ pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web:
                 return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
             }
             escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;
-            // The withdrawn agent has room again for the next in line.
-            queue::redispatch(conn, now, &dispatcher)?;
             let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &updated)
         })

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::AgentUser;
-use crate::dispatch::{offers, queue, view};
+use crate::dispatch::{offers, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::models::escalation;
 use crate::routes::api::paging::Paging;
@@ -60,13 +60,11 @@ pub async fn decline(
     body: ApiJson<DeclineRequest>,
 ) -> AppResult<HttpResponse> {
     let (agent_id, offer_id, reason) = (agent.0.id, id.into_inner(), body.0.reason);
-    let dispatcher = state.dispatcher.clone();
     state
         .db
         .write(move |conn| {
             let now = Utc::now();
             offers::decline(conn, agent_id, offer_id, reason.as_deref(), now)?;
-            queue::redispatch(conn, now, &dispatcher)?;
             Ok(())
         })
         .await?;

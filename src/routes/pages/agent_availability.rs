@@ -289,13 +289,11 @@ pub async fn set_presence(
         _ => Presence::Offline,
     };
     let id = agent.0.0.id;
-    let dispatcher = state.dispatcher.clone();
     let changed = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             let changed = presence::choose(conn, id, to, now)?;
-            crate::dispatch::queue::redispatch(conn, now, &dispatcher)?;
             Ok(changed)
         })
         .await;

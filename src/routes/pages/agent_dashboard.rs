@@ -11,7 +11,7 @@ use super::forms::Fields;
 use super::{Chrome, Page, require_csrf};
 use crate::auth::AgentUser;
 use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
-use crate::dispatch::{intake::TranscriptLine, offers, queue, view};
+use crate::dispatch::{intake::TranscriptLine, offers, view};
 use crate::error::{AppError, PageError};
 use crate::models::{agent, escalation, skill};
 use crate::routes::query::ApiQuery;
@@ -159,7 +159,7 @@ pub async fn answer(
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
     let (offer_id, answer) = path.into_inner();
-    let (agent_id, dispatcher) = (agent.0.0.id, state.dispatcher.clone());
+    let agent_id = agent.0.0.id;
     let (notice, waited) = state
         .db
         .write(move |conn| {
@@ -170,7 +170,6 @@ pub async fn answer(
                 "decline" => offers::decline(conn, agent_id, offer_id, None, now).map(|_| ("declined", None))?,
                 _ => return Err(AppError::NotFound("no such answer".into())),
             };
-            queue::redispatch(conn, now, &dispatcher)?;
             Ok((notice, waited))
         })
         .await?;
@@ -192,7 +191,7 @@ pub async fn act(
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
     let (id, action) = path.into_inner();
-    let (agent_id, dispatcher) = (agent.0.0.id, state.dispatcher.clone());
+    let agent_id = agent.0.0.id;
     let text = fields.get("text").to_string();
     let disposition = fields.get("disposition").to_string();
     let note = fields.get("note").to_string();
@@ -217,7 +216,6 @@ pub async fn act(
                 "transfer" => return Err(AppError::invalid("note", "say why, for the next agent")),
                 _ => return Err(AppError::NotFound("no such action".into())),
             };
-            queue::redispatch(conn, now, &dispatcher)?;
             Ok(notice)
         })
         .await?;

@@ -1,0 +1,2 @@
+DROP TABLE health_probes;
+DROP TABLE leases;

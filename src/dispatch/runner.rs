@@ -1,0 +1,169 @@
+//! The dispatcher: the one loop that decides who gets what. Request handlers never run a pass;
+//! their transactions note what changed (`realtime::bus`), and after they commit this loop is
+//! rung and runs one pass for everything that arrived meanwhile, so a burst of escalations,
+//! declines and resolutions costs one batched transaction, not one each (group commit).
+//!
+//! Exactly one instance leads: the holder of the `dispatch` lease. Every pass renews the lease
+//! inside its own transaction and commits only while the lease still names this instance and
+//! its epoch, so a dispatcher that stalled past its lease can never write a decision after
+//! another took over; on a lost lease or a failed pass it drops what it keeps in memory (the
+//! profile cache) and rebuilds from the database. The database's conditional UPDATEs and the
+//! one-pending-offer index remain the last line: two dispatchers overlapping for an instant
+//! still never over-assign. On SQLite the one process leads through the same code.
+//!
+//! Followers take HTTP and commands, and ring the leader through NOTIFY (`realtime::listener`).
+//! They try for the lease every second, so a killed leader is replaced within
+//! `LEASE_FOR` + one second.
+//!
+//! Settings: `HANDOFF_CLOCK_TICKERS=false` keeps the loop reacting to changes but skips the
+//! clock's work (offer expiry, silent agents, widening, ETA refresh), for test harnesses that
+//! drive time themselves.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::Dispatcher;
+use super::queue::{self, PassReport};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::models::{db_time, lease};
+use crate::realtime::bus::{self, Bus};
+
+/// The lease's name in the `leases` table.
+pub const LEASE: &str = "dispatch";
+/// How long a lease lasts without renewal: the longest a dead leader leaves dispatch idle.
+const LEASE_FOR: chrono::Duration = chrono::Duration::seconds(3);
+/// The clock's pass, and how often a follower asks for the lease.
+const TICK: Duration = Duration::from_secs(1);
+/// Pause after a failed pass, so a failing database is not hammered.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// Which pass to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassKind {
+    /// Something changed: offer what can be offered, quote new escalations.
+    Changes,
+    /// The clock: expire offers and silent agents, widen, offer, refresh every ETA.
+    Clock,
+}
+
+/// Starts this instance's dispatcher.
+pub fn spawn(db: Db, dispatcher: Dispatcher, clock: bool) {
+    db.bus().dispatcher_started();
+    tokio::spawn(run(db, dispatcher, clock, holder_name()));
+}
+
+/// This instance's name in the lease: host and a random suffix (two processes on one host
+/// are two holders).
+fn holder_name() -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "handoff".into());
+    format!("{host}-{}", hex::encode(bytes))
+}
+
+async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
+    let bus = db.bus().clone();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut epoch: Option<i64> = None;
+    loop {
+        let (kind, ticked) = tokio::select! {
+            _ = ticker.tick() => (if clock { PassKind::Clock } else { PassKind::Changes }, true),
+            _ = bus.doorbell.notified() => (PassKind::Changes, false),
+        };
+        // A follower asks for the lease on the clock only, not on every request it hears.
+        let held = match epoch {
+            Some(held) => Some(held),
+            None if ticked => lead(&db, &holder).await,
+            None => None,
+        };
+        let Some(held) = held else {
+            // The leader heard these requests through NOTIFY; they are not ours to answer.
+            bus.take_requests();
+            continue;
+        };
+        if epoch.is_none() {
+            tracing::info!(holder, epoch = held, "leading dispatch");
+            dispatcher.profiles.clear();
+        }
+        epoch = Some(held);
+        let requests = bus.take_requests();
+        match pass(&db, &dispatcher, &holder, held, kind, requests.clone()).await {
+            Ok(Some(report)) => {
+                bus.settle(&requests);
+                if report != PassReport::default() {
+                    tracing::debug!(?report, ?kind, "dispatch pass");
+                }
+            }
+            Ok(None) => {
+                tracing::warn!(holder, epoch = held, "lost the dispatch lease; following");
+                epoch = None;
+                dispatcher.profiles.clear();
+                requeue(&bus, requests);
+            }
+            Err(error) => {
+                // Whatever this pass decided was rolled back: start again from the database.
+                tracing::error!(?error, ?kind, "dispatch pass failed; retrying");
+                dispatcher.profiles.clear();
+                requeue(&bus, requests);
+                tokio::time::sleep(BACKOFF).await;
+            }
+        }
+    }
+}
+
+/// Puts requests back for the next pass (their writers are still waiting for one).
+fn requeue(bus: &Bus, requests: Vec<u64>) {
+    for nonce in requests {
+        bus.request_pass(nonce);
+    }
+}
+
+/// Takes the lease if it is free or expired; the epoch held, or `None` while another leads.
+async fn lead(db: &Db, holder: &str) -> Option<i64> {
+    let holder = holder.to_string();
+    let taken = db
+        .write_unsettled(move |conn| {
+            let now = Utc::now();
+            Ok(lease::acquire(conn, LEASE, &holder, db_time(now), db_time(now + LEASE_FOR))?)
+        })
+        .await;
+    match taken {
+        Ok(epoch) => epoch,
+        Err(error) => {
+            tracing::warn!(%error, "could not ask for the dispatch lease");
+            None
+        }
+    }
+}
+
+/// One pass in one transaction, under the lease: `None` if the lease was lost.
+async fn pass(
+    db: &Db,
+    dispatcher: &Dispatcher,
+    holder: &str,
+    epoch: i64,
+    kind: PassKind,
+    requests: Vec<u64>,
+) -> Result<Option<PassReport>, AppError> {
+    let (dispatcher, holder) = (dispatcher.clone(), holder.to_string());
+    db.write_unsettled(move |conn| {
+        let now = Utc::now();
+        // First, so the lease row's lock orders this pass against a takeover.
+        if !lease::hold(conn, LEASE, &holder, epoch, db_time(now + LEASE_FOR))? {
+            return Ok(None);
+        }
+        let report = match kind {
+            PassKind::Changes => queue::redispatch(conn, now, &dispatcher)?,
+            PassKind::Clock => queue::tick(conn, now, &dispatcher)?,
+        };
+        // Writers on other instances wait for this: delivered when the pass commits.
+        for notice in Bus::settle_notices(&requests) {
+            bus::pg_notify(conn, &notice)?;
+        }
+        Ok(Some(report))
+    })
+    .await
+}

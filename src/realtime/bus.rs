@@ -1,0 +1,344 @@
+//! The bus: what committed transactions tell the rest of the service. A transaction notes, as
+//! it writes, which agents got a stream event and whether it changed what dispatch decides on
+//! (a new or requeued escalation, freed or added capacity, a profile change). After it
+//! commits, [`Db::write`](crate::db::Db::write) publishes those notes here: agents' streams
+//! wake at once, and the dispatcher is asked for a pass. A rolled-back transaction publishes
+//! nothing.
+//!
+//! Across instances (PostgreSQL) the same notes travel as `NOTIFY handoff` inside the
+//! transaction, so they are delivered exactly when it commits; each instance's listener
+//! (`realtime::listener`) feeds them into its own bus. Payloads are short: `a:<agent id>` (a
+//! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it) and
+//! `s:<nonce>,<nonce>…` (the leader's pass that covered those requests has committed).
+//!
+//! Each [`Db`](crate::db::Db) owns one bus: nothing here is process-global except the notes of
+//! the transaction running on the current thread, which are that transaction's own.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use diesel::RunQueryDsl;
+use diesel::sql_types::Text;
+use tokio::sync::{Notify, oneshot};
+
+use crate::db::DbConn;
+
+/// The PostgreSQL channel every instance listens on.
+pub const CHANNEL: &str = "handoff";
+/// How long a writer waits for the dispatcher's pass before answering anyway (the pass still
+/// happens; the answer then shows the escalation queued rather than offered).
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Most nonces in one settle notice (NOTIFY payloads must stay under 8,000 bytes).
+const NONCES_PER_NOTICE: usize = 300;
+
+/// What the transaction on this thread has noted so far.
+#[derive(Debug, Default)]
+struct Notes {
+    agents: Vec<i64>,
+    dispatch: Option<u64>,
+}
+
+thread_local! {
+    static NOTES: RefCell<Notes> = RefCell::new(Notes::default());
+}
+
+/// Notes, inside a transaction, that `agent` has a new stream event.
+pub fn agent_event(conn: &mut DbConn, agent: i64) -> diesel::QueryResult<()> {
+    NOTES.with(|n| n.borrow_mut().agents.push(agent));
+    pg_notify(conn, &format!("a:{agent}"))
+}
+
+/// Notes, inside a transaction, that it changed what dispatch decides on: after commit the
+/// dispatcher runs a pass, and the writer waits for it (see [`Bus::settled`]).
+pub fn dispatch_wanted(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    let fresh = NOTES.with(|n| {
+        let mut notes = n.borrow_mut();
+        match notes.dispatch {
+            Some(_) => None,
+            None => {
+                let nonce = nonce();
+                notes.dispatch = Some(nonce);
+                Some(nonce)
+            }
+        }
+    });
+    match fresh {
+        Some(nonce) => pg_notify(conn, &format!("d:{nonce}")),
+        None => Ok(()),
+    }
+}
+
+/// Sends a notice that is delivered to every instance when the transaction commits.
+pub fn pg_notify(conn: &mut DbConn, payload: &str) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(CHANNEL)
+            .bind::<Text, _>(payload)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn nonce() -> u64 {
+    let mut bytes = [0u8; 8];
+    // A clash of two random 64-bit nonces only makes one writer stop waiting a pass early.
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    u64::from_le_bytes(bytes)
+}
+
+/// What a transaction noted, taken when it ends.
+#[derive(Debug, Default)]
+pub struct Committed {
+    agents: Vec<i64>,
+    dispatch: Option<u64>,
+}
+
+impl Committed {
+    /// Whether the transaction asked for a dispatch pass.
+    pub fn wants_dispatch(&self) -> Option<u64> {
+        self.dispatch
+    }
+}
+
+/// Clears the notes before a transaction starts (and after one rolls back).
+pub fn forget() {
+    NOTES.with(|n| *n.borrow_mut() = Notes::default());
+}
+
+/// Takes the notes of the transaction that just committed on this thread.
+pub fn take() -> Committed {
+    let notes = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+    Committed { agents: notes.agents, dispatch: notes.dispatch }
+}
+
+/// One instance's hub: open streams by agent, the dispatcher's doorbell and the writers
+/// waiting for a pass.
+#[derive(Default)]
+pub struct Bus {
+    streams: Mutex<HashMap<i64, Vec<Weak<Notify>>>>,
+    /// Rung when a pass is wanted.
+    pub doorbell: Notify,
+    /// Nonces of passes asked for and not yet run.
+    requested: Mutex<Vec<u64>>,
+    /// Writers waiting for the pass that covers their nonce.
+    waiters: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    /// Whether a dispatcher runs on this instance (else writers do not wait for passes: a
+    /// test's or the CLI's own database handle).
+    dispatcher_running: AtomicBool,
+    /// Whether the cross-instance listener is connected (streams then need no safety poll).
+    listening: AtomicBool,
+}
+
+impl std::fmt::Debug for Bus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bus").finish_non_exhaustive()
+    }
+}
+
+impl Bus {
+    pub fn new() -> Arc<Bus> {
+        Arc::new(Bus::default())
+    }
+
+    /// After a commit: wakes the agents' streams here and rings the dispatcher.
+    pub fn publish(&self, committed: Committed) {
+        self.wake_agents(committed.agents);
+        if let Some(nonce) = committed.dispatch {
+            self.request_pass(nonce);
+        }
+    }
+
+    /// Whether a dispatcher runs on this instance (only then do writers wait for its passes).
+    pub fn is_dispatcher_running(&self) -> bool {
+        self.dispatcher_running.load(Ordering::Relaxed)
+    }
+
+    /// Wakes the open streams of these agents on this instance.
+    pub fn wake_agents(&self, mut agents: Vec<i64>) {
+        if agents.is_empty() {
+            return;
+        }
+        agents.sort_unstable();
+        agents.dedup();
+        let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for agent in agents {
+            if let Some(list) = streams.get_mut(&agent) {
+                list.retain(|weak| match weak.upgrade() {
+                    Some(notify) => {
+                        // A stored permit: a stream busy reading right now still wakes once more.
+                        notify.notify_one();
+                        true
+                    }
+                    None => false,
+                });
+            }
+        }
+    }
+
+    /// Wakes every open stream on this instance (after notices may have been missed).
+    pub fn wake_all(&self) {
+        let agents = self.agents_streaming();
+        self.wake_agents(agents);
+    }
+
+    /// Asks for a pass covering `nonce` (from this instance's commit or another's notice).
+    pub fn request_pass(&self, nonce: u64) {
+        self.requested.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(nonce);
+        self.doorbell.notify_one();
+    }
+
+    /// The dispatcher takes the requests a pass about to start will cover.
+    pub fn take_requests(&self) -> Vec<u64> {
+        std::mem::take(&mut *self.requested.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// A pass that started after these requests has committed: their writers may answer.
+    pub fn settle(&self, nonces: &[u64]) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for nonce in nonces {
+            if let Some(waiter) = waiters.remove(nonce) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Registers a writer's wait for the pass covering `nonce` (before its commit is published,
+    /// so a fast pass cannot settle it unseen).
+    pub fn await_pass(&self, nonce: u64) -> oneshot::Receiver<()> {
+        let (sender, receiver) = oneshot::channel();
+        self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(nonce, sender);
+        receiver
+    }
+
+    /// Waits (bounded) for the pass covering `nonce`.
+    pub async fn settled(&self, nonce: u64, receiver: oneshot::Receiver<()>) {
+        if tokio::time::timeout(SETTLE_TIMEOUT, receiver).await.is_err() {
+            self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&nonce);
+            tracing::debug!(nonce, "answered before the dispatcher's pass (no leader, or a slow pass)");
+        }
+    }
+
+    /// The settle notices for a committed pass, each short enough for one NOTIFY.
+    pub fn settle_notices(nonces: &[u64]) -> Vec<String> {
+        nonces
+            .chunks(NONCES_PER_NOTICE)
+            .map(|chunk| {
+                let list: Vec<String> = chunk.iter().map(u64::to_string).collect();
+                format!("s:{}", list.join(","))
+            })
+            .collect()
+    }
+
+    /// Feeds a notice from another instance (or this one, through PostgreSQL) into the bus.
+    pub fn receive(&self, payload: &str) {
+        match payload.split_once(':') {
+            Some(("a", agent)) => {
+                if let Ok(agent) = agent.parse() {
+                    self.wake_agents(vec![agent]);
+                }
+            }
+            Some(("d", nonce)) => {
+                if let Ok(nonce) = nonce.parse() {
+                    self.request_pass(nonce);
+                }
+            }
+            Some(("s", list)) => {
+                let nonces: Vec<u64> = list.split(',').filter_map(|n| n.parse().ok()).collect();
+                self.settle(&nonces);
+            }
+            _ => tracing::warn!(payload, "unknown notice on the bus"),
+        }
+    }
+
+    /// Marks that a dispatcher runs on this instance.
+    pub fn dispatcher_started(&self) {
+        self.dispatcher_running.store(true, Ordering::Relaxed);
+    }
+
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Relaxed);
+    }
+
+    /// Whether notices from other instances arrive (else streams poll as a fallback).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    /// Agents with at least one open stream on this instance (their streams are their heartbeat).
+    pub fn agents_streaming(&self) -> Vec<i64> {
+        let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        streams.retain(|_, list| {
+            list.retain(|weak| weak.strong_count() > 0);
+            !list.is_empty()
+        });
+        let mut agents: Vec<i64> = streams.keys().copied().collect();
+        agents.sort_unstable();
+        agents
+    }
+
+    /// Registers a stream of `agent`; it is woken until the returned handle is dropped.
+    pub fn subscribe(&self, agent: i64) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let list = streams.entry(agent).or_default();
+        list.retain(|weak| weak.strong_count() > 0);
+        list.push(Arc::downgrade(&notify));
+        notify
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn woken(n: &Arc<Notify>) -> bool {
+        tokio::time::timeout(Duration::from_millis(50), n.notified()).await.is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_committed_event_wakes_the_agents_streams_and_a_rollback_does_not() {
+        let bus = Bus::new();
+        let first = bus.subscribe(7001);
+        let second = bus.subscribe(7001);
+        let other = bus.subscribe(7002);
+        NOTES.with(|n| n.borrow_mut().agents.push(7001));
+        forget();
+        bus.publish(take());
+        NOTES.with(|n| n.borrow_mut().agents.push(7001));
+        bus.publish(take());
+        assert!(woken(&first).await && woken(&second).await);
+        assert!(!woken(&other).await, "another agent's stream sleeps on");
+        assert!(!woken(&first).await, "one wake per commit");
+        drop(second);
+        assert!(bus.agents_streaming().contains(&7001) && bus.agents_streaming().contains(&7002));
+        drop((first, other));
+        assert!(bus.agents_streaming().is_empty(), "no open stream, no heartbeat");
+    }
+
+    #[tokio::test]
+    async fn a_writer_waits_for_the_pass_that_covers_its_request() {
+        let bus = Bus::new();
+        bus.dispatcher_started();
+        NOTES.with(|n| n.borrow_mut().dispatch = Some(42));
+        let committed = take();
+        assert_eq!(committed.wants_dispatch(), Some(42));
+        let receiver = bus.await_pass(42);
+        bus.publish(committed);
+        assert_eq!(bus.take_requests(), [42], "the dispatcher sees the request");
+        bus.receive("s:41,42");
+        tokio::time::timeout(Duration::from_millis(50), bus.settled(42, receiver)).await.expect("settled at once");
+        bus.receive("d:43");
+        assert_eq!(bus.take_requests(), [43], "another instance's request rings here too");
+    }
+
+    #[test]
+    fn settle_notices_fit_in_a_notify_payload() {
+        let nonces: Vec<u64> = (0..1000).map(|i| u64::MAX - i).collect();
+        let notices = Bus::settle_notices(&nonces);
+        assert_eq!(notices.len(), 4);
+        assert!(notices.iter().all(|n| n.len() < 8000));
+    }
+}

@@ -62,10 +62,14 @@ pub struct Settings {
     pub sqlite_synchronous: String,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
-    /// Run the clock-driven work on this instance: offer expiry, widening, offering the backlog,
-    /// ETA refresh, setting silent agents away. Every instance may run it (each step is
-    /// idempotent); turn it off where an instance should only serve requests, or where a test
-    /// drives the clock itself. At least one instance must keep it on.
+    /// Most database writes waiting for or holding the write connection before new escalations
+    /// are refused with 503 and Retry-After (before authentication or any database work), so
+    /// past its ceiling the service keeps its pace instead of queueing every client into a
+    /// timeout. Answers, resolutions and other work that drains the queue are never refused.
+    pub max_pending_writes: usize,
+    /// Run the clock-driven work when this instance leads dispatch: offer expiry, widening,
+    /// setting silent agents away, ETA refresh (changes are dispatched either way). Turn it off
+    /// only where a test drives the clock itself; with several instances, the leader does it.
     pub clock_tickers: bool,
     /// The IANA time zone payroll dates are read in: `from=2026-12-01` starts at local midnight.
     pub payroll_timezone: String,
@@ -97,6 +101,7 @@ impl Default for Settings {
             db_pool_size: 8,
             sqlite_synchronous: "NORMAL".into(),
             workers: 0,
+            max_pending_writes: 256,
             clock_tickers: true,
             payroll_timezone: "UTC".into(),
             webhook_private_addresses: false,
@@ -184,6 +189,9 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        if self.max_pending_writes == 0 {
+            return Err(invalid("MAX_PENDING_WRITES", "must be at least 1"));
         }
         if self.db_pool_size == 0 {
             return Err(invalid("DB_POOL_SIZE", "must be at least 1"));

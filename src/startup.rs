@@ -176,6 +176,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(security_headers())
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(middleware::from_fn(crate::operations::prometheus::record))
+            // Outermost: an overloaded service refuses new work before doing any of it.
+            .wrap(middleware::from_fn(routes::overload::refuse_when_saturated))
     })
     .workers(workers)
     .listen(listener)?

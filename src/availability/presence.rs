@@ -68,22 +68,54 @@ pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>
             person.status
         )));
     }
-    let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
     let from = found.presence.clone();
     let heartbeat = (to != Presence::Offline).then(|| db_time(now));
     if !presence_event::transition(conn, agent_id, &[&from], to.as_str(), reason::CHOSEN, heartbeat)? {
         return Err(AppError::Conflict("your presence changed meanwhile; try again".into()));
     }
-    if from != to.as_str() {
-        presence_event::record(conn, agent_id, to.as_str(), reason::CHOSEN, scheduled, db_time(now))?;
-        let data = serde_json::json!({"status": to.as_str(), "reason": reason::CHOSEN, "scheduled": scheduled});
-        crate::realtime::notify(conn, agent_id, "presence", data, now)?;
-    }
-    if to != Presence::Online {
-        // Offers out to an agent who stepped away go to someone else.
-        offers::withdraw_for_agent(conn, agent_id, &format!("went {}", to.as_str()), now)?;
-    }
+    let scheduled = if from != to.as_str() {
+        match to {
+            Presence::Online => announce(conn, agent_id, to, reason::CHOSEN, now)?,
+            _ => stepped_away(conn, agent_id, to, reason::CHOSEN, now)?,
+        }
+    } else {
+        if to != Presence::Online {
+            // Away or offline already: any offer still out goes to someone else all the same.
+            offers::withdraw_for_agent(conn, agent_id, &withdrawal_reason(to, reason::CHOSEN), now)?;
+        }
+        store::load(conn, agent_id)?.is_scheduled(now)
+    };
     Ok(PresenceState { status: to, reason: Some(reason::CHOSEN.into()), scheduled })
+}
+
+/// Records a presence change that has just been made, with whether the agent's schedule covered
+/// it, and tells the agent's stream. Returns whether they were scheduled.
+fn announce(conn: &mut DbConn, agent_id: i64, to: Presence, why: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
+    presence_event::record(conn, agent_id, to.as_str(), why, scheduled, db_time(now))?;
+    let data = serde_json::json!({"status": to.as_str(), "reason": why, "scheduled": scheduled});
+    crate::realtime::notify(conn, agent_id, "presence", data, now)?;
+    Ok(scheduled)
+}
+
+/// What follows an agent stepping away, whatever the cause (their choice, a silent heartbeat,
+/// missed offers, a suspension): the change recorded and announced, and their pending offers
+/// withdrawn so the next agent gets them. Call it after the presence moved to `to`.
+pub fn stepped_away(
+    conn: &mut DbConn,
+    agent_id: i64,
+    to: Presence,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let scheduled = announce(conn, agent_id, to, why, now)?;
+    offers::withdraw_for_agent(conn, agent_id, &withdrawal_reason(to, why), now)?;
+    Ok(scheduled)
+}
+
+/// What a withdrawn offer tells the agent: their own choice reads as "went away".
+fn withdrawal_reason(to: Presence, why: &str) -> String {
+    if why == reason::CHOSEN { format!("went {}", to.as_str()) } else { why.to_string() }
 }
 
 /// The agent's presence now.
@@ -106,18 +138,7 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
     let mut moved = Vec::new();
     for agent_id in presence_event::silent_online(conn, cutoff)? {
         if presence_event::expire(conn, agent_id, cutoff, reason::HEARTBEAT_LOST)? {
-            let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
-            presence_event::record(
-                conn,
-                agent_id,
-                Presence::Away.as_str(),
-                reason::HEARTBEAT_LOST,
-                scheduled,
-                db_time(now),
-            )?;
-            offers::withdraw_for_agent(conn, agent_id, reason::HEARTBEAT_LOST, now)?;
-            let data = serde_json::json!({"status": "away", "reason": reason::HEARTBEAT_LOST});
-            crate::realtime::notify(conn, agent_id, "presence", data, now)?;
+            stepped_away(conn, agent_id, Presence::Away, reason::HEARTBEAT_LOST, now)?;
             moved.push(agent_id);
         }
     }
@@ -127,9 +148,10 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
 /// Takes an agent offline for a reason that is not theirs (a suspension).
 pub fn force_offline(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     if presence_event::transition(conn, agent_id, &["online", "away"], Presence::Offline.as_str(), why, None)? {
-        let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
-        presence_event::record(conn, agent_id, Presence::Offline.as_str(), why, scheduled, db_time(now))?;
+        stepped_away(conn, agent_id, Presence::Offline, why, now)?;
+    } else {
+        // Offline already: no change to record, but no offer may stay out either.
+        offers::withdraw_for_agent(conn, agent_id, why, now)?;
     }
-    offers::withdraw_for_agent(conn, agent_id, why, now)?;
     Ok(())
 }

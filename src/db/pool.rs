@@ -1,6 +1,7 @@
 //! Connection pools and the two doors to them: [`Db::read`] and [`Db::write`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -105,6 +106,24 @@ pub struct Db {
     backend: Backend,
     url: DatabaseUrl,
     bus: Arc<Bus>,
+    /// Writes waiting for or holding the write connection (see `writes_pending`).
+    pending_writes: Arc<AtomicUsize>,
+}
+
+/// Counts a write as pending for as long as it lives.
+struct Pending(Arc<AtomicUsize>);
+
+impl Pending {
+    fn start(counter: &Arc<AtomicUsize>) -> Pending {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Pending(counter.clone())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Db {
@@ -122,7 +141,14 @@ impl Db {
         let db = match backend {
             Backend::Postgres => {
                 let pool = builder(pool_size).build(manager()).context("opening the PostgreSQL pool")?;
-                Db { reader: pool.clone(), writer: pool, backend, url: url.clone(), bus: Bus::new() }
+                Db {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                    url: url.clone(),
+                    bus: Bus::new(),
+                    pending_writes: Arc::default(),
+                }
             }
             Backend::Sqlite => {
                 let synchronous = sqlite_synchronous.to_ascii_uppercase();
@@ -137,7 +163,7 @@ impl Db {
                     .connection_customizer(Box::new(SqlitePragmas { synchronous, query_only: true }))
                     .build(manager())
                     .context("opening the SQLite readers")?;
-                Db { reader, writer, backend, url: url.clone(), bus: Bus::new() }
+                Db { reader, writer, backend, url: url.clone(), bus: Bus::new(), pending_writes: Arc::default() }
             }
         };
         Ok(db)
@@ -190,6 +216,7 @@ impl Db {
         T: Send + 'static,
     {
         let (pool, hub) = (self.writer.clone(), self.bus.clone());
+        let pending = Pending::start(&self.pending_writes);
         let (value, waiting) = actix_web::web::block(move || {
             let mut conn = checkout(&pool, CHECKOUT_TIMEOUT)?;
             bus::forget();
@@ -212,10 +239,16 @@ impl Db {
         })
         .await
         .context("running a database write")??;
+        drop(pending);
         if let Some((nonce, receiver)) = waiting {
             self.bus.settled(nonce, receiver).await;
         }
         Ok(value)
+    }
+
+    /// How many writes wait for or hold the write connection now: the writer's backlog.
+    pub fn writes_pending(&self) -> usize {
+        self.pending_writes.load(Ordering::Relaxed)
     }
 
     /// This database's bus (streams, the dispatcher's doorbell, cross-instance notices).

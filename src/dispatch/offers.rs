@@ -7,6 +7,7 @@ use serde_json::json;
 use super::candidates::{mark_passed, needs_of, rules_for};
 use super::settings::MatchingSettings;
 
+use crate::availability::presence::{self, Presence};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::matching::{self, Candidate};
@@ -188,9 +189,7 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
         if missed as u32 >= settings.missed_offers_to_away
             && presence_event::transition(conn, due.agent_id, &["online"], "away", MISSED_OFFERS, None)?
         {
-            presence_event::record(conn, due.agent_id, "away", MISSED_OFFERS, false, db_time(now))?;
-            realtime::notify(conn, due.agent_id, "presence", json!({"status": "away", "reason": MISSED_OFFERS}), now)?;
-            withdraw_for_agent(conn, due.agent_id, MISSED_OFFERS, now)?;
+            presence::stepped_away(conn, due.agent_id, Presence::Away, MISSED_OFFERS, now)?;
         }
     }
     Ok(expired)

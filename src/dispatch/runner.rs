@@ -33,7 +33,9 @@ use crate::realtime::bus::{self, Bus};
 /// The lease's name in the `leases` table.
 pub const LEASE: &str = "dispatch";
 /// How long a lease lasts without renewal: the longest a dead leader leaves dispatch idle.
-const LEASE_FOR: chrono::Duration = chrono::Duration::seconds(3);
+/// The leader renews it at least every `TICK`, and a pass in progress keeps the lease row
+/// locked, so even a slow pass cannot lose it halfway.
+const LEASE_FOR: chrono::Duration = chrono::Duration::seconds(2);
 /// The clock's pass, and how often a follower asks for the lease.
 const TICK: Duration = Duration::from_secs(1);
 /// Pause after a failed pass, so a failing database is not hammered.
@@ -84,7 +86,8 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
             bus.take_requests();
             continue;
         };
-        if epoch.is_none() {
+        let new_leader = epoch.is_none();
+        if new_leader {
             tracing::info!(holder, epoch = held, "leading dispatch");
             dispatcher.profiles.clear();
         }
@@ -93,6 +96,10 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         match pass(&db, &dispatcher, &holder, held, kind, requests.clone()).await {
             Ok(Some(report)) => {
                 bus.settle(&requests);
+                if new_leader {
+                    // Writers here that asked while nobody led: this first pass covered them.
+                    bus.settle_everyone();
+                }
                 if report != PassReport::default() {
                     tracing::debug!(?report, ?kind, "dispatch pass");
                 }

@@ -205,6 +205,14 @@ impl Bus {
         }
     }
 
+    /// Releases every waiting writer (a new leader's first pass covered all of them).
+    pub fn settle_everyone(&self) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (_, waiter) in waiters.drain() {
+            let _ = waiter.send(());
+        }
+    }
+
     /// Registers a writer's wait for the pass covering `nonce` (before its commit is published,
     /// so a fast pass cannot settle it unseen).
     pub fn await_pass(&self, nonce: u64) -> oneshot::Receiver<()> {

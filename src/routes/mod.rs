@@ -4,6 +4,7 @@ pub mod api;
 pub mod health;
 pub mod json;
 pub mod openapi;
+pub mod overload;
 pub mod pages;
 pub mod query;
 

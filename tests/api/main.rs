@@ -8,6 +8,7 @@ mod auth;
 mod authz_matrix;
 mod availability;
 mod availability_pages;
+mod backlog;
 mod browser;
 mod cli;
 mod conversation;

@@ -42,6 +42,7 @@ pub fn offer_next(
     conn: &mut DbConn,
     e: &escalation::Escalation,
     candidates: &mut [Candidate],
+    index: &matching::CandidateIndex,
     settings: &MatchingSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<offer::Offer>, AppError> {
@@ -52,7 +53,7 @@ pub fn offer_next(
     let needs = needs_of(e);
     mark_passed(conn, e.id, candidates)?;
     loop {
-        let Some(best) = matching::best(&needs, candidates, &rules, &settings.weights) else {
+        let Some(best) = matching::best_indexed(&needs, candidates, index, &rules, &settings.weights) else {
             return Ok(None);
         };
         let index = candidates.iter().position(|c| c.agent_id == best.agent_id).expect("ranked from these candidates");

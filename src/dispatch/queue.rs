@@ -104,18 +104,20 @@ pub fn dispatch_waiting(
         return Ok(report);
     }
     let mut pool = candidates::load(conn, now, dispatcher)?;
+    // Built once per pass: every escalation ranks only agents with its language and skills.
+    let index = matching::CandidateIndex::build(&pool);
     for e in waiting.iter_mut() {
         if widen(conn, e, settings, now)? {
             report.widened += 1;
         }
         // With everyone's room taken by this pass's offers, the rest of the queue keeps waiting
         // (checked here, so a long backlog costs one scan per escalation, not a ranking).
-        if pool.iter().any(has_room) && offers::offer_next(conn, e, &mut pool, settings, now)?.is_some() {
+        if pool.iter().any(has_room) && offers::offer_next(conn, e, &mut pool, &index, settings, now)?.is_some() {
             report.offered += 1;
             e.state = escalation::state::OFFERED.into();
         }
     }
-    refresh_etas(conn, &waiting, &mut pool, settings, now, dispatcher.heartbeat_timeout, refresh)?;
+    refresh_etas(conn, &waiting, &mut pool, &index, settings, now, dispatcher.heartbeat_timeout, refresh)?;
     Ok(report)
 }
 
@@ -129,6 +131,7 @@ fn refresh_etas(
     conn: &mut DbConn,
     waiting: &[escalation::Escalation],
     pool: &mut [matching::Candidate],
+    index: &matching::CandidateIndex,
     settings: &MatchingSettings,
     now: DateTime<Utc>,
     heartbeat_timeout: Duration,
@@ -143,7 +146,7 @@ fn refresh_etas(
     // Escalations of one market at one widening step share their rules.
     let mut rules_by_kind: HashMap<(String, i32), matching::Rules> = HashMap::new();
     let anyone_free = pool.iter().any(has_room);
-    for (index, e) in waiting.iter().enumerate() {
+    for (place, e) in waiting.iter().enumerate() {
         if refresh == EtaRefresh::Unquoted && !unquoted(e) {
             continue;
         }
@@ -158,11 +161,11 @@ fn refresh_etas(
                 // Marks in place: the pool is this pass's own, and each escalation re-marks it.
                 mark_passed(conn, e.id, pool)?;
                 let needs = needs_of(e);
-                pool.iter().filter(|c| matching::check(&needs, c, rules).is_ok()).count()
+                index.shortlist(&needs).iter().filter(|&&at| matching::check(&needs, &pool[at], rules).is_ok()).count()
             } else {
                 0
             };
-            eta::estimate(&EtaInputs { position: index + 1, free_eligible, online, accept_s, handle_s })
+            eta::estimate(&EtaInputs { position: place + 1, free_eligible, online, accept_s, handle_s })
         };
         if seconds != e.eta_seconds {
             escalation::set_eta(conn, e.id, seconds)?;

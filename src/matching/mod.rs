@@ -12,11 +12,13 @@
 
 pub mod eligibility;
 pub mod factors;
+pub mod index;
 pub mod rank;
 
 pub use eligibility::{Rejection, check};
 pub use factors::{Factor, Weights};
-pub use rank::{Ranked, best, rank};
+pub use index::CandidateIndex;
+pub use rank::{Ranked, best, best_indexed, rank};
 
 /// How well an agent speaks a language, ordered from least to most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::factors::{Factor, Pool, Weights, value};
+use super::index::CandidateIndex;
 use super::{Candidate, Needs, Rules, eligibility};
 
 /// An eligible candidate with their score (0..1) and what each factor contributed to it.
@@ -53,18 +54,51 @@ pub fn rank(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &We
 /// The best eligible candidate, in two passes and without sorting (what dispatch needs per
 /// offer).
 pub fn best(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &Weights) -> Option<Ranked> {
-    let eligible: Vec<&Candidate> = candidates.iter().filter(|c| eligibility::check(needs, c, rules).is_ok()).collect();
+    best_among(needs, candidates.iter(), rules, weights)
+}
+
+/// The best eligible candidate among those the pre-filter shortlisted (positions in
+/// `candidates`): the same answer as [`best`], looking only where an eligible agent can be.
+pub fn best_indexed(
+    needs: &Needs,
+    candidates: &[Candidate],
+    index: &CandidateIndex,
+    rules: &Rules,
+    weights: &Weights,
+) -> Option<Ranked> {
+    best_among(needs, index.shortlist(needs).iter().map(|&position| &candidates[position]), rules, weights)
+}
+
+fn best_among<'a>(
+    needs: &Needs,
+    candidates: impl Iterator<Item = &'a Candidate>,
+    rules: &Rules,
+    weights: &Weights,
+) -> Option<Ranked> {
+    let eligible: Vec<&Candidate> = candidates.filter(|c| eligibility::check(needs, c, rules).is_ok()).collect();
     let pool = Pool::of(eligible.iter().copied());
-    let mut winner: Option<(Ranked, u64)> = None;
+    let total = weights.total();
+    // Scores only, no explanation, until the winner is known: the explanation is built once.
+    let mut winner: Option<(&Candidate, f64)> = None;
     for c in eligible {
-        let ranked = score(needs, c, rules, weights, &pool);
-        let replace = match &winner {
+        let score = score_of(needs, c, rules, weights, &pool, total);
+        let replace = match winner {
             None => true,
-            Some((current, idle)) => better(&ranked, c.idle_seconds, current, *idle),
+            Some((current, current_score)) => {
+                (score, c.idle_seconds, -c.agent_id) > (current_score, current.idle_seconds, -current.agent_id)
+            }
         };
         if replace {
-            winner = Some((ranked, c.idle_seconds));
+            winner = Some((c, score));
         }
     }
-    winner.map(|(r, _)| r)
+    winner.map(|(c, _)| score(needs, c, rules, weights, &pool))
+}
+
+/// The same sum, in the same order, as [`score`]'s contributions (so ties break identically).
+fn score_of(needs: &Needs, c: &Candidate, rules: &Rules, weights: &Weights, pool: &Pool, total: f64) -> f64 {
+    Factor::ALL
+        .iter()
+        .map(|f| if total > 0.0 { weights.of(*f) * value(*f, needs, c, rules, pool) / total } else { 0.0 })
+        .sum()
 }

@@ -242,6 +242,10 @@ proptest! {
         let eligible = candidates.iter().filter(|c| eligibility::check(&needs, c, &rules).is_ok()).count();
         prop_assert_eq!(ranked.len(), eligible);
         prop_assert_eq!(best(&needs, &candidates, &rules, &Weights::default()).map(|b| b.agent_id), ranked.first().map(|r| r.agent_id));
+        // The pre-filter never changes the answer: it only skips who cannot be eligible.
+        let index = crate::matching::CandidateIndex::build(&candidates);
+        let indexed = crate::matching::best_indexed(&needs, &candidates, &index, &rules, &Weights::default());
+        prop_assert_eq!(indexed.map(|b| b.agent_id), ranked.first().map(|r| r.agent_id));
     }
 
     #[test]

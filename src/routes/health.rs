@@ -3,7 +3,10 @@
 use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
+use actix_web::ResponseError;
+
 use crate::db::Readiness;
+use crate::error::AppError;
 use crate::startup::AppState;
 
 /// The process is up.
@@ -24,9 +27,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Readiness::Busy => HttpResponse::Ok().json(json!({"status": "ready", "writer": "busy"})),
         Readiness::Down(error) => {
             tracing::warn!(%error, "readiness check: the database does not answer or refuses writes");
-            HttpResponse::ServiceUnavailable()
-                .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
-                .json(json!({"status": "unavailable"}))
+            AppError::Unavailable { retry_after_s: 1, cause: "the database does not answer or refuses writes".into() }
+                .error_response()
         }
     }
 }

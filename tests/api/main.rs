@@ -17,6 +17,7 @@ mod demo;
 mod dispatch;
 mod errors;
 mod events;
+mod faults;
 mod health;
 mod mail;
 mod migrations;

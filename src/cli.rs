@@ -80,6 +80,14 @@ pub enum Command {
         /// HANDOFF_DATABASE_URL=postgres://… the test runs there instead: use a scratch database.
         #[arg(long)]
         data_dir: Option<std::path::PathBuf>,
+        /// Load a server running in another process (e.g. http://127.0.0.1:8080), whose database
+        /// HANDOFF_DATABASE_URL names (agents are seeded there; use a scratch database, and start
+        /// the server with HANDOFF_WEBHOOK_PRIVATE_ADDRESSES=true for the local webhook receiver).
+        #[arg(long)]
+        target: Option<String>,
+        /// One queue and no transcript (the body of earlier runs) instead of the realistic workload.
+        #[arg(long)]
+        minimal: bool,
     },
     /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
     Payroll {
@@ -153,7 +161,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             create_service_account(settings, name, webhook_url).await
         }
         Command::Simulate { scenario, policy, seed, json } => crate::sim::command::run(&scenario, policy, seed, json),
-        Command::Loadtest { agents, streams, rate, duration_s, data_dir } => {
+        Command::Loadtest { agents, streams, rate, duration_s, data_dir, target, minimal } => {
             crate::loadtest::run(
                 settings,
                 crate::loadtest::LoadOptions {
@@ -162,6 +170,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     rate_per_s: rate,
                     duration_s,
                     data_dir,
+                    target,
+                    minimal,
                 },
             )
             .await

@@ -1,5 +1,7 @@
 //! Argon2id password hashing with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane).
 
+use std::sync::{Condvar, LazyLock, Mutex};
+
 use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
@@ -7,6 +9,40 @@ use argon2::{
 
 /// Shortest password we accept, as NIST SP 800-63B suggests for user-chosen secrets.
 pub const MIN_PASSWORD_LEN: u64 = 10;
+
+/// Argon2 computations running at once, at most one per core. Each holds a 19 MiB block: a
+/// burst of logins would otherwise hold one per blocking thread at once (the peak memory of the
+/// whole server), and finish no sooner, since the cores are the limit either way.
+struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+static SLOTS: LazyLock<Slots> = LazyLock::new(|| Slots {
+    free: Mutex::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+    freed: Condvar::new(),
+});
+
+/// Runs `work` (one argon2 computation) when a slot is free; call on a blocking thread.
+fn in_slot<T>(work: impl FnOnce() -> T) -> T {
+    {
+        let mut free = SLOTS.free.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        while *free == 0 {
+            free = SLOTS.freed.wait(free).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        *free -= 1;
+    }
+    // Given back even if `work` panics.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            *SLOTS.free.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
+            SLOTS.freed.notify_one();
+        }
+    }
+    let _release = Release;
+    work()
+}
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
@@ -16,14 +52,15 @@ fn hasher() -> Argon2<'static> {
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt. Slow on purpose:
 /// call it on a blocking thread.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let hash = hasher().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    let hash = in_slot(|| hasher().hash_password(password.as_bytes()))
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
     Ok(hash.to_string())
 }
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches. Slow on purpose.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => in_slot(|| hasher().verify_password(password.as_bytes(), &parsed).is_ok()),
         Err(_) => false,
     }
 }

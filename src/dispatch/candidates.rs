@@ -10,7 +10,7 @@ use super::profiles::Profile;
 use super::settings::MatchingSettings;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::matching::{Candidate, Needs, Point, Rules};
+use crate::matching::{Candidate, CandidateIndex, Needs, Point, Rules};
 use crate::models::{agent, db_time, escalation, offer, region, skill};
 
 /// The window over which engaged minutes are compared for fairness.
@@ -68,6 +68,65 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> R
         .collect())
 }
 
+/// One pass's view of the agents, read before the pass's write transaction: the candidates
+/// (updated in place as the pass makes offers), the pre-filter over them, the rules per market
+/// and widening step, and who passed on each waiting escalation already.
+#[derive(Debug, Default)]
+pub struct PassPool {
+    pub candidates: Vec<Candidate>,
+    pub index: CandidateIndex,
+    rules: HashMap<(String, i32), Rules>,
+    passed: HashMap<i64, Vec<i64>>,
+}
+
+impl PassPool {
+    /// Reads what ranking `waiting` needs besides the candidates: one query for everyone who
+    /// passed on them, and the rules of each (market, widening step) among them.
+    pub fn load(
+        conn: &mut DbConn,
+        candidates: Vec<Candidate>,
+        waiting: &[escalation::Escalation],
+        settings: &MatchingSettings,
+    ) -> Result<PassPool, AppError> {
+        let index = CandidateIndex::build(&candidates);
+        let ids: Vec<i64> = waiting.iter().map(|e| e.id).collect();
+        let mut passed: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (escalation_id, agent_id) in offer::passed_agents_of(conn, &ids)? {
+            passed.entry(escalation_id).or_default().push(agent_id);
+        }
+        let mut rules = HashMap::new();
+        // Widening may raise a step during the pass: the steps up to the ladder's end are known.
+        for e in waiting {
+            for steps in e.widened_steps..=settings.ladder.len() as i32 {
+                let kind = (e.market.clone(), steps);
+                if !rules.contains_key(&kind) {
+                    let at_step = escalation::Escalation { widened_steps: steps, ..e.clone() };
+                    rules.insert(kind, rules_for(conn, &at_step, settings)?);
+                }
+            }
+        }
+        Ok(PassPool { candidates, index, rules, passed })
+    }
+
+    /// The rules in force for `e` now (`None` only for an escalation the pool was not read for).
+    pub fn rules(&self, e: &escalation::Escalation) -> Option<Rules> {
+        self.rules.get(&(e.market.clone(), e.widened_steps)).cloned()
+    }
+
+    /// Marks the candidates who passed on `escalation_id` already (and clears the others).
+    pub fn mark_passed(&mut self, escalation_id: i64) {
+        let passed = self.passed.get(&escalation_id).map_or(&[][..], Vec::as_slice);
+        for c in self.candidates.iter_mut() {
+            c.passed_on_this = passed.contains(&c.agent_id);
+        }
+    }
+
+    /// Whether anyone in the pool still has room this pass.
+    pub fn anyone_free(&self) -> bool {
+        self.candidates.iter().any(|c| c.available && c.free_capacity() > 0)
+    }
+}
+
 /// What the escalation needs, for the engine.
 pub fn needs_of(e: &escalation::Escalation) -> Needs {
     Needs {
@@ -99,13 +158,4 @@ pub fn rules_for(
         rating_prior_weight: settings.rating_prior_weight,
         relaxed: settings.ladder[..steps].iter().map(|s| s.relax).collect(),
     })
-}
-
-/// Marks the candidates who passed on this escalation already.
-pub fn mark_passed(conn: &mut DbConn, escalation_id: i64, candidates: &mut [Candidate]) -> Result<(), AppError> {
-    let passed = offer::passed_agents(conn, escalation_id)?;
-    for c in candidates.iter_mut() {
-        c.passed_on_this = passed.contains(&c.agent_id);
-    }
-    Ok(())
 }

@@ -4,13 +4,13 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::candidates::{mark_passed, needs_of, rules_for};
+use super::candidates::{PassPool, needs_of};
 use super::settings::MatchingSettings;
 
 use crate::availability::presence::{self, Presence};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::matching::{self, Candidate};
+use crate::matching;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
 use crate::realtime;
 
@@ -41,17 +41,19 @@ fn explanation(ranked: &matching::Ranked) -> serde_json::Value {
 pub fn offer_next(
     conn: &mut DbConn,
     e: &escalation::Escalation,
-    candidates: &mut [Candidate],
-    index: &matching::CandidateIndex,
+    pool: &mut PassPool,
     settings: &MatchingSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<offer::Offer>, AppError> {
     if e.state != escalation::state::QUEUED {
         return Ok(None);
     }
-    let rules = rules_for(conn, e, settings)?;
+    let Some(rules) = pool.rules(e) else {
+        return Ok(None);
+    };
     let needs = needs_of(e);
-    mark_passed(conn, e.id, candidates)?;
+    pool.mark_passed(e.id);
+    let PassPool { candidates, index, .. } = pool;
     loop {
         let Some(best) = matching::best_indexed(&needs, candidates, index, &rules, &settings.weights) else {
             return Ok(None);

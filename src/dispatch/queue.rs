@@ -5,13 +5,10 @@
 //! refreshes every waiting escalation's ETA. Passes are run by the dispatcher
 //! (`dispatch::runner`), never by a request handler.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::Dispatcher;
-use super::candidates::{self, mark_passed, needs_of, rules_for};
+use super::candidates::{self, PassPool, needs_of};
 use super::eta::{self, EtaInputs};
 use super::offers;
 use super::settings::{self, MatchingSettings};
@@ -31,6 +28,8 @@ pub struct PassReport {
     pub expired: usize,
     pub widened: usize,
     pub offered: usize,
+    /// Requests for a pass this one answered (commits since the last pass).
+    pub batched: usize,
 }
 
 /// Which waiting escalations a pass writes a fresh ETA on.
@@ -42,18 +41,53 @@ pub enum EtaRefresh {
     All,
 }
 
-/// The clock's pass: expire offers and silent agents, widen, offer, refresh every ETA.
-/// Idempotent; every step is conditional, so an overlapping pass changes nothing twice.
+/// What a pass decides from, read before its write transaction (on the dispatcher, through a
+/// read connection), so the single writer is held only for the pass's writes. What changes in
+/// between is caught by the writes themselves: every claim and transition is conditional.
+#[derive(Debug)]
+pub struct PassInput {
+    settings: MatchingSettings,
+    waiting: Vec<escalation::Escalation>,
+    pool: PassPool,
+    /// Recent accept latency and handle time (seconds), and agents online: for ETAs.
+    accept_s: f64,
+    handle_s: f64,
+    online: usize,
+}
+
+/// Reads a pass's input. With nothing waiting, the costly part (every free agent) is skipped.
+pub fn prepare(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassInput, AppError> {
+    let settings = settings::load(conn)?;
+    let waiting = escalation::waiting(conn, PASS_LIMIT)?;
+    if waiting.is_empty() {
+        return Ok(PassInput { settings, waiting, pool: PassPool::default(), accept_s: 0.0, handle_s: 0.0, online: 0 });
+    }
+    let candidates = candidates::load(conn, now, dispatcher)?;
+    let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
+    let (accept_s, handle_s) = eta::history(conn, now)?;
+    let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;
+    Ok(PassInput { settings, waiting, pool, accept_s, handle_s, online })
+}
+
+/// The clock's pass on one connection (the dispatcher splits it into a read and a write; tests
+/// call this with their own clock).
 pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
+    let expired = expire(conn, now, dispatcher)?;
+    let input = prepare(conn, now, dispatcher)?;
+    let mut report = dispatch_waiting(conn, input, now, EtaRefresh::All)?;
+    report.expired = expired;
+    Ok(report)
+}
+
+/// The clock's first step: expire offers nobody answered and set silent agents away.
+pub fn expire(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<usize, AppError> {
     let settings = settings::load(conn)?;
     let expired = offers::expire_due(conn, &settings, now)?;
     let silent = crate::availability::presence::expire_silent(conn, now, dispatcher.heartbeat_timeout)?;
     if !silent.is_empty() {
         tracing::info!(agents = ?silent, "set away after a silent heartbeat");
     }
-    let mut report = dispatch_waiting(conn, &settings, now, dispatcher, EtaRefresh::All)?;
-    report.expired = expired;
-    Ok(report)
+    Ok(expired)
 }
 
 fn widen(
@@ -82,47 +116,44 @@ fn widen(
     Ok(true)
 }
 
-/// A pass with the settings in force, after something changed what dispatch decides on.
+/// A pass on one connection after something changed what dispatch decides on (tests call it
+/// with their own clock; the dispatcher splits it into a read and a write).
 pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
-    let settings = settings::load(conn)?;
-    dispatch_waiting(conn, &settings, now, dispatcher, EtaRefresh::Unquoted)
+    let input = prepare(conn, now, dispatcher)?;
+    dispatch_waiting(conn, input, now, EtaRefresh::Unquoted)
 }
 
-/// Offers every queued escalation it can, in queue order, and refreshes ETAs.
+/// The pass's writes: widens, offers every queued escalation it can in queue order, and
+/// refreshes ETAs, from what `prepare` read.
 pub fn dispatch_waiting(
     conn: &mut DbConn,
-    settings: &MatchingSettings,
+    input: PassInput,
     now: DateTime<Utc>,
-    dispatcher: &Dispatcher,
     refresh: EtaRefresh,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
-    let mut waiting = escalation::waiting(conn, PASS_LIMIT)?;
-    if waiting.is_empty() {
-        // Nothing waits: no need to load every free agent (the costly part of a pass, paid
-        // after every accept and every resolution).
-        return Ok(report);
-    }
-    let mut pool = candidates::load(conn, now, dispatcher)?;
-    // Built once per pass: every escalation ranks only agents with its language and skills.
-    let index = matching::CandidateIndex::build(&pool);
+    let PassInput { settings, mut waiting, mut pool, accept_s, handle_s, online } = input;
     for e in waiting.iter_mut() {
-        if widen(conn, e, settings, now)? {
+        if widen(conn, e, &settings, now)? {
             report.widened += 1;
         }
         // With everyone's room taken by this pass's offers, the rest of the queue keeps waiting
         // (checked here, so a long backlog costs one scan per escalation, not a ranking).
-        if pool.iter().any(has_room) && offers::offer_next(conn, e, &mut pool, &index, settings, now)?.is_some() {
+        if pool.anyone_free() && offers::offer_next(conn, e, &mut pool, &settings, now)?.is_some() {
             report.offered += 1;
             e.state = escalation::state::OFFERED.into();
         }
     }
-    refresh_etas(conn, &waiting, &mut pool, &index, settings, now, dispatcher.heartbeat_timeout, refresh)?;
+    let history = EtaHistory { accept_s, handle_s, online };
+    refresh_etas(conn, &waiting, &mut pool, &history, now, refresh)?;
     Ok(report)
 }
 
-fn has_room(c: &matching::Candidate) -> bool {
-    c.available && c.free_capacity() > 0
+/// What every ETA of a pass rests on besides the escalation's place.
+struct EtaHistory {
+    accept_s: f64,
+    handle_s: f64,
+    online: usize,
 }
 
 /// Writes a fresh ETA on the waiting escalations `refresh` names; the first one an escalation
@@ -130,41 +161,31 @@ fn has_room(c: &matching::Candidate) -> bool {
 fn refresh_etas(
     conn: &mut DbConn,
     waiting: &[escalation::Escalation],
-    pool: &mut [matching::Candidate],
-    index: &matching::CandidateIndex,
-    settings: &MatchingSettings,
+    pool: &mut PassPool,
+    history: &EtaHistory,
     now: DateTime<Utc>,
-    heartbeat_timeout: Duration,
     refresh: EtaRefresh,
 ) -> Result<(), AppError> {
     let unquoted = |e: &escalation::Escalation| e.eta_at_intake_s == 0;
-    if refresh == EtaRefresh::Unquoted && !waiting.iter().any(unquoted) {
-        return Ok(());
-    }
-    let (accept_s, handle_s) = eta::history(conn, now)?;
-    let online = agent::online_count(conn, db_time(now - heartbeat_timeout))?.max(0) as usize;
-    // Escalations of one market at one widening step share their rules.
-    let mut rules_by_kind: HashMap<(String, i32), matching::Rules> = HashMap::new();
-    let anyone_free = pool.iter().any(has_room);
+    let anyone_free = pool.anyone_free();
     for (place, e) in waiting.iter().enumerate() {
         if refresh == EtaRefresh::Unquoted && !unquoted(e) {
             continue;
         }
         let seconds = if e.state == escalation::state::OFFERED {
-            accept_s.round() as i32
+            history.accept_s.round() as i32
         } else {
-            let free_eligible = if anyone_free {
-                let rules = match rules_by_kind.entry((e.market.clone(), e.widened_steps)) {
-                    Entry::Occupied(known) => known.into_mut(),
-                    Entry::Vacant(slot) => slot.insert(rules_for(conn, e, settings)?),
-                };
-                // Marks in place: the pool is this pass's own, and each escalation re-marks it.
-                mark_passed(conn, e.id, pool)?;
-                let needs = needs_of(e);
-                index.shortlist(&needs).iter().filter(|&&at| matching::check(&needs, &pool[at], rules).is_ok()).count()
-            } else {
-                0
+            let free_eligible = match pool.rules(e) {
+                Some(rules) if anyone_free => {
+                    // Marks in place: the pool is this pass's own, and each escalation re-marks it.
+                    pool.mark_passed(e.id);
+                    let needs = needs_of(e);
+                    let eligible = |&&at: &&usize| matching::check(&needs, &pool.candidates[at], &rules).is_ok();
+                    pool.index.shortlist(&needs).iter().filter(eligible).count()
+                }
+                _ => 0,
             };
+            let (accept_s, handle_s, online) = (history.accept_s, history.handle_s, history.online);
             eta::estimate(&EtaInputs { position: place + 1, free_eligible, online, accept_s, handle_s })
         };
         if seconds != e.eta_seconds {
@@ -186,6 +207,5 @@ pub fn position(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Option<
     if e.state != escalation::state::QUEUED && e.state != escalation::state::OFFERED {
         return Ok(None);
     }
-    let ahead = escalation::waiting(conn, PASS_LIMIT)?.iter().take_while(|w| w.id != e.id).count() as i64;
-    Ok(Some(ahead + 1))
+    Ok(Some(escalation::waiting_ahead(conn, e)? + 1))
 }

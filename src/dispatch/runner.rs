@@ -24,7 +24,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::Dispatcher;
-use super::queue::{self, PassReport};
+use super::queue::{self, EtaRefresh, PassReport};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::models::{db_time, lease};
@@ -146,7 +146,9 @@ async fn lead(db: &Db, holder: &str) -> Option<i64> {
     }
 }
 
-/// One pass in one transaction, under the lease: `None` if the lease was lost.
+/// One pass under the lease: what it decides from is read first on a read connection, then its
+/// decisions are written in one transaction (which holds the single writer only for the writes).
+/// `None` if the lease was lost.
 async fn pass(
     db: &Db,
     dispatcher: &Dispatcher,
@@ -155,6 +157,8 @@ async fn pass(
     kind: PassKind,
     requests: Vec<u64>,
 ) -> Result<Option<PassReport>, AppError> {
+    let reading = dispatcher.clone();
+    let input = db.read(move |conn| queue::prepare(conn, Utc::now(), &reading)).await?;
     let (dispatcher, holder) = (dispatcher.clone(), holder.to_string());
     db.write_unsettled(move |conn| {
         let now = Utc::now();
@@ -162,10 +166,15 @@ async fn pass(
         if !lease::hold(conn, LEASE, &holder, epoch, db_time(now + LEASE_FOR))? {
             return Ok(None);
         }
-        let report = match kind {
-            PassKind::Changes => queue::redispatch(conn, now, &dispatcher)?,
-            PassKind::Clock => queue::tick(conn, now, &dispatcher)?,
+        let mut report = match kind {
+            PassKind::Changes => queue::dispatch_waiting(conn, input, now, EtaRefresh::Unquoted)?,
+            PassKind::Clock => {
+                // Escalations this returns to the queue ring for the next pass at once.
+                let expired = queue::expire(conn, now, &dispatcher)?;
+                PassReport { expired, ..queue::dispatch_waiting(conn, input, now, EtaRefresh::All)? }
+            }
         };
+        report.batched = requests.len();
         // Writers on other instances wait for this: delivered when the pass commits.
         for notice in Bus::settle_notices(&requests) {
             bus::pg_notify(conn, &notice)?;

@@ -1,8 +1,10 @@
-//! Load-test agents: active Swedish-speaking payments agents inserted directly (no emails,
-//! no audit trail: a load test should measure dispatch, not the mail outbox).
+//! Load-test agents inserted directly (no emails, no audit trail: a load test should measure
+//! dispatch, not the mail outbox). Every agent speaks Swedish and handles payments (the minimal
+//! workload's one queue); each also belongs to one of the realistic workload's queues.
 
 use chrono::{DateTime, Utc};
 
+use super::workload::QUEUES;
 use crate::auth::Role;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -48,8 +50,25 @@ pub fn agents(conn: &mut DbConn, from: usize, to: usize, hash: &str, now: DateTi
                 applied_at: db_time(now),
             },
         )?;
-        agent_language::replace(conn, person.id, &[("sv".into(), "native".into())])?;
-        agent_skill::replace(conn, person.id, &[("payments".into(), 4)])?;
+        // Each agent belongs to one queue and also takes English refunds: queues overlap, as
+        // real rosters do. (The minimal workload uses Swedish payments only: every agent fits.)
+        let (language, skill) = QUEUES[index % QUEUES.len()];
+        let mut languages = vec![("sv".to_string(), "native".to_string())];
+        let mut skills = vec![("payments".to_string(), 4)];
+        if language != "sv" {
+            languages = vec![(language.into(), "native".into()), ("sv".into(), "fluent".into())];
+        }
+        if language != "en" {
+            languages.push(("en".into(), "fluent".into()));
+        }
+        if skill != "payments" {
+            skills.push((skill.into(), 4));
+        }
+        if skill != "refunds" {
+            skills.push(("refunds".into(), 3));
+        }
+        agent_language::replace(conn, person.id, &languages)?;
+        agent_skill::replace(conn, person.id, &skills)?;
         agent_rate::insert(
             conn,
             &agent_rate::NewAgentRate {

@@ -15,6 +15,9 @@ pub mod state {
     pub const ABANDONED: &str = "abandoned";
 }
 
+/// An escalation without its transcript: every query that loads escalations (the dispatcher's
+/// queue above all) stays narrow; the transcript is read only where it is shown
+/// ([`transcript_of`]).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = escalations)]
 pub struct Escalation {
@@ -30,7 +33,6 @@ pub struct Escalation {
     pub sensitive: bool,
     pub reason: String,
     pub summary: String,
-    pub transcript: String,
     pub customer_lat: Option<f64>,
     pub customer_lon: Option<f64>,
     pub state: String,
@@ -80,7 +82,9 @@ pub struct NewEscalation<'a> {
 pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation> {
     // A new escalation waits: the dispatcher looks at it as soon as this commits.
     dispatch_wanted(conn)?;
-    diesel::insert_into(escalations::table).values(new).returning(escalations::all_columns).get_result(conn)
+    // (MultiConnection cannot return a `Selectable` subset: read the row back by its id.)
+    let id: i64 = diesel::insert_into(escalations::table).values(new).returning(escalations::id).get_result(conn)?;
+    escalations::table.find(id).select(Escalation::as_select()).first(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Escalation>> {
@@ -102,6 +106,23 @@ pub fn find_replay(
         None => query.filter(escalations::external_id.eq(external_id.to_string())),
     };
     query.select(Escalation::as_select()).first(conn).optional()
+}
+
+/// The bot's transcript of an escalation (JSON lines as received).
+pub fn transcript_of(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+    escalations::table.find(id).select(escalations::transcript).first(conn)
+}
+
+/// How many waiting escalations are ahead of `e` in queue order (priority, age, id).
+pub fn waiting_ahead(conn: &mut DbConn, e: &Escalation) -> QueryResult<i64> {
+    let (rank, created, id) = (e.priority_rank, e.created_at, e.id);
+    escalations::table
+        .filter(escalations::state.eq_any([state::QUEUED, state::OFFERED]))
+        .filter(escalations::priority_rank.lt(rank).or(escalations::priority_rank.eq(rank).and(
+            escalations::created_at.lt(created).or(escalations::created_at.eq(created).and(escalations::id.lt(id))),
+        )))
+        .count()
+        .get_result(conn)
 }
 
 /// Waiting escalations (queued or offered), priority first, then oldest.
@@ -146,8 +167,11 @@ pub fn close(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateT
     Ok(updated == 1)
 }
 
+/// A fresh ETA for a waiting escalation (one a human took meanwhile keeps its own).
 pub fn set_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
-    diesel::update(escalations::table.find(id)).set(escalations::eta_seconds.eq(seconds)).execute(conn)
+    diesel::update(escalations::table.find(id).filter(escalations::state.eq_any([state::QUEUED, state::OFFERED])))
+        .set(escalations::eta_seconds.eq(seconds))
+        .execute(conn)
 }
 
 /// Raises the widening steps (never lowers them: two instances may widen at once).

@@ -106,12 +106,15 @@ pub fn pending_for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult
         .load(conn)
 }
 
-/// Agents who declined, missed or lost an offer of this escalation: not offered it again.
-pub fn passed_agents(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<i64>> {
+/// (escalation, agent) for every agent who passed on one of these escalations.
+pub fn passed_agents_of(conn: &mut DbConn, escalations: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    if escalations.is_empty() {
+        return Ok(vec![]);
+    }
     offers::table
-        .filter(offers::escalation_id.eq(escalation))
+        .filter(offers::escalation_id.eq_any(escalations))
         .filter(offers::state.eq_any([state::DECLINED, state::EXPIRED, state::WITHDRAWN, state::TRANSFERRED]))
-        .select(offers::agent_id)
+        .select((offers::escalation_id, offers::agent_id))
         .load(conn)
 }
 

@@ -79,6 +79,10 @@ pub struct ServiceMetrics {
 impl ServiceMetrics {
     pub fn new() -> Result<ServiceMetrics, prometheus::Error> {
         let registry = Registry::new_custom(Some("handoff".into()), None)?;
+        // CPU seconds, memory and open files of this process (`handoff_process_*`): what a load
+        // generator in another process reads to report the server's own CPU per escalation.
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests answered, by route pattern and status"),
             &["method", "route", "status"],

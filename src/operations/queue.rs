@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::dispatch::Dispatcher;
-use crate::dispatch::candidates::{self, mark_passed, needs_of, rules_for};
+use crate::dispatch::candidates::{self, PassPool, needs_of};
 use crate::dispatch::settings;
 use crate::error::AppError;
 use crate::matching;
@@ -43,15 +43,17 @@ pub struct QueueEntry {
 
 pub fn waiting(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<Vec<QueueEntry>, AppError> {
     let settings = settings::load(conn)?;
-    let pool = candidates::load(conn, now, dispatcher)?;
     let waiting = escalation::waiting(conn, QUEUE_VIEW_LIMIT)?;
+    let candidates = candidates::load(conn, now, dispatcher)?;
+    let mut pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let mut entries = Vec::with_capacity(waiting.len());
     for (index, e) in waiting.iter().enumerate() {
-        let rules = rules_for(conn, e, &settings)?;
-        let mut candidates = pool.clone();
-        mark_passed(conn, e.id, &mut candidates)?;
+        pool.mark_passed(e.id);
         let needs = needs_of(e);
-        let eligible = candidates.iter().filter(|c| matching::check(&needs, c, &rules).is_ok()).count();
+        let eligible = match pool.rules(e) {
+            Some(rules) => pool.candidates.iter().filter(|c| matching::check(&needs, c, &rules).is_ok()).count(),
+            None => 0,
+        };
         entries.push(QueueEntry {
             id: e.id,
             external_id: e.external_id.clone(),

@@ -91,7 +91,8 @@ pub async fn show(
             let mut assigned = Vec::new();
             for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED), None, 100)? {
                 let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT)?;
-                assigned.push((e, messages));
+                let transcript = escalation::transcript_of(conn, e.id)?;
+                assigned.push((e, transcript, messages));
             }
             Ok((me, pending, assigned, skill::all(conn)?, last_event_id))
         })
@@ -114,9 +115,9 @@ pub async fn show(
         .collect();
     let conversations = assigned
         .into_iter()
-        .map(|(e, messages)| ConversationCard {
+        .map(|(e, transcript, messages)| ConversationCard {
             id: e.id,
-            transcript: serde_json::from_str(&e.transcript).unwrap_or_default(),
+            transcript: serde_json::from_str(&transcript).unwrap_or_default(),
             skills: e.skills().join(", "),
             summary: e.summary,
             language: e.language,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::Dispatcher;
 use super::profiles::Profile;
@@ -13,8 +13,6 @@ use crate::error::AppError;
 use crate::matching::{Candidate, CandidateIndex, Needs, Point, Rules};
 use crate::models::{agent, db_time, escalation, offer, region, skill};
 
-/// The window over which engaged minutes are compared for fairness.
-const FAIRNESS_WINDOW_H: i64 = 24;
 /// Idle time for an agent who has never had work (counts as long idle).
 const NEVER_WORKED_IDLE_S: u64 = 86_400;
 
@@ -26,16 +24,7 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> R
     }
     let versions: Vec<(i64, i64)> = agents.iter().map(|a| (a.user_id, a.profile_version)).collect();
     let profiles = dispatcher.profiles.get(conn, &versions)?;
-    let ids: Vec<i64> = agents.iter().map(|a| a.user_id).collect();
-    let since = now - Duration::hours(FAIRNESS_WINDOW_H);
-    let mut engaged: HashMap<i64, f64> = HashMap::new();
-    for (agent_id, assigned, closed) in escalation::recent_work(conn, &ids, db_time(since))? {
-        let start = assigned.and_utc().max(since);
-        let end = closed.map(|c| c.and_utc()).unwrap_or(now).min(now);
-        if end > start {
-            *engaged.entry(agent_id).or_default() += (end - start).num_seconds() as f64 / 60.0;
-        }
-    }
+    let recent = dispatcher.recent.at(conn, now)?;
     let empty = Profile::default();
     Ok(agents
         .into_iter()
@@ -59,7 +48,7 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> R
                     .last_work_at
                     .map(|t| (now - t.and_utc()).num_seconds().max(0) as u64)
                     .unwrap_or(NEVER_WORKED_IDLE_S),
-                engaged_minutes: engaged.get(&a.user_id).copied().unwrap_or(0.0),
+                engaged_minutes: recent.engaged_minutes.get(&a.user_id).copied().unwrap_or(0.0),
                 hourly_rate_minor,
                 currency: currency.to_string(),
                 passed_on_this: false,

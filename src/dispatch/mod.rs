@@ -15,20 +15,29 @@ pub mod intake;
 pub mod offers;
 pub mod profiles;
 pub mod queue;
+pub mod recent;
 pub mod runner;
 pub mod settings;
 pub mod view;
 
-/// What a dispatch pass needs besides a connection: how fresh a heartbeat must be, and this
-/// instance's in-memory agent profiles. Cheap to clone into a database closure.
+/// What a dispatch pass needs besides a connection: how fresh a heartbeat must be, and what
+/// this instance keeps in memory between passes (agents' profiles, recent-work statistics).
+/// Cheap to clone into a database closure.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     pub heartbeat_timeout: Duration,
     pub profiles: Arc<profiles::ProfileCache>,
+    pub recent: Arc<recent::RecentWork>,
 }
 
 impl Dispatcher {
     pub fn new(heartbeat_timeout: Duration) -> Dispatcher {
-        Dispatcher { heartbeat_timeout, profiles: Arc::default() }
+        Dispatcher { heartbeat_timeout, profiles: Arc::default(), recent: Arc::default() }
+    }
+
+    /// Drops what is kept in memory: rebuilt from the database by the next pass.
+    pub fn forget(&self) {
+        self.profiles.clear();
+        self.recent.clear();
     }
 }

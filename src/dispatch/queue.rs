@@ -64,7 +64,8 @@ pub fn prepare(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -
     }
     let candidates = candidates::load(conn, now, dispatcher)?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
-    let (accept_s, handle_s) = eta::history(conn, now)?;
+    let recent = dispatcher.recent.at(conn, now)?;
+    let (accept_s, handle_s) = (recent.accept_s, recent.handle_s);
     let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;
     Ok(PassInput { settings, waiting, pool, accept_s, handle_s, online })
 }

@@ -89,31 +89,33 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         let new_leader = epoch.is_none();
         if new_leader {
             tracing::info!(holder, epoch = held, "leading dispatch");
-            dispatcher.profiles.clear();
+            dispatcher.forget();
         }
         epoch = Some(held);
         let requests = bus.take_requests();
+        let started = std::time::Instant::now();
         match pass(&db, &dispatcher, &holder, held, kind, requests.clone()).await {
             Ok(Some(report)) => {
+                let took_ms = started.elapsed().as_secs_f64() * 1000.0;
                 bus.settle(&requests);
                 if new_leader {
                     // Writers here that asked while nobody led: this first pass covered them.
                     bus.settle_everyone();
                 }
                 if report != PassReport::default() {
-                    tracing::debug!(?report, ?kind, "dispatch pass");
+                    tracing::debug!(?report, ?kind, took_ms, "dispatch pass");
                 }
             }
             Ok(None) => {
                 tracing::warn!(holder, epoch = held, "lost the dispatch lease; following");
                 epoch = None;
-                dispatcher.profiles.clear();
+                dispatcher.forget();
                 requeue(&bus, requests);
             }
             Err(error) => {
                 // Whatever this pass decided was rolled back: start again from the database.
                 tracing::error!(?error, ?kind, "dispatch pass failed; retrying");
-                dispatcher.profiles.clear();
+                dispatcher.forget();
                 requeue(&bus, requests);
                 tokio::time::sleep(BACKOFF).await;
             }

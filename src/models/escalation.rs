@@ -210,14 +210,13 @@ pub fn recent_waits(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// Recent work of some agents: (agent, assigned_at, closed_at) since `since`, for fairness.
+/// Recent work of every agent: (agent, assigned_at, closed_at) since `since`, for fairness.
 pub fn recent_work(
     conn: &mut DbConn,
-    ids: &[i64],
     since: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
     escalations::table
-        .filter(escalations::assigned_agent_id.eq_any(ids))
+        .filter(escalations::assigned_agent_id.is_not_null())
         .filter(
             escalations::assigned_at
                 .ge(since)

@@ -114,7 +114,13 @@ impl Application {
         spawn_housekeeping(state.clone());
         tokio::spawn(crate::realtime::stream::beat_open_streams(state.db.clone()));
         // The dispatcher runs on every instance; only the lease holder decides (see runner).
-        crate::dispatch::runner::spawn(state.db.clone(), state.dispatcher.clone(), state.settings.clock_tickers);
+        let address = listener.local_addr()?.to_string();
+        crate::dispatch::runner::spawn(
+            state.db.clone(),
+            state.dispatcher.clone(),
+            state.settings.clock_tickers,
+            &address,
+        );
         tokio::spawn(crate::realtime::listener::run(state.db.clone()));
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));

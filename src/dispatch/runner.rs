@@ -50,19 +50,19 @@ enum PassKind {
     Clock,
 }
 
-/// Starts this instance's dispatcher.
-pub fn spawn(db: Db, dispatcher: Dispatcher, clock: bool) {
+/// Starts this instance's dispatcher; `address` (where it serves HTTP) names it in the lease.
+pub fn spawn(db: Db, dispatcher: Dispatcher, clock: bool, address: &str) {
     db.bus().dispatcher_started();
-    tokio::spawn(run(db, dispatcher, clock, holder_name()));
+    tokio::spawn(run(db, dispatcher, clock, holder_name(address)));
 }
 
-/// This instance's name in the lease: host and a random suffix (two processes on one host
-/// are two holders).
-fn holder_name() -> String {
+/// This instance's name in the lease: host, address and a random suffix (a restarted process
+/// on the same address is a new holder), so operators can see who leads.
+fn holder_name(address: &str) -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).unwrap_or_default();
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "handoff".into());
-    format!("{host}-{}", hex::encode(bytes))
+    format!("{host}/{address}/{}", hex::encode(bytes))
 }
 
 async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
@@ -94,9 +94,10 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         epoch = Some(held);
         let requests = bus.take_requests();
         let started = std::time::Instant::now();
-        match pass(&db, &dispatcher, &holder, held, kind, requests.clone()).await {
+        match pass(&db, &dispatcher, &holder, held, kind, ticked, requests.clone()).await {
             Ok(Some(report)) => {
                 let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+                // (Marks the leader as seen here too, so writers on this instance wait for passes.)
                 bus.settle(&requests);
                 if new_leader {
                     // Writers here that asked while nobody led: this first pass covered them.
@@ -157,6 +158,7 @@ async fn pass(
     holder: &str,
     epoch: i64,
     kind: PassKind,
+    ticked: bool,
     requests: Vec<u64>,
 ) -> Result<Option<PassReport>, AppError> {
     let reading = dispatcher.clone();
@@ -180,6 +182,10 @@ async fn pass(
         // Writers on other instances wait for this: delivered when the pass commits.
         for notice in Bus::settle_notices(&requests) {
             bus::pg_notify(conn, &notice)?;
+        }
+        if ticked {
+            // Once a second: followers' writers may wait for passes while this is heard.
+            bus::pg_notify(conn, bus::LEADER_HEARTBEAT)?;
         }
         Ok(Some(report))
     })

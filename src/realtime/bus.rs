@@ -8,8 +8,9 @@
 //! Across instances (PostgreSQL) the same notes travel as `NOTIFY handoff` inside the
 //! transaction, so they are delivered exactly when it commits; each instance's listener
 //! (`realtime::listener`) feeds them into its own bus. Payloads are short: `a:<agent id>` (a
-//! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it) and
-//! `s:<nonce>,<nonce>…` (the leader's pass that covered those requests has committed).
+//! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it),
+//! `s:<nonce>,<nonce>…` (the leader's pass that covered those requests has committed) and `h`
+//! (the leader's clock pass, once a second: someone leads, so writers may wait for passes).
 //!
 //! Each [`Db`](crate::db::Db) owns one bus: nothing here is process-global except the notes of
 //! the transaction running on the current thread, which are that transaction's own.
@@ -30,9 +31,14 @@ use crate::db::DbConn;
 pub const CHANNEL: &str = "handoff";
 /// How long a writer waits for the dispatcher's pass before answering anyway (the pass still
 /// happens; the answer then shows the escalation queued rather than offered).
-const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Most nonces in one settle notice (NOTIFY payloads must stay under 8,000 bytes).
 const NONCES_PER_NOTICE: usize = 300;
+/// A leader not heard from for this long is presumed gone: writers stop waiting for passes
+/// (answering at once, the escalation still queued) until one leads again.
+const LEADER_SILENT_AFTER: Duration = Duration::from_millis(1500);
+/// The leader's once-a-second notice.
+pub const LEADER_HEARTBEAT: &str = "h";
 
 /// What the transaction on this thread has noted so far.
 #[derive(Debug, Default)]
@@ -130,6 +136,8 @@ pub struct Bus {
     dispatcher_running: AtomicBool,
     /// Whether the cross-instance listener is connected (streams then need no safety poll).
     listening: AtomicBool,
+    /// When a leader's pass was last seen (here or through a notice).
+    leader_seen: Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Bus {
@@ -151,9 +159,20 @@ impl Bus {
         }
     }
 
-    /// Whether a dispatcher runs on this instance (only then do writers wait for its passes).
+    /// Whether writers should wait for a pass: a dispatcher runs on this instance and some
+    /// instance led dispatch within the last few seconds (no one waits on a dead leader).
     pub fn is_dispatcher_running(&self) -> bool {
         self.dispatcher_running.load(Ordering::Relaxed)
+            && self
+                .leader_seen
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .is_some_and(|seen| seen.elapsed() < LEADER_SILENT_AFTER)
+    }
+
+    /// Notes that a leader's pass committed just now.
+    pub fn leader_seen(&self) {
+        *self.leader_seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::time::Instant::now());
     }
 
     /// Wakes the open streams of these agents on this instance.
@@ -197,6 +216,7 @@ impl Bus {
 
     /// A pass that started after these requests has committed: their writers may answer.
     pub fn settle(&self, nonces: &[u64]) {
+        self.leader_seen();
         let mut waiters = self.waiters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for nonce in nonces {
             if let Some(waiter) = waiters.remove(nonce) {
@@ -257,6 +277,7 @@ impl Bus {
                 let nonces: Vec<u64> = list.split(',').filter_map(|n| n.parse().ok()).collect();
                 self.settle(&nonces);
             }
+            None if payload == LEADER_HEARTBEAT => self.leader_seen(),
             _ => tracing::warn!(payload, "unknown notice on the bus"),
         }
     }
@@ -330,6 +351,9 @@ mod tests {
     async fn a_writer_waits_for_the_pass_that_covers_its_request() {
         let bus = Bus::new();
         bus.dispatcher_started();
+        assert!(!bus.is_dispatcher_running(), "no leader heard of yet: nobody waits");
+        bus.receive(LEADER_HEARTBEAT);
+        assert!(bus.is_dispatcher_running(), "a leader's heartbeat: writers wait for passes");
         NOTES.with(|n| n.borrow_mut().dispatch = Some(42));
         let committed = take();
         assert_eq!(committed.wants_dispatch(), Some(42));

@@ -95,6 +95,26 @@ impl Cluster {
         self.servers[i] = None;
     }
 
+    /// The instance holding a live dispatch lease (its holder name carries its address).
+    async fn leader(&self) -> Option<usize> {
+        use handoff::db::schema::leases;
+        let now = handoff::models::db_time(chrono::Utc::now());
+        let holder: Option<String> = self
+            .db()
+            .read(move |conn| {
+                Ok(leases::table
+                    .filter(leases::name.eq(handoff::dispatch::runner::LEASE))
+                    .filter(leases::expires_at.gt(now))
+                    .select(leases::holder)
+                    .first(conn)
+                    .optional()?)
+            })
+            .await
+            .unwrap();
+        let holder = holder?;
+        self.ports.iter().position(|port| holder.contains(&format!("127.0.0.1:{port}/")))
+    }
+
     fn db(&self) -> handoff::db::Db {
         handoff::db::Db::connect(&self.database_url, 2, "NORMAL").expect("the database opens")
     }
@@ -384,7 +404,8 @@ async fn run(instances: usize, kills: usize) {
     let tasks = start_load(urls, service, tokens, acked.clone(), stop.clone());
     for k in 0..kills {
         tokio::time::sleep(dice.below_ms(1500, 4000)).await;
-        let victim = k % instances;
+        // The leader first: its dispatch must move to the other instance.
+        let victim = if k == 0 { cluster.leader().await.unwrap_or(0) } else { k % instances };
         cluster.kill(victim);
         cluster.start(victim).await;
     }
@@ -417,4 +438,59 @@ async fn two_instances_on_one_postgresql_share_the_work_safely() {
     // Agents are logged in on alternating instances and escalations alternate too, so most
     // offers are raised on the instance an agent is not talking to; one kill on the way.
     run(2, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_leader_is_replaced_and_offers_resume_on_the_other_instance() {
+    if !std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("skipped: leadership moves between instances on PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let (mut cluster, _database) = cluster(2).await;
+    let received = Received::default();
+    let (service, tokens) = prepare(&cluster, &start_receiver(received.clone())).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let leader = loop {
+        if let Some(leader) = cluster.leader().await {
+            break leader;
+        }
+        assert!(Instant::now() < deadline, "someone leads dispatch");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let follower = 1 - leader;
+    let http = client();
+    cluster.kill(leader);
+    let killed = Instant::now();
+    // The platform escalates to the survivor right away; an agent hears of it there.
+    let base = cluster.url(follower);
+    let sent = http
+        .post(format!("{base}/api/v1/escalations"))
+        .bearer_auth(&service)
+        .json(&escalation("after-the-leader-died"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201, "the follower takes the escalation while nobody leads");
+    let offered = loop {
+        let mut seen = false;
+        for token in &tokens {
+            let offers: Vec<Value> = http
+                .get(format!("{base}/api/v1/me/offers"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap_or_default();
+            seen |= !offers.is_empty();
+        }
+        if seen {
+            break killed.elapsed();
+        }
+        assert!(killed.elapsed() < Duration::from_secs(20), "offers resume after the leader dies");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(cluster.leader().await, Some(follower), "the survivor leads now");
+    println!("offers resumed {:.1} s after the leader was killed", offered.as_secs_f64());
 }

@@ -88,6 +88,10 @@ pub enum Command {
         /// One queue and no transcript (the body of earlier runs) instead of the realistic workload.
         #[arg(long)]
         minimal: bool,
+        /// Another instance (same PostgreSQL database) where the agents log in and stream, to
+        /// measure an escalation sent to one instance reaching an agent on another.
+        #[arg(long, requires = "target")]
+        agents_target: Option<String>,
     },
     /// Payroll exports (the same CSV as GET /api/v1/staff/payroll.csv).
     Payroll {
@@ -161,7 +165,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             create_service_account(settings, name, webhook_url).await
         }
         Command::Simulate { scenario, policy, seed, json } => crate::sim::command::run(&scenario, policy, seed, json),
-        Command::Loadtest { agents, streams, rate, duration_s, data_dir, target, minimal } => {
+        Command::Loadtest { agents, streams, rate, duration_s, data_dir, target, minimal, agents_target } => {
             crate::loadtest::run(
                 settings,
                 crate::loadtest::LoadOptions {
@@ -172,6 +176,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     data_dir,
                     target,
                     minimal,
+                    agents_target,
                 },
             )
             .await

@@ -41,6 +41,9 @@ pub struct LoadOptions {
     pub target: Option<String>,
     /// The one-queue, transcript-free body of earlier runs instead of the realistic workload.
     pub minimal: bool,
+    /// Where the agents log in, stream and answer, when not the instance escalations go to
+    /// (another instance on the same PostgreSQL: the cross-instance path).
+    pub agents_target: Option<String>,
 }
 
 /// When each escalation was sent, by the label the offer carries back (its summary).
@@ -128,12 +131,16 @@ pub async fn run(settings: Settings, options: LoadOptions) -> anyhow::Result<()>
     let writes_per_s = raw_write_rate(&db).await?;
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-    let tokens = stream::log_in_all(&client, &url, options.agents).await?;
+    let agents_url = options.agents_target.as_deref().map_or(url.clone(), |u| u.trim_end_matches('/').to_string());
+    if agents_url != url {
+        println!("agents stream from {agents_url}; escalations go to {url}");
+    }
+    let tokens = stream::log_in_all(&client, &agents_url, options.agents).await?;
     let sent: Sent = Arc::default();
     let counters = Arc::new(Mutex::new(Counters::default()));
     let connecting = bar(options.streams as u64, "opening streams");
     for token in tokens.iter().take(options.streams) {
-        stream::open(client.clone(), url.clone(), token.clone(), sent.clone(), counters.clone()).await?;
+        stream::open(client.clone(), agents_url.clone(), token.clone(), sent.clone(), counters.clone()).await?;
         connecting.inc(1);
     }
     connecting.finish_and_clear();

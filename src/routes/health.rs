@@ -19,7 +19,7 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers a read and takes a write. A saturated writer is still ready (overload
 /// is refused on the requests themselves; a load balancer draining every busy instance at once
 /// would turn overload into an outage).
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or refusing writes")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready"), (status = 503, description = "Database unreachable or refusing writes", body = crate::error::Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.readiness().await {

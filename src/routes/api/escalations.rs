@@ -39,7 +39,8 @@ fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
     responses((status = 201, description = "Recorded; offered at once if someone can take it", body = Accepted),
         (status = 200, description = "A repeat: the escalation recorded before", body = Accepted),
-        (status = 401, body = Problem), (status = 403, description = "Not a service account", body = Problem), (status = 422, body = Problem)))]
+        (status = 401, body = Problem), (status = 403, description = "Not a service account", body = Problem), (status = 422, body = Problem),
+        (status = 503, description = "Past the service's ceiling, or its database is unavailable: nothing was recorded; try again after Retry-After", body = Problem)))]
 #[post("/api/v1/escalations")]
 pub async fn create(
     service: ServiceClient,

@@ -90,6 +90,17 @@ pub fn record_attempt(
         .execute(conn)
 }
 
+/// Gives a claimed delivery back unsent, due again at `retry_at` (its receiver failed earlier
+/// in the same batch; no attempt is counted against it).
+pub fn defer(conn: &mut DbConn, id: i64, retry_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::next_attempt_at.eq(retry_at),
+        ))
+        .execute(conn)
+}
+
 /// Recent deliveries, newest first, optionally only undelivered ones (for staff).
 pub fn recent(conn: &mut DbConn, pending_only: bool, limit: i64) -> QueryResult<Vec<WebhookDelivery>> {
     let mut query = webhook_deliveries::table.into_boxed();

@@ -131,11 +131,11 @@ fn ranking(c: &mut Criterion) {
         });
         let built = Instant::now();
         black_box(CandidateIndex::build(&candidates));
+        let build_ms = built.elapsed().as_secs_f64() * 1000.0;
         eprintln!(
-            "at {size} agents: p99 of engine best {:.3} ms, pre-filtered {:.3} ms (index built in {:.1} ms)",
+            "at {size} agents: p99 of engine best {:.3} ms, pre-filtered {:.3} ms (index built in {build_ms:.1} ms)",
             p99_of_best(&candidates, None),
             p99_of_best(&candidates, Some(&index)),
-            built.elapsed().as_secs_f64() * 1000.0
         );
     }
     group.finish();

@@ -70,6 +70,9 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut epoch: Option<i64> = None;
+    // Failed passes in a row: an outage is logged once as it starts and once as it ends, not
+    // five times a second.
+    let mut failures: u32 = 0;
     loop {
         let (kind, ticked) = tokio::select! {
             _ = ticker.tick() => (if clock { PassKind::Clock } else { PassKind::Changes }, true),
@@ -97,6 +100,10 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         match pass(&db, &dispatcher, &holder, held, kind, ticked, requests.clone()).await {
             Ok(Some(report)) => {
                 let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+                if failures > 0 {
+                    tracing::info!(failures, "dispatch passes succeed again");
+                    failures = 0;
+                }
                 // (Marks the leader as seen here too, so writers on this instance wait for passes.)
                 bus.settle(&requests);
                 if new_leader {
@@ -115,7 +122,12 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
             }
             Err(error) => {
                 // Whatever this pass decided was rolled back: start again from the database.
-                tracing::error!(?error, ?kind, "dispatch pass failed; retrying");
+                if failures == 0 {
+                    tracing::error!(?error, ?kind, "dispatch pass failed; retrying until one succeeds");
+                } else {
+                    tracing::debug!(?error, failures, "dispatch pass failed again");
+                }
+                failures = failures.saturating_add(1);
                 dispatcher.forget();
                 requeue(&bus, requests);
                 tokio::time::sleep(BACKOFF).await;

@@ -96,7 +96,14 @@ async fn a_stopped_database_is_answered_with_503_at_once_and_recovery_needs_no_r
         eprintln!("skipped: stopping the database is tried on PostgreSQL (set TEST_DATABASE_URL)");
         return;
     }
-    let mut proxy = Proxy::start(0, "127.0.0.1:5432".parse().unwrap()).await;
+    // The proxy stands in front of the server TEST_DATABASE_URL names.
+    let server = url::Url::parse(&std::env::var("TEST_DATABASE_URL").unwrap()).unwrap();
+    let upstream = tokio::net::lookup_host((server.host_str().unwrap_or("127.0.0.1"), server.port().unwrap_or(5432)))
+        .await
+        .unwrap()
+        .next()
+        .expect("the database server's address");
+    let mut proxy = Proxy::start(0, upstream).await;
     let port = proxy.port;
     let app = spawn_app_with(move |settings| {
         let mut url = url::Url::parse(&settings.database_url).unwrap();

@@ -120,8 +120,12 @@ enum Identity {
     Refused(String),
     /// Cookie credentials without the CSRF header on a state-changing API call (403).
     MissingCsrf(String),
-    /// The database could not be asked (down, full, saturated): 503 with Retry-After.
-    Unavailable(u64),
+    /// The database could not be asked (down, full, saturated): 503 with Retry-After, and the
+    /// cause to log.
+    Unavailable {
+        retry_after_s: u64,
+        cause: String,
+    },
     /// The lookup itself failed otherwise; already logged.
     Failed,
 }
@@ -136,10 +140,8 @@ pub async fn identify(
         Err(AppError::Unauthorized(_)) if !has_credentials(req.request()) => Identity::Anonymous,
         Err(AppError::Unauthorized(reason)) => Identity::Refused(reason),
         Err(AppError::Forbidden(reason)) => Identity::MissingCsrf(reason),
-        Err(AppError::Unavailable { retry_after_s, cause }) => {
-            tracing::warn!(%cause, "could not authenticate a request: the database is unavailable");
-            Identity::Unavailable(retry_after_s)
-        }
+        // Logged once, when the request's 503 is answered.
+        Err(AppError::Unavailable { retry_after_s, cause }) => Identity::Unavailable { retry_after_s, cause },
         Err(error) => {
             tracing::error!(error = ?error, "authenticating a request failed");
             Identity::Failed
@@ -171,8 +173,8 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, AppError> {
         }
         Some(Identity::Refused(reason)) => Err(AppError::Unauthorized(reason)),
         Some(Identity::MissingCsrf(reason)) => Err(AppError::Forbidden(reason)),
-        Some(Identity::Unavailable(retry_after_s)) => {
-            Err(AppError::Unavailable { retry_after_s, cause: "authentication needed the database".into() })
+        Some(Identity::Unavailable { retry_after_s, cause }) => {
+            Err(AppError::Unavailable { retry_after_s, cause: format!("authenticating: {cause}") })
         }
         Some(Identity::Failed) => {
             Err(AppError::Internal(anyhow::anyhow!("authentication failed earlier in this request")))

@@ -226,7 +226,7 @@ impl Db {
                     let committed = bus::take();
                     let waiting = committed
                         .wants_dispatch()
-                        .filter(|_| settle && hub.is_dispatcher_running())
+                        .filter(|_| settle && hub.writers_wait_for_passes())
                         .map(|nonce| (nonce, hub.await_pass(nonce)));
                     hub.publish(committed);
                     Ok((value, waiting))

@@ -49,10 +49,7 @@ pub struct PassInput {
     settings: MatchingSettings,
     waiting: Vec<escalation::Escalation>,
     pool: PassPool,
-    /// Recent accept latency and handle time (seconds), and agents online: for ETAs.
-    accept_s: f64,
-    handle_s: f64,
-    online: usize,
+    history: EtaHistory,
 }
 
 /// Reads a pass's input. With nothing waiting, the costly part (every free agent) is skipped.
@@ -60,14 +57,15 @@ pub fn prepare(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -
     let settings = settings::load(conn)?;
     let waiting = escalation::waiting(conn, PASS_LIMIT)?;
     if waiting.is_empty() {
-        return Ok(PassInput { settings, waiting, pool: PassPool::default(), accept_s: 0.0, handle_s: 0.0, online: 0 });
+        let history = EtaHistory { accept_s: 0.0, handle_s: 0.0, online: 0 };
+        return Ok(PassInput { settings, waiting, pool: PassPool::default(), history });
     }
     let candidates = candidates::load(conn, now, dispatcher)?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let recent = dispatcher.recent.at(conn, now)?;
-    let (accept_s, handle_s) = (recent.accept_s, recent.handle_s);
     let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;
-    Ok(PassInput { settings, waiting, pool, accept_s, handle_s, online })
+    let history = EtaHistory { accept_s: recent.accept_s, handle_s: recent.handle_s, online };
+    Ok(PassInput { settings, waiting, pool, history })
 }
 
 /// The clock's pass on one connection (the dispatcher splits it into a read and a write; tests
@@ -133,7 +131,7 @@ pub fn dispatch_waiting(
     refresh: EtaRefresh,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
-    let PassInput { settings, mut waiting, mut pool, accept_s, handle_s, online } = input;
+    let PassInput { settings, mut waiting, mut pool, history } = input;
     for e in waiting.iter_mut() {
         if widen(conn, e, &settings, now)? {
             report.widened += 1;
@@ -145,12 +143,13 @@ pub fn dispatch_waiting(
             e.state = escalation::state::OFFERED.into();
         }
     }
-    let history = EtaHistory { accept_s, handle_s, online };
     refresh_etas(conn, &waiting, &mut pool, &history, now, refresh)?;
     Ok(report)
 }
 
-/// What every ETA of a pass rests on besides the escalation's place.
+/// What every ETA of a pass rests on besides the escalation's place: recent accept latency and
+/// handle time (seconds), and agents online.
+#[derive(Debug)]
 struct EtaHistory {
     accept_s: f64,
     handle_s: f64,

@@ -6,8 +6,8 @@
 //! Exactly one instance leads: the holder of the `dispatch` lease. Every pass renews the lease
 //! inside its own transaction and commits only while the lease still names this instance and
 //! its epoch, so a dispatcher that stalled past its lease can never write a decision after
-//! another took over; on a lost lease or a failed pass it drops what it keeps in memory (the
-//! profile cache) and rebuilds from the database. The database's conditional UPDATEs and the
+//! another took over; on a lost lease or a failed pass it drops what it keeps in memory
+//! (profiles, recent-work statistics) and rebuilds from the database. The database's conditional UPDATEs and the
 //! one-pending-offer index remain the last line: two dispatchers overlapping for an instant
 //! still never over-assign. On SQLite the one process leads through the same code.
 //!

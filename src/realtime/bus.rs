@@ -40,11 +40,19 @@ const LEADER_SILENT_AFTER: Duration = Duration::from_millis(1500);
 /// The leader's once-a-second notice.
 pub const LEADER_HEARTBEAT: &str = "h";
 
-/// What the transaction on this thread has noted so far.
+/// What a transaction noted: agents with a new stream event, and the nonce of the pass it
+/// asked for. Kept per thread while the transaction runs, taken when it commits.
 #[derive(Debug, Default)]
-struct Notes {
+pub struct Notes {
     agents: Vec<i64>,
     dispatch: Option<u64>,
+}
+
+impl Notes {
+    /// The nonce of the dispatch pass the transaction asked for, if it asked.
+    pub fn wants_dispatch(&self) -> Option<u64> {
+        self.dispatch
+    }
 }
 
 thread_local! {
@@ -95,29 +103,14 @@ fn nonce() -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// What a transaction noted, taken when it ends.
-#[derive(Debug, Default)]
-pub struct Committed {
-    agents: Vec<i64>,
-    dispatch: Option<u64>,
-}
-
-impl Committed {
-    /// Whether the transaction asked for a dispatch pass.
-    pub fn wants_dispatch(&self) -> Option<u64> {
-        self.dispatch
-    }
-}
-
 /// Clears the notes before a transaction starts (and after one rolls back).
 pub fn forget() {
     NOTES.with(|n| *n.borrow_mut() = Notes::default());
 }
 
 /// Takes the notes of the transaction that just committed on this thread.
-pub fn take() -> Committed {
-    let notes = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
-    Committed { agents: notes.agents, dispatch: notes.dispatch }
+pub fn take() -> Notes {
+    NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
 }
 
 /// One instance's hub: open streams by agent, the dispatcher's doorbell and the writers
@@ -152,7 +145,7 @@ impl Bus {
     }
 
     /// After a commit: wakes the agents' streams here and rings the dispatcher.
-    pub fn publish(&self, committed: Committed) {
+    pub fn publish(&self, committed: Notes) {
         self.wake_agents(committed.agents);
         if let Some(nonce) = committed.dispatch {
             self.request_pass(nonce);
@@ -161,7 +154,7 @@ impl Bus {
 
     /// Whether writers should wait for a pass: a dispatcher runs on this instance and some
     /// instance led dispatch within the last few seconds (no one waits on a dead leader).
-    pub fn is_dispatcher_running(&self) -> bool {
+    pub fn writers_wait_for_passes(&self) -> bool {
         self.dispatcher_running.load(Ordering::Relaxed)
             && self
                 .leader_seen
@@ -351,9 +344,9 @@ mod tests {
     async fn a_writer_waits_for_the_pass_that_covers_its_request() {
         let bus = Bus::new();
         bus.dispatcher_started();
-        assert!(!bus.is_dispatcher_running(), "no leader heard of yet: nobody waits");
+        assert!(!bus.writers_wait_for_passes(), "no leader heard of yet: nobody waits");
         bus.receive(LEADER_HEARTBEAT);
-        assert!(bus.is_dispatcher_running(), "a leader's heartbeat: writers wait for passes");
+        assert!(bus.writers_wait_for_passes(), "a leader's heartbeat: writers wait for passes");
         NOTES.with(|n| n.borrow_mut().dispatch = Some(42));
         let committed = take();
         assert_eq!(committed.wants_dispatch(), Some(42));

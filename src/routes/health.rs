@@ -25,11 +25,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.readiness().await {
         Readiness::Ready => HttpResponse::Ok().json(json!({"status": "ready"})),
         Readiness::Busy => HttpResponse::Ok().json(json!({"status": "ready", "writer": "busy"})),
-        Readiness::Down(error) => {
-            tracing::warn!(%error, "readiness check: the database does not answer or refuses writes");
-            AppError::Unavailable { retry_after_s: 1, cause: "the database does not answer or refuses writes".into() }
-                .error_response()
-        }
+        // Logged once, with its cause, by the error's own response.
+        Readiness::Down(error) => AppError::unavailable(format!("readiness: {error}")).error_response(),
     }
 }
 

@@ -457,3 +457,23 @@ async fn a_skill_change_applies_to_the_very_next_escalation() {
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0]["escalation_id"], refunds["id"]);
 }
+
+#[tokio::test]
+async fn raising_capacity_offers_waiting_work_before_the_answer_without_the_ticker() {
+    // No clock passes: only the commit of the capacity change can bring the offer.
+    let app = crate::helpers::spawn_app_with(|s| s.clock_tickers = false).await;
+    let (_, token) = online_agent(&app, "busy@example.com", 5, "native").await;
+    let service = app.service_token("bot").await;
+    escalate(&app, &service, &escalation("first")).await;
+    let first = offers_of(&app, &token).await;
+    let accepted = app.post_json(&format!("/api/v1/offers/{}/accept", first[0]["id"]), &json!({}), Some(&token)).await;
+    assert_eq!(accepted.status(), 200);
+    let waiting = escalate(&app, &service, &escalation("second")).await;
+    assert_eq!(waiting["state"], "queued", "capacity 1, and it is taken");
+
+    let raised = app.client.put(app.url("/api/v1/me/capacity")).bearer_auth(&token).json(&json!({"max_concurrent": 2}));
+    assert_eq!(raised.send().await.unwrap().status(), 200);
+    let offers = offers_of(&app, &token).await;
+    assert_eq!(offers.len(), 1, "the answer to the capacity change comes after the pass that offered the work");
+    assert_eq!(offers[0]["escalation_id"], waiting["id"]);
+}

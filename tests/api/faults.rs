@@ -204,3 +204,65 @@ async fn a_full_disk_is_answered_with_503_and_readyz_turns_unready_until_space_r
     until_ready(&app).await;
     assert_eq!(escalate(&app, &service, "after").await.unwrap().status(), 201, "writes work again");
 }
+
+#[tokio::test]
+async fn past_the_writers_backlog_new_escalations_are_refused_at_once_before_authentication() {
+    let app = crate::helpers::spawn_app_with(|s| s.max_pending_writes = 1).await;
+    let service = app.service_token("bot").await;
+    // Someone else holds the database's write lock (another process on SQLite, a table lock
+    // on PostgreSQL), so the service's next write waits: its writer has a backlog of one.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = tokio::spawn({
+        let db = app.db();
+        async move {
+            db.write(move |conn| {
+                if let handoff::db::DbConn::Pg(_) = conn {
+                    use diesel::RunQueryDsl;
+                    diesel::sql_query("LOCK TABLE escalations IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+                }
+                let _ = released.recv_timeout(Duration::from_secs(4));
+                Ok(())
+            })
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waiting = tokio::spawn({
+        let (url, service) = (app.url("/api/v1/escalations"), service.clone());
+        async move { client().post(url).bearer_auth(service).json(&escalation("waits")).send().await }
+    });
+    // Once that write waits, a new escalation is refused, even with a token nobody issued.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let refused = loop {
+        let probe = client()
+            .post(app.url("/api/v1/escalations"))
+            .bearer_auth("hsvc_not-a-real-token")
+            .json(&escalation("probe"))
+            .send()
+            .await
+            .expect("an answer");
+        if probe.status() == StatusCode::SERVICE_UNAVAILABLE {
+            break probe;
+        }
+        assert_eq!(probe.status(), StatusCode::UNAUTHORIZED, "before the backlog, an unknown token is 401");
+        assert!(Instant::now() < deadline, "the backlog was never refused");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_unavailable(Ok(refused), "a new escalation past the backlog").await;
+
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap().status(), 201, "the admitted escalation was taken");
+    // The service's own background writes (dispatch passes, webhooks) can fill a backlog of one
+    // for an instant: the escalation is taken as soon as nothing is queued.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let after = escalate(&app, &service, "after").await.unwrap().status();
+        if after == StatusCode::CREATED {
+            break;
+        }
+        assert_eq!(after, StatusCode::SERVICE_UNAVAILABLE, "refused, or taken");
+        assert!(Instant::now() < deadline, "the backlog never cleared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use handoff::ids::AgentId;
 use handoff::matching::{Candidate, CandidateIndex, Level, Needs, Point, Rules, Weights, best, best_indexed, check};
 
 /// A small deterministic generator, so every run ranks the same agents.
@@ -38,7 +39,7 @@ fn agents(count: usize) -> Vec<Candidate> {
                 (0..2).map(|_| (LANGUAGES[rng.below(6) as usize].to_string(), levels[rng.below(3) as usize])).collect();
             let skills = (0..3).map(|_| (SKILLS[rng.below(6) as usize].to_string(), 1 + rng.below(5) as u8)).collect();
             Candidate {
-                agent_id: i as i64 + 1,
+                agent_id: AgentId(i as i64 + 1),
                 available: rng.below(10) > 0,
                 languages,
                 skills,
@@ -78,7 +79,7 @@ fn rules() -> Rules {
 }
 
 /// The naive way: rank everyone (full sort of all candidates), then take the first eligible.
-fn naive_best(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &Weights) -> Option<i64> {
+fn naive_best(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &Weights) -> Option<AgentId> {
     let everyone_eligible = Rules { allowed_regions: None, ..rules.clone() };
     let mut all: Vec<Candidate> = candidates.to_vec();
     for c in &mut all {
@@ -92,7 +93,7 @@ fn naive_best(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &
         weights,
     );
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-    scored.into_iter().map(|r| r.agent_id).find(|id| check(needs, &candidates[(*id - 1) as usize], rules).is_ok())
+    scored.into_iter().map(|r| r.agent_id).find(|id| check(needs, &candidates[(id.0 - 1) as usize], rules).is_ok())
 }
 
 /// p99 of one ranking over 2,000 runs: `best` over everyone, or `best_indexed` over the

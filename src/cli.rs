@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::auth::{Role, accounts, password::MIN_PASSWORD_LEN};
 use crate::config::Settings;
+use crate::ids::AgentId;
 use crate::startup::{Application, connect_and_migrate};
 
 #[derive(Debug, Parser)]
@@ -118,7 +119,7 @@ pub enum PayrollAction {
         detail: bool,
         /// Only this agent.
         #[arg(long)]
-        agent_id: Option<i64>,
+        agent_id: Option<AgentId>,
     },
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod email;
 pub mod error;
+pub mod ids;
 pub mod loadtest;
 pub mod matching;
 pub mod memory;

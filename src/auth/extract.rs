@@ -25,6 +25,7 @@ use actix_web::{
 
 use super::{Role, cookies::ACCESS_COOKIE, csrf, tokens};
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::service_account;
 use crate::startup::AppState;
 
@@ -35,6 +36,13 @@ pub struct CurrentUser {
     pub role: Role,
     /// The login (refresh-token family) this access token belongs to.
     pub session: String,
+}
+
+impl CurrentUser {
+    /// This person's id as an agent's; meaningful only when `role` is `Agent`.
+    pub fn agent_id(&self) -> AgentId {
+        AgentId(self.id)
+    }
 }
 
 /// A service account (the chatbot platform).
@@ -231,6 +239,13 @@ person_extractor!(
 person_extractor!(
     /// A freelance agent.
     AgentUser, |role: Role| role == Role::Agent, "only agents may call this");
+impl AgentUser {
+    /// The agent's id (an agent's user id is their profile's key).
+    pub fn id(&self) -> AgentId {
+        self.0.agent_id()
+    }
+}
+
 person_extractor!(
     /// Staff or an admin.
     StaffUser, |role: Role| role.is_staff(), "only staff may call this");

@@ -11,6 +11,7 @@ use super::store;
 use crate::db::DbConn;
 use crate::dispatch::offers;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, db_time, presence_event, user};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -59,7 +60,12 @@ fn parse(text: &str) -> Presence {
 
 /// Sets the agent's presence by their own choice. 409 unless the agent is `active` (going
 /// offline is always allowed: it changes nothing for others).
-pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>) -> Result<PresenceState, AppError> {
+pub fn choose(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    to: Presence,
+    now: DateTime<Utc>,
+) -> Result<PresenceState, AppError> {
     let (found, person) = agent::find_with_user(conn, agent_id)?
         .ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
     if to != Presence::Offline && person.status != user::status::ACTIVE {
@@ -90,7 +96,13 @@ pub fn choose(conn: &mut DbConn, agent_id: i64, to: Presence, now: DateTime<Utc>
 
 /// Records a presence change that has just been made, with whether the agent's schedule covered
 /// it, and tells the agent's stream. Returns whether they were scheduled.
-fn announce(conn: &mut DbConn, agent_id: i64, to: Presence, why: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+fn announce(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    to: Presence,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
     presence_event::record(conn, agent_id, to.as_str(), why, scheduled, db_time(now))?;
     let data = serde_json::json!({"status": to.as_str(), "reason": why, "scheduled": scheduled});
@@ -103,7 +115,7 @@ fn announce(conn: &mut DbConn, agent_id: i64, to: Presence, why: &str, now: Date
 /// withdrawn so the next agent gets them. Call it after the presence moved to `to`.
 pub fn stepped_away(
     conn: &mut DbConn,
-    agent_id: i64,
+    agent_id: AgentId,
     to: Presence,
     why: &str,
     now: DateTime<Utc>,
@@ -119,7 +131,7 @@ fn withdrawal_reason(to: Presence, why: &str) -> String {
 }
 
 /// The agent's presence now.
-pub fn current(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<PresenceState, AppError> {
+pub fn current(conn: &mut DbConn, agent_id: AgentId, now: DateTime<Utc>) -> Result<PresenceState, AppError> {
     let found =
         agent::find(conn, agent_id)?.ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
     let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
@@ -127,13 +139,13 @@ pub fn current(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<P
 }
 
 /// Records a heartbeat; `false` when the agent is offline (nothing to keep alive).
-pub fn heartbeat(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub fn heartbeat(conn: &mut DbConn, agent_id: AgentId, now: DateTime<Utc>) -> Result<bool, AppError> {
     Ok(presence_event::heartbeat(conn, agent_id, db_time(now))?)
 }
 
 /// Sets away every online agent silent for longer than `timeout`; returns who was moved. Safe
 /// to run on every instance at once: each move is a conditional UPDATE.
-pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -> Result<Vec<i64>, AppError> {
+pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -> Result<Vec<AgentId>, AppError> {
     let cutoff = db_time(now - timeout);
     let mut moved = Vec::new();
     for agent_id in presence_event::silent_online(conn, cutoff)? {
@@ -146,7 +158,7 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
 }
 
 /// Takes an agent offline for a reason that is not theirs (a suspension).
-pub fn force_offline(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn force_offline(conn: &mut DbConn, agent_id: AgentId, why: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     if presence_event::transition(conn, agent_id, &["online", "away"], Presence::Offline.as_str(), why, None)? {
         stepped_away(conn, agent_id, Presence::Offline, why, now)?;
     } else {

@@ -7,6 +7,7 @@ use validator::Validate;
 
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
+use crate::ids::AgentId;
 use crate::models::{agent_rate, agent_skill, audit, db_time, pay_band, skill};
 use crate::money;
 
@@ -104,7 +105,12 @@ pub fn check_bands(
 }
 
 /// Records a new rate for the agent, effective from now or a later instant.
-pub fn change(conn: &mut DbConn, agent_id: i64, change: &RateChange, now: DateTime<Utc>) -> Result<RateView, AppError> {
+pub fn change(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    change: &RateChange,
+    now: DateTime<Utc>,
+) -> Result<RateView, AppError> {
     let effective_from = change.effective_from.unwrap_or(now);
     if effective_from < now - Duration::seconds(BACKDATE_TOLERANCE_S) {
         return Err(AppError::invalid(
@@ -135,7 +141,7 @@ pub fn change(conn: &mut DbConn, agent_id: i64, change: &RateChange, now: DateTi
 }
 
 /// Every rate the agent has had or has scheduled, newest first, marking the one in force.
-pub fn history(conn: &mut DbConn, agent_id: i64, now: DateTime<Utc>) -> Result<Vec<RateView>, AppError> {
+pub fn history(conn: &mut DbConn, agent_id: AgentId, now: DateTime<Utc>) -> Result<Vec<RateView>, AppError> {
     let in_force = agent_rate::in_force(conn, agent_id, db_time(now))?.map(|r| r.id);
     Ok(agent_rate::history(conn, agent_id)?
         .into_iter()

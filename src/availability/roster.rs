@@ -7,12 +7,14 @@ use utoipa::ToSchema;
 use super::store;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, agent_rate, db_time};
 
 /// One agent who can take work now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RosterEntry {
-    pub agent_id: i64,
+    #[schema(value_type = i64)]
+    pub agent_id: AgentId,
     pub full_name: String,
     /// Whether the schedule covers now (online outside it is allowed).
     pub scheduled: bool,

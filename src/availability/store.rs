@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::schedule::{Exception, Schedule, WeeklySlot};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, availability};
 
 fn weekday(index: i32) -> Weekday {
@@ -29,7 +30,7 @@ pub fn timezone_of(agent: &agent::Agent) -> Tz {
 }
 
 /// One agent's schedule.
-pub fn load(conn: &mut DbConn, agent_id: i64) -> Result<Schedule, AppError> {
+pub fn load(conn: &mut DbConn, agent_id: AgentId) -> Result<Schedule, AppError> {
     let found =
         agent::find(conn, agent_id)?.ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
     Ok(Schedule {
@@ -40,7 +41,12 @@ pub fn load(conn: &mut DbConn, agent_id: i64) -> Result<Schedule, AppError> {
 }
 
 /// Replaces the agent's schedule.
-pub fn save(conn: &mut DbConn, agent_id: i64, weekly: &[WeeklySlot], exceptions: &[Exception]) -> Result<(), AppError> {
+pub fn save(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    weekly: &[WeeklySlot],
+    exceptions: &[Exception],
+) -> Result<(), AppError> {
     let slots: Vec<(i32, i32, i32)> =
         weekly.iter().map(|s| (s.day.num_days_from_monday() as i32, s.start as i32, s.end as i32)).collect();
     let rows: Vec<_> = exceptions
@@ -57,7 +63,7 @@ pub fn save(conn: &mut DbConn, agent_id: i64, weekly: &[WeeklySlot], exceptions:
 /// Whether each of `agents` is scheduled at `at`, in one pass over their slots and the
 /// exceptions near that day.
 pub fn scheduled_at(conn: &mut DbConn, agents: &[agent::Agent], at: DateTime<Utc>) -> Result<Vec<bool>, AppError> {
-    let ids: Vec<i64> = agents.iter().map(|a| a.user_id).collect();
+    let ids: Vec<AgentId> = agents.iter().map(|a| a.user_id).collect();
     let slots = availability::slots_of(conn, &ids)?;
     let day = at.date_naive();
     let exceptions = availability::exceptions_of(conn, &ids, day - Duration::days(2), day + Duration::days(2))?;

@@ -14,6 +14,7 @@ use crate::db::{Db, DbConn};
 use crate::dispatch::conversation::{self, Author};
 use crate::dispatch::{intake, offers};
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{escalation, offer};
 
 /// A small deterministic generator (xorshift), so a demo run is repeatable.
@@ -146,7 +147,7 @@ pub async fn run(db: Db, agents: Vec<DemoAgent>, service: i64, escalations_per_m
             handle_s: 25 + dice.below(90) as i64,
         })
         .collect();
-    let ids: Vec<i64> = crowd.iter().map(|p| p.agent.id).collect();
+    let ids: Vec<AgentId> = crowd.iter().map(|p| p.agent.id).collect();
     let online = db
         .write(move |conn| {
             let now = Utc::now();

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::auth::accounts;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{db_time, user};
 use crate::recruiting::{input::Registration, register, review};
 
@@ -136,7 +137,7 @@ const SOURCES: [&str; 3] = ["student", "rural", "other"];
 /// A demo agent: who they are and how to log in as them.
 #[derive(Debug, Clone)]
 pub struct DemoAgent {
-    pub id: i64,
+    pub id: AgentId,
     pub email: String,
 }
 
@@ -172,7 +173,7 @@ pub fn agents(
         // What following the emailed link does, then a staff approval.
         user::transition_status(
             conn,
-            id,
+            id.0,
             &[user::status::PENDING_VERIFICATION],
             user::status::PENDING_REVIEW,
             db_time(now),

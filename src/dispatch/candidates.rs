@@ -10,6 +10,7 @@ use super::profiles::Profile;
 use super::settings::MatchingSettings;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::{AgentId, EscalationId};
 use crate::matching::{Candidate, CandidateIndex, Needs, Point, Rules};
 use crate::models::{agent, db_time, escalation, offer, region, skill};
 
@@ -22,7 +23,7 @@ pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> R
     if agents.is_empty() {
         return Ok(vec![]);
     }
-    let versions: Vec<(i64, i64)> = agents.iter().map(|a| (a.user_id, a.profile_version)).collect();
+    let versions: Vec<(AgentId, i64)> = agents.iter().map(|a| (a.user_id, a.profile_version)).collect();
     let profiles = dispatcher.profiles.get(conn, &versions)?;
     let recent = dispatcher.recent.at(conn, now)?;
     let empty = Profile::default();
@@ -65,7 +66,7 @@ pub struct PassPool {
     pub candidates: Vec<Candidate>,
     pub index: CandidateIndex,
     rules: HashMap<(String, i32), Rules>,
-    passed: HashMap<i64, Vec<i64>>,
+    passed: HashMap<EscalationId, Vec<AgentId>>,
 }
 
 impl PassPool {
@@ -78,8 +79,8 @@ impl PassPool {
         settings: &MatchingSettings,
     ) -> Result<PassPool, AppError> {
         let index = CandidateIndex::build(&candidates);
-        let ids: Vec<i64> = waiting.iter().map(|e| e.id).collect();
-        let mut passed: HashMap<i64, Vec<i64>> = HashMap::new();
+        let ids: Vec<EscalationId> = waiting.iter().map(|e| e.id).collect();
+        let mut passed: HashMap<EscalationId, Vec<AgentId>> = HashMap::new();
         for (escalation_id, agent_id) in offer::passed_agents_of(conn, &ids)? {
             passed.entry(escalation_id).or_default().push(agent_id);
         }
@@ -103,7 +104,7 @@ impl PassPool {
     }
 
     /// Marks the candidates who passed on `escalation_id` already (and clears the others).
-    pub fn mark_passed(&mut self, escalation_id: i64) {
+    pub fn mark_passed(&mut self, escalation_id: EscalationId) {
         let passed = self.passed.get(&escalation_id).map_or(&[][..], Vec::as_slice);
         for c in self.candidates.iter_mut() {
             c.passed_on_this = passed.contains(&c.agent_id);

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
+use crate::ids::{AgentId, EscalationId};
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
 use crate::realtime;
 use crate::webhooks;
@@ -21,7 +22,7 @@ pub enum Author {
         service: i64,
     },
     Agent {
-        id: i64,
+        id: AgentId,
     },
 }
 
@@ -45,7 +46,7 @@ impl From<message::Message> for MessageView {
     }
 }
 
-fn load(conn: &mut DbConn, id: i64) -> Result<escalation::Escalation, AppError> {
+fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, AppError> {
     escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))
 }
 
@@ -57,7 +58,7 @@ fn is_closed(e: &escalation::Escalation) -> bool {
 /// is assigned to them, and their reply goes to the platform as `escalation.message`.
 pub fn post_message(
     conn: &mut DbConn,
-    id: i64,
+    id: EscalationId,
     author: Author,
     text: &str,
     now: DateTime<Utc>,
@@ -95,7 +96,7 @@ pub fn post_message(
 }
 
 /// Messages of a conversation after message `after_id` (0: from the start), oldest first.
-pub fn messages(conn: &mut DbConn, id: i64, after_id: i64, limit: i64) -> Result<Vec<MessageView>, AppError> {
+pub fn messages(conn: &mut DbConn, id: EscalationId, after_id: i64, limit: i64) -> Result<Vec<MessageView>, AppError> {
     Ok(message::for_escalation(conn, id, after_id, limit)?.into_iter().map(MessageView::from).collect())
 }
 
@@ -109,8 +110,8 @@ pub struct ResolveInput {
 /// Resolves the agent's conversation: capacity is freed (the caller dispatches the backlog).
 pub fn resolve(
     conn: &mut DbConn,
-    id: i64,
-    agent_id: i64,
+    id: EscalationId,
+    agent_id: AgentId,
     disposition: &str,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
@@ -144,8 +145,8 @@ pub struct TransferInput {
 /// agent again.
 pub fn transfer(
     conn: &mut DbConn,
-    id: i64,
-    agent_id: i64,
+    id: EscalationId,
+    agent_id: AgentId,
     input: &TransferInput,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
@@ -185,7 +186,13 @@ pub struct RatingInput {
 }
 
 /// The customer's rating of a resolved conversation, once; it feeds the agent's rating.
-pub fn rate(conn: &mut DbConn, id: i64, service: i64, input: &RatingInput, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn rate(
+    conn: &mut DbConn,
+    id: EscalationId,
+    service: i64,
+    input: &RatingInput,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let e = load(conn, id)?;
     if e.service_account_id != service {
         return Err(AppError::Forbidden("this escalation is not yours".into()));

@@ -10,6 +10,7 @@ use super::settings::MatchingSettings;
 use crate::availability::presence::{self, Presence};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::{AgentId, EscalationId, OfferId};
 use crate::matching;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
 use crate::realtime;
@@ -19,7 +20,7 @@ pub const MISSED_OFFERS: &str = "missed_offers";
 
 fn event(
     conn: &mut DbConn,
-    escalation_id: i64,
+    escalation_id: EscalationId,
     name: &str,
     detail: Option<&str>,
     now: DateTime<Utc>,
@@ -95,7 +96,7 @@ pub fn offer_next(
 }
 
 /// The offer, if it is this agent's; 404 otherwise (another agent's offer is not theirs to see).
-fn own_offer(conn: &mut DbConn, agent_id: i64, offer_id: i64) -> Result<offer::Offer, AppError> {
+fn own_offer(conn: &mut DbConn, agent_id: AgentId, offer_id: OfferId) -> Result<offer::Offer, AppError> {
     match offer::find(conn, offer_id)? {
         Some(found) if found.agent_id == agent_id => Ok(found),
         _ => Err(AppError::NotFound(format!("no offer {offer_id} for you"))),
@@ -114,8 +115,8 @@ fn not_answerable(found: &offer::Offer, now: DateTime<Utc>) -> AppError {
 /// withdrawn or was answered already.
 pub fn accept(
     conn: &mut DbConn,
-    agent_id: i64,
-    offer_id: i64,
+    agent_id: AgentId,
+    offer_id: OfferId,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
     let found = own_offer(conn, agent_id, offer_id)?;
@@ -130,7 +131,7 @@ pub fn accept(
     event(conn, found.escalation_id, "assigned", Some(&format!("to agent {agent_id}")), now)?;
     let assigned =
         escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-    let name = crate::models::user::find(conn, agent_id)?.map(|u| u.full_name).unwrap_or_default();
+    let name = crate::models::user::find(conn, agent_id.0)?.map(|u| u.full_name).unwrap_or_default();
     let data = json!({
         "escalation_id": assigned.id,
         "external_id": assigned.external_id,
@@ -146,8 +147,8 @@ pub fn accept(
 /// Declines an offer; the escalation goes back to the queue (the caller dispatches again).
 pub fn decline(
     conn: &mut DbConn,
-    agent_id: i64,
-    offer_id: i64,
+    agent_id: AgentId,
+    offer_id: OfferId,
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -164,7 +165,7 @@ pub fn decline(
     event(conn, found.escalation_id, "declined", Some(&detail), now)
 }
 
-fn requeue(conn: &mut DbConn, escalation_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+fn requeue(conn: &mut DbConn, escalation_id: EscalationId, now: DateTime<Utc>) -> Result<(), AppError> {
     escalation::transition(
         conn,
         escalation_id,
@@ -199,7 +200,12 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
 }
 
 /// Withdraws every pending offer of an agent who left (offline, silent, suspended, away).
-pub fn withdraw_for_agent(conn: &mut DbConn, agent_id: i64, why: &str, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub fn withdraw_for_agent(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
     let mut withdrawn = 0;
     for pending in offer::pending_for_agent(conn, agent_id)? {
         if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
@@ -215,7 +221,11 @@ pub fn withdraw_for_agent(conn: &mut DbConn, agent_id: i64, why: &str, now: Date
 }
 
 /// Withdraws the pending offer of an escalation (the customer left).
-pub fn withdraw_for_escalation(conn: &mut DbConn, escalation_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn withdraw_for_escalation(
+    conn: &mut DbConn,
+    escalation_id: EscalationId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     for pending in offer::pending_for_escalation(conn, escalation_id)? {
         if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
             agent::offer_released(conn, pending.agent_id, false, db_time(now))?;

@@ -16,6 +16,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::matching::Level;
 use crate::models::{agent_language, agent_rate, agent_skill, certification};
 
@@ -54,7 +55,7 @@ fn level(text: &str) -> Level {
 /// This instance's profiles, by agent id.
 #[derive(Debug, Default)]
 pub struct ProfileCache {
-    profiles: Mutex<HashMap<i64, Arc<Profile>>>,
+    profiles: Mutex<HashMap<AgentId, Arc<Profile>>>,
 }
 
 impl ProfileCache {
@@ -64,7 +65,11 @@ impl ProfileCache {
     }
 
     /// The profiles of `agents` (id, version read now), reloading those missing or stale.
-    pub fn get(&self, conn: &mut DbConn, agents: &[(i64, i64)]) -> Result<HashMap<i64, Arc<Profile>>, AppError> {
+    pub fn get(
+        &self,
+        conn: &mut DbConn,
+        agents: &[(AgentId, i64)],
+    ) -> Result<HashMap<AgentId, Arc<Profile>>, AppError> {
         let mut found = HashMap::with_capacity(agents.len());
         let mut stale = Vec::new();
         {
@@ -92,9 +97,9 @@ impl ProfileCache {
 }
 
 /// Reads the profiles of some agents from the database, labelled with the versions given.
-fn load(conn: &mut DbConn, agents: &[(i64, i64)]) -> Result<HashMap<i64, Arc<Profile>>, AppError> {
-    let ids: Vec<i64> = agents.iter().map(|(id, _)| *id).collect();
-    let mut profiles: HashMap<i64, Profile> =
+fn load(conn: &mut DbConn, agents: &[(AgentId, i64)]) -> Result<HashMap<AgentId, Arc<Profile>>, AppError> {
+    let ids: Vec<AgentId> = agents.iter().map(|(id, _)| *id).collect();
+    let mut profiles: HashMap<AgentId, Profile> =
         agents.iter().map(|&(id, version)| (id, Profile { version, ..Profile::default() })).collect();
     // Ids are keys of `profiles`, so these lookups cannot miss; `if let` keeps them panic-free.
     for l in agent_language::for_agents(conn, &ids)? {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::eta;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{db_time, escalation};
 
 /// The window over which engaged minutes are compared for fairness.
@@ -24,7 +25,7 @@ const FRESH_FOR: Duration = Duration::seconds(5);
 pub struct Recent {
     read_at: Option<DateTime<Utc>>,
     /// Engaged minutes per agent in the fairness window.
-    pub engaged_minutes: HashMap<i64, f64>,
+    pub engaged_minutes: HashMap<AgentId, f64>,
     /// Mean seconds from escalation to accept, and from accept to close.
     pub accept_s: f64,
     pub handle_s: f64,
@@ -59,7 +60,7 @@ impl RecentWork {
 
 fn read(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Recent, AppError> {
     let since = now - Duration::hours(FAIRNESS_WINDOW_H);
-    let mut engaged_minutes: HashMap<i64, f64> = HashMap::new();
+    let mut engaged_minutes: HashMap<AgentId, f64> = HashMap::new();
     for (agent_id, assigned, closed) in escalation::recent_work(conn, db_time(since))? {
         let start = assigned.and_utc().max(since);
         let end = closed.map(|c| c.and_utc()).unwrap_or(now).min(now);

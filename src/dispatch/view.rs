@@ -9,11 +9,13 @@ use utoipa::ToSchema;
 use super::queue;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::{AgentId, EscalationId, OfferId};
 use crate::models::{escalation, escalation_event, offer, user};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssignedAgent {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: AgentId,
     /// First name and initial, enough for the customer to address the person.
     pub display_name: String,
 }
@@ -28,14 +30,16 @@ pub struct TimelineEntry {
 /// Why an agent was chosen: the score and each factor's contribution to it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MatchExplanation {
-    pub agent_id: i64,
+    #[schema(value_type = i64)]
+    pub agent_id: AgentId,
     pub score: f64,
     pub factors: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EscalationView {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: EscalationId,
     pub external_id: String,
     /// `queued`, `offered`, `assigned`, `resolved` or `abandoned`.
     pub state: String,
@@ -83,7 +87,7 @@ pub fn explanation_of(found: &offer::Offer) -> MatchExplanation {
 
 pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<EscalationView, AppError> {
     let assigned_agent = match e.assigned_agent_id {
-        Some(id) => user::find(conn, id)?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) }),
+        Some(id) => user::find(conn, id.0)?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) }),
         None => None,
     };
     let timeline = escalation_event::for_escalation(conn, e.id)?
@@ -122,8 +126,10 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
 /// A pending offer as the agent sees it, with "why me".
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OfferView {
-    pub id: i64,
-    pub escalation_id: i64,
+    #[schema(value_type = i64)]
+    pub id: OfferId,
+    #[schema(value_type = i64)]
+    pub escalation_id: EscalationId,
     pub expires_at: DateTime<Utc>,
     pub language: String,
     pub required_skills: Vec<String>,
@@ -133,7 +139,7 @@ pub struct OfferView {
     pub why: MatchExplanation,
 }
 
-pub fn offers_of(conn: &mut DbConn, agent_id: i64) -> Result<Vec<OfferView>, AppError> {
+pub fn offers_of(conn: &mut DbConn, agent_id: AgentId) -> Result<Vec<OfferView>, AppError> {
     let mut views = Vec::new();
     for pending in offer::pending_for_agent(conn, agent_id)? {
         let Some(e) = escalation::find(conn, pending.escalation_id)? else { continue };

@@ -8,6 +8,7 @@ use super::workload::QUEUES;
 use crate::auth::Role;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, agent_language, agent_rate, agent_skill, db_time, user};
 
 pub const PASSWORD: &str = "loadtest-agent-password";
@@ -33,10 +34,11 @@ pub fn agents(conn: &mut DbConn, from: usize, to: usize, hash: &str, now: DateTi
                 updated_at: db_time(now),
             },
         )?;
+        let id = AgentId(person.id);
         agent::insert(
             conn,
             &agent::NewAgent {
-                user_id: person.id,
+                user_id: id,
                 timezone: "Europe/Stockholm",
                 latitude: 59.33,
                 longitude: 18.07,
@@ -67,12 +69,12 @@ pub fn agents(conn: &mut DbConn, from: usize, to: usize, hash: &str, now: DateTi
         if skill != "refunds" {
             skills.push(("refunds".into(), 3));
         }
-        agent_language::replace(conn, person.id, &languages)?;
-        agent_skill::replace(conn, person.id, &skills)?;
+        agent_language::replace(conn, id, &languages)?;
+        agent_skill::replace(conn, id, &skills)?;
         agent_rate::insert(
             conn,
             &agent_rate::NewAgentRate {
-                agent_id: person.id,
+                agent_id: id,
                 hourly_rate_minor: 20_000,
                 per_conversation_minor: 1_000,
                 currency: "SEK",

@@ -10,6 +10,8 @@
 //! (see [`factors`]). Weights are settings; the score is the weighted mean of the factors, so
 //! raising any one factor never lowers it.
 
+use crate::ids::AgentId;
+
 pub mod eligibility;
 pub mod factors;
 pub mod index;
@@ -113,7 +115,7 @@ impl Rules {
 /// One agent as the engine sees them.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     /// Account active, presence online, heartbeat live: the caller decides all three.
     pub available: bool,
     pub languages: Vec<(String, Level)>,

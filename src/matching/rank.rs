@@ -5,11 +5,12 @@ use serde::Serialize;
 use super::factors::{Factor, Pool, Weights, value};
 use super::index::CandidateIndex;
 use super::{Candidate, Needs, Rules, eligibility};
+use crate::ids::AgentId;
 
 /// An eligible candidate with their score (0..1) and what each factor contributed to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ranked {
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub score: f64,
     /// Contribution of each factor: weight × value / total weight; they add up to `score`.
     pub factors: Vec<(Factor, f64)>,
@@ -30,7 +31,7 @@ fn score(needs: &Needs, candidate: &Candidate, rules: &Rules, weights: &Weights,
 
 /// Better first: higher score, then longer idle, then lower id (stable and fair).
 fn better(a: &Ranked, a_idle: u64, b: &Ranked, b_idle: u64) -> bool {
-    (a.score, a_idle, -a.agent_id) > (b.score, b_idle, -b.agent_id)
+    (a.score, a_idle, -a.agent_id.0) > (b.score, b_idle, -b.agent_id.0)
 }
 
 /// Every eligible candidate, best first.
@@ -85,7 +86,7 @@ fn best_among<'a>(
         let replace = match winner {
             None => true,
             Some((current, current_score)) => {
-                (score, c.idle_seconds, -c.agent_id) > (current_score, current.idle_seconds, -current.agent_id)
+                (score, c.idle_seconds, -c.agent_id.0) > (current_score, current.idle_seconds, -current.agent_id.0)
             }
         };
         if replace {

@@ -3,10 +3,11 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::ids::AgentId;
 
 fn agent(id: i64) -> Candidate {
     Candidate {
-        agent_id: id,
+        agent_id: AgentId(id),
         available: true,
         languages: vec![("sv".into(), Level::Native), ("en".into(), Level::Fluent)],
         skills: vec![("payments".into(), 3), ("fraud".into(), 3)],
@@ -35,7 +36,7 @@ fn the_more_skilled_agent_wins_when_all_else_is_equal() {
     let mut strong = agent(2);
     strong.skills[0].1 = 5;
     let best = best(&needs(), &[agent(1), strong], &Rules::default(), &Weights::default()).unwrap();
-    assert_eq!(best.agent_id, 2);
+    assert_eq!(best.agent_id, AgentId(2));
 }
 
 #[test]
@@ -107,11 +108,14 @@ fn fairness_and_cost_favour_the_less_busy_and_the_cheaper_among_equals() {
     let mut busy = agent(1);
     busy.engaged_minutes = 120.0;
     let rested = agent(2);
-    assert_eq!(best(&needs(), &[busy.clone(), rested], &Rules::default(), &Weights::default()).unwrap().agent_id, 2);
+    assert_eq!(
+        best(&needs(), &[busy.clone(), rested], &Rules::default(), &Weights::default()).unwrap().agent_id,
+        AgentId(2)
+    );
     let mut pricey = agent(3);
     pricey.hourly_rate_minor = 30000;
     let cheap = agent(4);
-    assert_eq!(best(&needs(), &[pricey, cheap], &Rules::default(), &Weights::default()).unwrap().agent_id, 4);
+    assert_eq!(best(&needs(), &[pricey, cheap], &Rules::default(), &Weights::default()).unwrap().agent_id, AgentId(4));
 }
 
 #[test]
@@ -121,7 +125,7 @@ fn ties_go_to_the_longest_idle_then_the_lowest_id() {
     let mut also_idle = agent(3);
     also_idle.idle_seconds = 1000;
     let ranked = rank(&needs(), &[also_idle, idle, agent(9)], &Rules::default(), &Weights::default());
-    let order: Vec<i64> = ranked.iter().map(|r| r.agent_id).collect();
+    let order: Vec<i64> = ranked.iter().map(|r| r.agent_id.0).collect();
     assert_eq!(order, [7, 3, 9]);
 }
 
@@ -163,7 +167,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                     skills.push(("fraud".to_string(), p));
                 }
                 Candidate {
-                    agent_id: id,
+                    agent_id: AgentId(id),
                     available,
                     languages,
                     skills,
@@ -189,7 +193,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
 fn candidates(size: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Candidate>> {
     prop::collection::vec(candidate(), size).prop_map(|mut all| {
         for (i, c) in all.iter_mut().enumerate() {
-            c.agent_id = i as i64 + 1;
+            c.agent_id = AgentId(i as i64 + 1);
         }
         all
     })

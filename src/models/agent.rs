@@ -7,13 +7,14 @@ use crate::db::{
     DbConn,
     schema::{agents, users},
 };
+use crate::ids::AgentId;
 use crate::models::user::User;
 use crate::realtime::bus::dispatch_wanted;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = agents, primary_key(user_id))]
 pub struct Agent {
-    pub user_id: i64,
+    pub user_id: AgentId,
     pub timezone: String,
     pub latitude: f64,
     pub longitude: f64,
@@ -41,7 +42,7 @@ pub struct Agent {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agents)]
 pub struct CandidateState {
-    pub user_id: i64,
+    pub user_id: AgentId,
     pub latitude: f64,
     pub longitude: f64,
     pub region: Option<String>,
@@ -57,7 +58,7 @@ pub struct CandidateState {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = agents)]
 pub struct NewAgent<'a> {
-    pub user_id: i64,
+    pub user_id: AgentId,
     pub timezone: &'a str,
     pub latitude: f64,
     pub longitude: f64,
@@ -86,12 +87,12 @@ pub fn insert(conn: &mut DbConn, agent: &NewAgent) -> QueryResult<usize> {
     diesel::insert_into(agents::table).values(agent).execute(conn)
 }
 
-pub fn find(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Agent>> {
+pub fn find(conn: &mut DbConn, user_id: AgentId) -> QueryResult<Option<Agent>> {
     agents::table.find(user_id).select(Agent::as_select()).first(conn).optional()
 }
 
 /// The agent with their user row.
-pub fn find_with_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<(Agent, User)>> {
+pub fn find_with_user(conn: &mut DbConn, user_id: AgentId) -> QueryResult<Option<(Agent, User)>> {
     agents::table
         .inner_join(users::table)
         .filter(agents::user_id.eq(user_id))
@@ -114,28 +115,28 @@ pub fn list_with_users(conn: &mut DbConn, status: Option<&str>, limit: i64) -> Q
     query.load(conn)
 }
 
-pub fn update(conn: &mut DbConn, user_id: i64, changes: &AgentChanges) -> QueryResult<usize> {
+pub fn update(conn: &mut DbConn, user_id: AgentId, changes: &AgentChanges) -> QueryResult<usize> {
     diesel::update(agents::table.find(user_id)).set(changes).execute(conn)
 }
 
-pub fn mark_verified(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_verified(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(agents::table.find(user_id)).set(agents::verified_at.eq(at)).execute(conn)
 }
 
-pub fn mark_reviewed(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_reviewed(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(agents::table.find(user_id)).set(agents::reviewed_at.eq(at)).execute(conn)
 }
 
 /// Every agent's id and location, to place them again when regions change.
-pub fn locations(conn: &mut DbConn) -> QueryResult<Vec<(i64, f64, f64, Option<String>)>> {
+pub fn locations(conn: &mut DbConn) -> QueryResult<Vec<(AgentId, f64, f64, Option<String>)>> {
     agents::table.select((agents::user_id, agents::latitude, agents::longitude, agents::country)).load(conn)
 }
 
-pub fn set_region(conn: &mut DbConn, user_id: i64, region: Option<&str>) -> QueryResult<usize> {
+pub fn set_region(conn: &mut DbConn, user_id: AgentId, region: Option<&str>) -> QueryResult<usize> {
     diesel::update(agents::table.find(user_id)).set(agents::region.eq(region)).execute(conn)
 }
 
-pub fn set_max_concurrent(conn: &mut DbConn, user_id: i64, max_concurrent: i32) -> QueryResult<usize> {
+pub fn set_max_concurrent(conn: &mut DbConn, user_id: AgentId, max_concurrent: i32) -> QueryResult<usize> {
     dispatch_wanted(conn)?;
     diesel::update(agents::table.find(user_id)).set(agents::max_concurrent.eq(max_concurrent)).execute(conn)
 }
@@ -164,7 +165,7 @@ pub fn online_count(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResul
 
 /// Reserves capacity for an offer: one conditional UPDATE that succeeds only while the agent
 /// has room (active + pending < max). Never read-then-write: that over-assigns under load.
-pub fn claim_for_offer(conn: &mut DbConn, user_id: i64) -> QueryResult<bool> {
+pub fn claim_for_offer(conn: &mut DbConn, user_id: AgentId) -> QueryResult<bool> {
     let updated = diesel::update(
         agents::table
             .filter(agents::user_id.eq(user_id))
@@ -176,7 +177,7 @@ pub fn claim_for_offer(conn: &mut DbConn, user_id: i64) -> QueryResult<bool> {
 }
 
 /// An accepted offer becomes an active conversation (the capacity was reserved already).
-pub fn offer_accepted(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn offer_accepted(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated =
         diesel::update(agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0)))
             .set((
@@ -190,7 +191,7 @@ pub fn offer_accepted(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> Que
 }
 
 /// Frees an offer's reserved capacity; `missed` counts a timeout towards being set away.
-pub fn offer_released(conn: &mut DbConn, user_id: i64, missed: bool, at: NaiveDateTime) -> QueryResult<i32> {
+pub fn offer_released(conn: &mut DbConn, user_id: AgentId, missed: bool, at: NaiveDateTime) -> QueryResult<i32> {
     // Room again: the agent may pull the next waiting escalation.
     dispatch_wanted(conn)?;
     let target = agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0));
@@ -227,7 +228,7 @@ pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<
 
 /// Notes that an agent's languages, skills, certifications or rates changed (see
 /// `dispatch::profiles`). Called in the same transaction as the change.
-pub fn touch_profile(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
+pub fn touch_profile(conn: &mut DbConn, user_id: AgentId) -> QueryResult<usize> {
     dispatch_wanted(conn)?;
     diesel::update(agents::table.find(user_id))
         .set(agents::profile_version.eq(agents::profile_version + 1))
@@ -235,7 +236,7 @@ pub fn touch_profile(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
 }
 
 /// A conversation ended (resolved or handed back): one less active.
-pub fn conversation_ended(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn conversation_ended(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated =
         diesel::update(agents::table.filter(agents::user_id.eq(user_id)).filter(agents::active_conversations.gt(0)))
             .set((agents::active_conversations.eq(agents::active_conversations - 1), agents::last_work_at.eq(at)))

@@ -4,18 +4,19 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::agent_events};
+use crate::ids::AgentId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agent_events)]
 pub struct AgentEvent {
     pub id: i64,
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub kind: String,
     pub data: String,
     pub at: NaiveDateTime,
 }
 
-pub fn record(conn: &mut DbConn, agent: i64, kind: &str, data: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn record(conn: &mut DbConn, agent: AgentId, kind: &str, data: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::insert_into(agent_events::table)
         .values((
             agent_events::agent_id.eq(agent),
@@ -27,7 +28,7 @@ pub fn record(conn: &mut DbConn, agent: i64, kind: &str, data: &str, at: NaiveDa
 }
 
 /// The agent's events after `after`, oldest first.
-pub fn since(conn: &mut DbConn, agent: i64, after: i64, limit: i64) -> QueryResult<Vec<AgentEvent>> {
+pub fn since(conn: &mut DbConn, agent: AgentId, after: i64, limit: i64) -> QueryResult<Vec<AgentEvent>> {
     agent_events::table
         .filter(agent_events::agent_id.eq(agent))
         .filter(agent_events::id.gt(after))
@@ -38,7 +39,7 @@ pub fn since(conn: &mut DbConn, agent: i64, after: i64, limit: i64) -> QueryResu
 }
 
 /// The id of the agent's newest event (0 if none).
-pub fn latest_id(conn: &mut DbConn, agent: i64) -> QueryResult<i64> {
+pub fn latest_id(conn: &mut DbConn, agent: AgentId) -> QueryResult<i64> {
     let latest: Option<i64> = agent_events::table
         .filter(agent_events::agent_id.eq(agent))
         .select(diesel::dsl::max(agent_events::id))

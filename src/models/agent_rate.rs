@@ -5,12 +5,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::agent_rates};
+use crate::ids::AgentId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agent_rates)]
 pub struct AgentRate {
     pub id: i64,
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub hourly_rate_minor: i64,
     pub per_conversation_minor: i64,
     pub currency: String,
@@ -21,7 +22,7 @@ pub struct AgentRate {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = agent_rates)]
 pub struct NewAgentRate<'a> {
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub hourly_rate_minor: i64,
     pub per_conversation_minor: i64,
     pub currency: &'a str,
@@ -36,7 +37,7 @@ pub fn insert(conn: &mut DbConn, rate: &NewAgentRate) -> QueryResult<usize> {
 }
 
 /// Every rate (past, present and scheduled) of many agents, oldest first.
-pub fn all_for(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentRate>> {
+pub fn all_for(conn: &mut DbConn, ids: &[AgentId]) -> QueryResult<Vec<AgentRate>> {
     agent_rates::table
         .filter(agent_rates::agent_id.eq_any(ids))
         .order((agent_rates::agent_id.asc(), agent_rates::effective_from.asc(), agent_rates::id.asc()))
@@ -45,7 +46,7 @@ pub fn all_for(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentRate>> {
 }
 
 /// The rate in force at `at`: the latest one that took effect at or before it.
-pub fn in_force(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<Option<AgentRate>> {
+pub fn in_force(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<Option<AgentRate>> {
     agent_rates::table
         .filter(agent_rates::agent_id.eq(agent_id))
         .filter(agent_rates::effective_from.le(at))
@@ -56,7 +57,7 @@ pub fn in_force(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryRes
 }
 
 /// Every rate an agent has had or will have, newest first.
-pub fn history(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentRate>> {
+pub fn history(conn: &mut DbConn, agent_id: AgentId) -> QueryResult<Vec<AgentRate>> {
     agent_rates::table
         .filter(agent_rates::agent_id.eq(agent_id))
         .order((agent_rates::effective_from.desc(), agent_rates::id.desc()))
@@ -65,7 +66,7 @@ pub fn history(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentRate>> 
 }
 
 /// The rates in force at `at` for many agents (latest effective_from at or before `at`).
-pub fn in_force_for(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<Vec<AgentRate>> {
+pub fn in_force_for(conn: &mut DbConn, ids: &[AgentId], at: NaiveDateTime) -> QueryResult<Vec<AgentRate>> {
     let all: Vec<AgentRate> = agent_rates::table
         .filter(agent_rates::agent_id.eq_any(ids))
         .filter(agent_rates::effective_from.le(at))

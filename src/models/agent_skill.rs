@@ -3,16 +3,17 @@
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::agent_skills};
+use crate::ids::AgentId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agent_skills)]
 pub struct AgentSkill {
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub skill: String,
     pub proficiency: i32,
 }
 
-pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentSkill>> {
+pub fn for_agent(conn: &mut DbConn, agent_id: AgentId) -> QueryResult<Vec<AgentSkill>> {
     agent_skills::table
         .filter(agent_skills::agent_id.eq(agent_id))
         .order(agent_skills::skill.asc())
@@ -21,7 +22,7 @@ pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<AgentSkill
 }
 
 /// Replaces an agent's skills, row by row.
-pub fn replace(conn: &mut DbConn, agent_id: i64, skills: &[(String, i32)]) -> QueryResult<()> {
+pub fn replace(conn: &mut DbConn, agent_id: AgentId, skills: &[(String, i32)]) -> QueryResult<()> {
     diesel::delete(agent_skills::table.filter(agent_skills::agent_id.eq(agent_id))).execute(conn)?;
     for (skill, proficiency) in skills {
         diesel::insert_into(agent_skills::table)
@@ -37,6 +38,6 @@ pub fn replace(conn: &mut DbConn, agent_id: i64, skills: &[(String, i32)]) -> Qu
 }
 
 /// Skills of many agents at once.
-pub fn for_agents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AgentSkill>> {
+pub fn for_agents(conn: &mut DbConn, ids: &[AgentId]) -> QueryResult<Vec<AgentSkill>> {
     agent_skills::table.filter(agent_skills::agent_id.eq_any(ids)).select(AgentSkill::as_select()).load(conn)
 }

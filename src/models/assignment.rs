@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::assignments};
+use crate::ids::{AgentId, EscalationId};
 
 pub mod outcome {
     pub const RESOLVED: &str = "resolved";
@@ -15,15 +16,15 @@ pub mod outcome {
 #[diesel(table_name = assignments)]
 pub struct Assignment {
     pub id: i64,
-    pub escalation_id: i64,
-    pub agent_id: i64,
+    pub escalation_id: EscalationId,
+    pub agent_id: AgentId,
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
     pub outcome: Option<String>,
 }
 
 /// The agent took the escalation at `at`.
-pub fn start(conn: &mut DbConn, escalation: i64, agent: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn start(conn: &mut DbConn, escalation: EscalationId, agent: AgentId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::insert_into(assignments::table)
         .values((
             assignments::escalation_id.eq(escalation),
@@ -34,7 +35,13 @@ pub fn start(conn: &mut DbConn, escalation: i64, agent: i64, at: NaiveDateTime) 
 }
 
 /// Ends the agent's open stretch on the escalation with `outcome`.
-pub fn finish(conn: &mut DbConn, escalation: i64, agent: i64, outcome: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn finish(
+    conn: &mut DbConn,
+    escalation: EscalationId,
+    agent: AgentId,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         assignments::table
             .filter(assignments::escalation_id.eq(escalation))
@@ -48,7 +55,7 @@ pub fn finish(conn: &mut DbConn, escalation: i64, agent: i64, outcome: &str, at:
 /// The agent's stretches that overlap `[from, to)`, oldest first.
 pub fn overlapping(
     conn: &mut DbConn,
-    agent: i64,
+    agent: AgentId,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<Assignment>> {
@@ -62,7 +69,7 @@ pub fn overlapping(
 }
 
 /// Agents with a stretch overlapping `[from, to)`.
-pub fn agents_working(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn agents_working(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<AgentId>> {
     assignments::table
         .filter(assignments::started_at.lt(to))
         .filter(assignments::ended_at.is_null().or(assignments::ended_at.ge(from)))

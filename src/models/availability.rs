@@ -1,5 +1,6 @@
 //! Stored weekly slots and dated exceptions.
 
+use crate::ids::AgentId;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::db::{
 #[diesel(table_name = availability_slots)]
 pub struct SlotRow {
     pub id: i64,
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     /// 0 = Monday … 6 = Sunday.
     pub weekday: i32,
     pub start_minute: i32,
@@ -23,14 +24,14 @@ pub struct SlotRow {
 #[diesel(table_name = availability_exceptions)]
 pub struct ExceptionRow {
     pub id: i64,
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub day: NaiveDate,
     pub available: bool,
     pub start_minute: Option<i32>,
     pub end_minute: Option<i32>,
 }
 
-pub fn slots(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<SlotRow>> {
+pub fn slots(conn: &mut DbConn, agent_id: AgentId) -> QueryResult<Vec<SlotRow>> {
     availability_slots::table
         .filter(availability_slots::agent_id.eq(agent_id))
         .order((availability_slots::weekday.asc(), availability_slots::start_minute.asc()))
@@ -38,7 +39,7 @@ pub fn slots(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<SlotRow>> {
         .load(conn)
 }
 
-pub fn exceptions(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<ExceptionRow>> {
+pub fn exceptions(conn: &mut DbConn, agent_id: AgentId) -> QueryResult<Vec<ExceptionRow>> {
     availability_exceptions::table
         .filter(availability_exceptions::agent_id.eq(agent_id))
         .order((availability_exceptions::day.asc(), availability_exceptions::start_minute.asc()))
@@ -47,7 +48,7 @@ pub fn exceptions(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<Exception
 }
 
 /// Slots of many agents at once (the roster).
-pub fn slots_of(conn: &mut DbConn, agent_ids: &[i64]) -> QueryResult<Vec<SlotRow>> {
+pub fn slots_of(conn: &mut DbConn, agent_ids: &[AgentId]) -> QueryResult<Vec<SlotRow>> {
     availability_slots::table
         .filter(availability_slots::agent_id.eq_any(agent_ids))
         .select(SlotRow::as_select())
@@ -57,7 +58,7 @@ pub fn slots_of(conn: &mut DbConn, agent_ids: &[i64]) -> QueryResult<Vec<SlotRow
 /// Exceptions of many agents on or around a date range (the roster).
 pub fn exceptions_of(
     conn: &mut DbConn,
-    agent_ids: &[i64],
+    agent_ids: &[AgentId],
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<ExceptionRow>> {
@@ -71,7 +72,7 @@ pub fn exceptions_of(
 /// Replaces an agent's whole availability, row by row.
 pub fn replace(
     conn: &mut DbConn,
-    agent_id: i64,
+    agent_id: AgentId,
     slots: &[(i32, i32, i32)],
     exceptions: &[(NaiveDate, bool, Option<i32>, Option<i32>)],
 ) -> QueryResult<()> {

@@ -4,17 +4,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::certifications};
+use crate::ids::AgentId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = certifications)]
 pub struct Certification {
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub skill: String,
     pub granted_by: Option<i64>,
     pub granted_at: NaiveDateTime,
 }
 
-pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<Certification>> {
+pub fn for_agent(conn: &mut DbConn, agent_id: AgentId) -> QueryResult<Vec<Certification>> {
     certifications::table
         .filter(certifications::agent_id.eq(agent_id))
         .order(certifications::skill.asc())
@@ -23,7 +24,13 @@ pub fn for_agent(conn: &mut DbConn, agent_id: i64) -> QueryResult<Vec<Certificat
 }
 
 /// Grants a certification; granting one the agent holds already is a unique violation.
-pub fn insert(conn: &mut DbConn, agent_id: i64, skill: &str, granted_by: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn insert(
+    conn: &mut DbConn,
+    agent_id: AgentId,
+    skill: &str,
+    granted_by: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     let inserted = diesel::insert_into(certifications::table)
         .values((
             certifications::agent_id.eq(agent_id),
@@ -37,6 +44,6 @@ pub fn insert(conn: &mut DbConn, agent_id: i64, skill: &str, granted_by: i64, at
 }
 
 /// Certifications of many agents at once.
-pub fn for_agents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Certification>> {
+pub fn for_agents(conn: &mut DbConn, ids: &[AgentId]) -> QueryResult<Vec<Certification>> {
     certifications::table.filter(certifications::agent_id.eq_any(ids)).select(Certification::as_select()).load(conn)
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::escalations};
+use crate::ids::{AgentId, EscalationId};
 use crate::realtime::bus::dispatch_wanted;
 
 /// Escalation states, as API.md lists them.
@@ -21,7 +22,7 @@ pub mod state {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = escalations)]
 pub struct Escalation {
-    pub id: i64,
+    pub id: EscalationId,
     pub service_account_id: i64,
     pub external_id: String,
     pub idempotency_key: Option<String>,
@@ -36,7 +37,7 @@ pub struct Escalation {
     pub customer_lat: Option<f64>,
     pub customer_lon: Option<f64>,
     pub state: String,
-    pub assigned_agent_id: Option<i64>,
+    pub assigned_agent_id: Option<AgentId>,
     pub widened_steps: i32,
     pub eta_at_intake_s: i32,
     pub eta_seconds: i32,
@@ -83,11 +84,12 @@ pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation>
     // A new escalation waits: the dispatcher looks at it as soon as this commits.
     dispatch_wanted(conn)?;
     // (MultiConnection cannot return a `Selectable` subset: read the row back by its id.)
-    let id: i64 = diesel::insert_into(escalations::table).values(new).returning(escalations::id).get_result(conn)?;
+    let id: EscalationId =
+        diesel::insert_into(escalations::table).values(new).returning(escalations::id).get_result(conn)?;
     escalations::table.find(id).select(Escalation::as_select()).first(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Escalation>> {
+pub fn find(conn: &mut DbConn, id: EscalationId) -> QueryResult<Option<Escalation>> {
     escalations::table.find(id).select(Escalation::as_select()).first(conn).optional()
 }
 
@@ -109,7 +111,7 @@ pub fn find_replay(
 }
 
 /// The bot's transcript of an escalation (JSON lines as received).
-pub fn transcript_of(conn: &mut DbConn, id: i64) -> QueryResult<String> {
+pub fn transcript_of(conn: &mut DbConn, id: EscalationId) -> QueryResult<String> {
     escalations::table.find(id).select(escalations::transcript).first(conn)
 }
 
@@ -136,7 +138,13 @@ pub fn waiting(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Escalation>> {
 }
 
 /// Moves an escalation between states only if it is in one of `from`.
-pub fn transition(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn transition(
+    conn: &mut DbConn,
+    id: EscalationId,
+    from: &[&str],
+    to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::updated_at.eq(at)))
         .execute(conn)?;
@@ -148,7 +156,7 @@ pub fn transition(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: Naive
 }
 
 /// Marks an offered escalation assigned to `agent` (only from `offered`).
-pub fn assign(conn: &mut DbConn, id: i64, agent: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn assign(conn: &mut DbConn, id: EscalationId, agent: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq(state::OFFERED)))
         .set((
             escalations::state.eq(state::ASSIGNED),
@@ -160,7 +168,7 @@ pub fn assign(conn: &mut DbConn, id: i64, agent: i64, at: NaiveDateTime) -> Quer
     Ok(updated == 1)
 }
 
-pub fn close(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn close(conn: &mut DbConn, id: EscalationId, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::closed_at.eq(at), escalations::updated_at.eq(at)))
         .execute(conn)?;
@@ -168,14 +176,14 @@ pub fn close(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateT
 }
 
 /// A fresh ETA for a waiting escalation (one a human took meanwhile keeps its own).
-pub fn set_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
+pub fn set_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
     diesel::update(escalations::table.find(id).filter(escalations::state.eq_any([state::QUEUED, state::OFFERED])))
         .set(escalations::eta_seconds.eq(seconds))
         .execute(conn)
 }
 
 /// Raises the widening steps (never lowers them: two instances may widen at once).
-pub fn widen_to(conn: &mut DbConn, id: i64, steps: i32) -> QueryResult<bool> {
+pub fn widen_to(conn: &mut DbConn, id: EscalationId, steps: i32) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::widened_steps.lt(steps)))
         .set(escalations::widened_steps.eq(steps))
         .execute(conn)?;
@@ -186,9 +194,9 @@ pub fn widen_to(conn: &mut DbConn, id: i64, steps: i32) -> QueryResult<bool> {
 /// An agent's escalations, newest first: at most `limit`, older than `before_id` if given.
 pub fn for_agent(
     conn: &mut DbConn,
-    agent: i64,
+    agent: AgentId,
     in_state: Option<&str>,
-    before_id: Option<i64>,
+    before_id: Option<EscalationId>,
     limit: i64,
 ) -> QueryResult<Vec<Escalation>> {
     let mut query = escalations::table.filter(escalations::assigned_agent_id.eq(agent)).into_boxed();
@@ -214,7 +222,7 @@ pub fn recent_waits(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<
 pub fn recent_work(
     conn: &mut DbConn,
     since: NaiveDateTime,
-) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<(AgentId, NaiveDateTime, Option<NaiveDateTime>)>> {
     escalations::table
         .filter(escalations::assigned_agent_id.is_not_null())
         .filter(
@@ -244,12 +252,18 @@ pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Ve
 }
 
 /// Keeps the estimate given at intake, to measure its error when the human arrives.
-pub fn set_intake_eta(conn: &mut DbConn, id: i64, seconds: i32) -> QueryResult<usize> {
+pub fn set_intake_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
     diesel::update(escalations::table.find(id)).set(escalations::eta_at_intake_s.eq(seconds)).execute(conn)
 }
 
 /// Resolves an assigned escalation with its disposition.
-pub fn resolve(conn: &mut DbConn, id: i64, agent: i64, disposition: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn resolve(
+    conn: &mut DbConn,
+    id: EscalationId,
+    agent: AgentId,
+    disposition: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(
         escalations::table
             .find(id)
@@ -267,7 +281,13 @@ pub fn resolve(conn: &mut DbConn, id: i64, agent: i64, disposition: &str, at: Na
 }
 
 /// Hands an assigned escalation back to the queue with new needs.
-pub fn requeue_transfer(conn: &mut DbConn, id: i64, agent: i64, skills: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn requeue_transfer(
+    conn: &mut DbConn,
+    id: EscalationId,
+    agent: AgentId,
+    skills: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(
         escalations::table
             .find(id)
@@ -277,7 +297,7 @@ pub fn requeue_transfer(conn: &mut DbConn, id: i64, agent: i64, skills: &str, at
     .set((
         escalations::state.eq(state::QUEUED),
         escalations::required_skills.eq(skills),
-        escalations::assigned_agent_id.eq(None::<i64>),
+        escalations::assigned_agent_id.eq(None::<AgentId>),
         escalations::assigned_at.eq(None::<NaiveDateTime>),
         escalations::updated_at.eq(at),
     ))
@@ -289,7 +309,7 @@ pub fn requeue_transfer(conn: &mut DbConn, id: i64, agent: i64, skills: &str, at
 }
 
 /// Notes the agent's first reply (for the first-reply deadline).
-pub fn mark_first_reply(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_first_reply(conn: &mut DbConn, id: EscalationId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(escalations::table.find(id).filter(escalations::first_reply_at.is_null()))
         .set(escalations::first_reply_at.eq(at))
         .execute(conn)

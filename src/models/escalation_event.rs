@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::escalation_events};
+use crate::ids::EscalationId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = escalation_events)]
 pub struct EscalationEvent {
     pub id: i64,
-    pub escalation_id: i64,
+    pub escalation_id: EscalationId,
     pub event: String,
     pub detail: Option<String>,
     pub at: NaiveDateTime,
@@ -17,7 +18,7 @@ pub struct EscalationEvent {
 
 pub fn record(
     conn: &mut DbConn,
-    escalation: i64,
+    escalation: EscalationId,
     event: &str,
     detail: Option<&str>,
     at: NaiveDateTime,
@@ -32,7 +33,7 @@ pub fn record(
         .execute(conn)
 }
 
-pub fn for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<EscalationEvent>> {
+pub fn for_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Vec<EscalationEvent>> {
     escalation_events::table
         .filter(escalation_events::escalation_id.eq(escalation))
         .order(escalation_events::id.asc())

@@ -4,23 +4,24 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::messages};
+use crate::ids::{AgentId, EscalationId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = messages)]
 pub struct Message {
     pub id: i64,
-    pub escalation_id: i64,
+    pub escalation_id: EscalationId,
     pub sender: String,
-    pub agent_id: Option<i64>,
+    pub agent_id: Option<AgentId>,
     pub text: String,
     pub created_at: NaiveDateTime,
 }
 
 pub fn insert(
     conn: &mut DbConn,
-    escalation: i64,
+    escalation: EscalationId,
     sender: &str,
-    agent: Option<i64>,
+    agent: Option<AgentId>,
     text: &str,
     at: NaiveDateTime,
 ) -> QueryResult<Message> {
@@ -36,7 +37,12 @@ pub fn insert(
         .get_result(conn)
 }
 
-pub fn for_escalation(conn: &mut DbConn, escalation: i64, after_id: i64, limit: i64) -> QueryResult<Vec<Message>> {
+pub fn for_escalation(
+    conn: &mut DbConn,
+    escalation: EscalationId,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Message>> {
     messages::table
         .filter(messages::escalation_id.eq(escalation))
         .filter(messages::id.gt(after_id))

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::offers};
+use crate::ids::{AgentId, EscalationId, OfferId};
 
 pub mod state {
     pub const PENDING: &str = "pending";
@@ -18,9 +19,9 @@ pub mod state {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = offers)]
 pub struct Offer {
-    pub id: i64,
-    pub escalation_id: i64,
-    pub agent_id: i64,
+    pub id: OfferId,
+    pub escalation_id: EscalationId,
+    pub agent_id: AgentId,
     pub state: String,
     pub score: f64,
     pub explanation: String,
@@ -33,8 +34,8 @@ pub struct Offer {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = offers)]
 pub struct NewOffer<'a> {
-    pub escalation_id: i64,
-    pub agent_id: i64,
+    pub escalation_id: EscalationId,
+    pub agent_id: AgentId,
     pub state: &'a str,
     pub score: f64,
     pub explanation: &'a str,
@@ -47,15 +48,15 @@ pub fn insert(conn: &mut DbConn, new: &NewOffer) -> QueryResult<Offer> {
     diesel::insert_into(offers::table).values(new).returning(offers::all_columns).get_result(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Offer>> {
+pub fn find(conn: &mut DbConn, id: OfferId) -> QueryResult<Option<Offer>> {
     offers::table.find(id).select(Offer::as_select()).first(conn).optional()
 }
 
 /// Answers a pending offer (accept or decline) while it is pending and unexpired.
 pub fn answer(
     conn: &mut DbConn,
-    id: i64,
-    agent: i64,
+    id: OfferId,
+    agent: AgentId,
     to: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
@@ -73,7 +74,7 @@ pub fn answer(
 }
 
 /// Ends a pending offer without an answer (expired or withdrawn); `false` if it was not pending.
-pub fn end(conn: &mut DbConn, id: i64, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn end(conn: &mut DbConn, id: OfferId, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(offers::table.filter(offers::id.eq(id)).filter(offers::state.eq(state::PENDING)))
         .set((offers::state.eq(to), offers::answered_at.eq(now)))
         .execute(conn)?;
@@ -89,7 +90,7 @@ pub fn expired_pending(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn pending_for_agent(conn: &mut DbConn, agent: i64) -> QueryResult<Vec<Offer>> {
+pub fn pending_for_agent(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<Offer>> {
     offers::table
         .filter(offers::agent_id.eq(agent))
         .filter(offers::state.eq(state::PENDING))
@@ -98,7 +99,7 @@ pub fn pending_for_agent(conn: &mut DbConn, agent: i64) -> QueryResult<Vec<Offer
         .load(conn)
 }
 
-pub fn pending_for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult<Vec<Offer>> {
+pub fn pending_for_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Vec<Offer>> {
     offers::table
         .filter(offers::escalation_id.eq(escalation))
         .filter(offers::state.eq(state::PENDING))
@@ -107,7 +108,7 @@ pub fn pending_for_escalation(conn: &mut DbConn, escalation: i64) -> QueryResult
 }
 
 /// (escalation, agent) for every agent who passed on one of these escalations.
-pub fn passed_agents_of(conn: &mut DbConn, escalations: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub fn passed_agents_of(conn: &mut DbConn, escalations: &[EscalationId]) -> QueryResult<Vec<(EscalationId, AgentId)>> {
     if escalations.is_empty() {
         return Ok(vec![]);
     }
@@ -119,7 +120,7 @@ pub fn passed_agents_of(conn: &mut DbConn, escalations: &[i64]) -> QueryResult<V
 }
 
 /// The accepted offer of an escalation (its match explanation).
-pub fn accepted_for(conn: &mut DbConn, escalation: i64) -> QueryResult<Option<Offer>> {
+pub fn accepted_for(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Option<Offer>> {
     offers::table
         .filter(offers::escalation_id.eq(escalation))
         .filter(offers::state.eq(state::ACCEPTED))
@@ -129,7 +130,7 @@ pub fn accepted_for(conn: &mut DbConn, escalation: i64) -> QueryResult<Option<Of
 }
 
 /// Marks the accepted offer of an escalation as handed back by its agent.
-pub fn mark_transferred(conn: &mut DbConn, escalation: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn mark_transferred(conn: &mut DbConn, escalation: EscalationId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(offers::table.filter(offers::escalation_id.eq(escalation)).filter(offers::state.eq(state::ACCEPTED)))
         .set((offers::state.eq(state::TRANSFERRED), offers::answered_at.eq(at)))
         .execute(conn)

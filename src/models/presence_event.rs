@@ -1,5 +1,6 @@
 //! Presence changes, kept for payroll (online time) and schedule adherence.
 
+use crate::ids::AgentId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::db::{
 #[diesel(table_name = presence_events)]
 pub struct PresenceEvent {
     pub id: i64,
-    pub agent_id: i64,
+    pub agent_id: AgentId,
     pub presence: String,
     pub reason: String,
     pub scheduled: bool,
@@ -21,7 +22,7 @@ pub struct PresenceEvent {
 
 pub fn record(
     conn: &mut DbConn,
-    agent_id: i64,
+    agent_id: AgentId,
     presence: &str,
     reason: &str,
     scheduled: bool,
@@ -38,7 +39,7 @@ pub fn record(
         .execute(conn)
 }
 
-pub fn for_agent(conn: &mut DbConn, agent_id: i64, limit: i64) -> QueryResult<Vec<PresenceEvent>> {
+pub fn for_agent(conn: &mut DbConn, agent_id: AgentId, limit: i64) -> QueryResult<Vec<PresenceEvent>> {
     presence_events::table
         .filter(presence_events::agent_id.eq(agent_id))
         .order(presence_events::id.desc())
@@ -51,7 +52,7 @@ pub fn for_agent(conn: &mut DbConn, agent_id: i64, limit: i64) -> QueryResult<Ve
 /// changed it first). `heartbeat` also refreshes the heartbeat time.
 pub fn transition(
     conn: &mut DbConn,
-    agent_id: i64,
+    agent_id: AgentId,
     from: &[&str],
     to: &str,
     reason: &str,
@@ -74,7 +75,7 @@ pub fn transition(
 }
 
 /// Records a heartbeat for an agent who is online or away.
-pub fn heartbeat(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn heartbeat(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated =
         diesel::update(agents::table.filter(agents::user_id.eq(agent_id)).filter(agents::presence.ne("offline")))
             .set(agents::last_heartbeat_at.eq(at))
@@ -83,7 +84,7 @@ pub fn heartbeat(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryRe
 }
 
 /// Records a heartbeat for many agents at once (those online or away among `ids`).
-pub fn heartbeat_many(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<usize> {
+pub fn heartbeat_many(conn: &mut DbConn, ids: &[AgentId], at: NaiveDateTime) -> QueryResult<usize> {
     let mut updated = 0;
     for chunk in ids.chunks(500) {
         updated +=
@@ -95,7 +96,7 @@ pub fn heartbeat_many(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Quer
 }
 
 /// Agents online whose last heartbeat is older than `cutoff`.
-pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<AgentId>> {
     agents::table
         .filter(agents::presence.eq("online"))
         .filter(agents::last_heartbeat_at.is_null().or(agents::last_heartbeat_at.lt(cutoff)))
@@ -105,7 +106,7 @@ pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Ve
 
 /// Moves one silent agent to away, only if still online and still silent (idempotent across
 /// instances: the second one finds nothing to change).
-pub fn expire(conn: &mut DbConn, agent_id: i64, cutoff: NaiveDateTime, reason: &str) -> QueryResult<bool> {
+pub fn expire(conn: &mut DbConn, agent_id: AgentId, cutoff: NaiveDateTime, reason: &str) -> QueryResult<bool> {
     let updated = diesel::update(
         agents::table
             .filter(agents::user_id.eq(agent_id))
@@ -118,7 +119,7 @@ pub fn expire(conn: &mut DbConn, agent_id: i64, cutoff: NaiveDateTime, reason: &
 }
 
 /// The agent's presence just before `at` (`None` if they had no presence change before it).
-pub fn presence_before(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> QueryResult<Option<String>> {
+pub fn presence_before(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<Option<String>> {
     presence_events::table
         .filter(presence_events::agent_id.eq(agent_id))
         .filter(presence_events::at.lt(at))
@@ -131,7 +132,7 @@ pub fn presence_before(conn: &mut DbConn, agent_id: i64, at: NaiveDateTime) -> Q
 /// The agent's presence changes in `[from, to)`, in order: (when, presence).
 pub fn changes_between(
     conn: &mut DbConn,
-    agent_id: i64,
+    agent_id: AgentId,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<(NaiveDateTime, String)>> {
@@ -145,6 +146,6 @@ pub fn changes_between(
 }
 
 /// Agents with any presence change before `to` (who may have been online in a period ending then).
-pub fn agents_seen_before(conn: &mut DbConn, to: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn agents_seen_before(conn: &mut DbConn, to: NaiveDateTime) -> QueryResult<Vec<AgentId>> {
     presence_events::table.filter(presence_events::at.lt(to)).select(presence_events::agent_id).distinct().load(conn)
 }

@@ -1,5 +1,6 @@
 //! Customer ratings of conversations.
 
+use crate::ids::{AgentId, EscalationId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,8 +13,8 @@ use crate::db::{
 /// escalation is a unique violation.
 pub fn insert(
     conn: &mut DbConn,
-    escalation: i64,
-    agent: i64,
+    escalation: EscalationId,
+    agent: AgentId,
     score: i32,
     comment: Option<&str>,
     at: NaiveDateTime,

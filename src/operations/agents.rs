@@ -15,6 +15,7 @@ use crate::db::{
     schema::{agents, offers},
 };
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::db_time;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -38,21 +39,21 @@ pub fn on_duty(
     day_start: DateTime<Utc>,
 ) -> Result<Vec<AgentOnDuty>, AppError> {
     let roster = roster::available(conn, now, heartbeat_timeout)?;
-    let ids: Vec<i64> = roster.iter().map(|r| r.agent_id).collect();
-    let ratings: HashMap<i64, (i64, i64)> = agents::table
+    let ids: Vec<AgentId> = roster.iter().map(|r| r.agent_id).collect();
+    let ratings: HashMap<AgentId, (i64, i64)> = agents::table
         .filter(agents::user_id.eq_any(&ids))
         .select((agents::user_id, agents::rating_sum, agents::rating_count))
-        .load::<(i64, i64, i64)>(conn)?
+        .load::<(AgentId, i64, i64)>(conn)?
         .into_iter()
         .map(|(id, sum, count)| (id, (sum, count)))
         .collect();
-    let answers: Vec<(i64, String, i64)> = offers::table
+    let answers: Vec<(AgentId, String, i64)> = offers::table
         .filter(offers::agent_id.eq_any(&ids))
         .filter(offers::created_at.ge(db_time(day_start)))
         .group_by((offers::agent_id, offers::state))
         .select((offers::agent_id, offers::state, count_star()))
         .load(conn)?;
-    let count = |agent: i64, states: &[&str]| -> i64 {
+    let count = |agent: AgentId, states: &[&str]| -> i64 {
         answers.iter().filter(|(a, s, _)| *a == agent && states.contains(&s.as_str())).map(|(_, _, n)| n).sum()
     };
     Ok(roster

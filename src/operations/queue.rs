@@ -10,6 +10,7 @@ use crate::dispatch::Dispatcher;
 use crate::dispatch::candidates::{self, PassPool, needs_of};
 use crate::dispatch::settings;
 use crate::error::AppError;
+use crate::ids::EscalationId;
 use crate::matching;
 use crate::models::escalation;
 
@@ -18,7 +19,8 @@ pub const QUEUE_VIEW_LIMIT: i64 = 200;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QueueEntry {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: EscalationId,
     pub external_id: String,
     /// `queued` (looking for an agent) or `offered` (an offer is out).
     pub state: String,

@@ -1,6 +1,7 @@
 //! Time arithmetic behind payroll: periods in a time zone, unions of intervals, rates in force,
 //! rounding. Pure: no database, no clock.
 
+use crate::ids::EscalationId;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -38,7 +39,7 @@ pub struct RateSpan {
 /// One stretch of an agent on one escalation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Work {
-    pub escalation_id: i64,
+    pub escalation_id: EscalationId,
     pub interval: Interval,
 }
 
@@ -62,15 +63,15 @@ fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// Merges overlapping and touching intervals: two conversations at once are paid once.
 pub fn union(intervals: Vec<Interval>) -> Vec<Interval> {
-    let work = intervals.into_iter().map(|interval| Work { escalation_id: 0, interval }).collect();
+    let work = intervals.into_iter().map(|interval| Work { escalation_id: EscalationId(0), interval }).collect();
     union_work(work).into_iter().map(|(interval, _)| interval).collect()
 }
 
 /// Like [`union`], keeping which escalations each merged interval is made of.
-pub fn union_work(mut work: Vec<Work>) -> Vec<(Interval, Vec<i64>)> {
+pub fn union_work(mut work: Vec<Work>) -> Vec<(Interval, Vec<EscalationId>)> {
     work.retain(|w| w.interval.start < w.interval.end);
     work.sort_by_key(|w| (w.interval, w.escalation_id));
-    let mut merged: Vec<(Interval, Vec<i64>)> = Vec::with_capacity(work.len());
+    let mut merged: Vec<(Interval, Vec<EscalationId>)> = Vec::with_capacity(work.len());
     for w in work {
         match merged.last_mut() {
             Some((last, ids)) if w.interval.start <= last.end => {
@@ -157,13 +158,17 @@ mod tests {
     #[test]
     fn overlapping_and_touching_intervals_merge_and_keep_their_escalations() {
         let merged = union_work(vec![
-            Work { escalation_id: 1, interval: span(at(9, 0), at(10, 0)) },
-            Work { escalation_id: 2, interval: span(at(9, 30), at(10, 30)) },
-            Work { escalation_id: 3, interval: span(at(10, 30), at(11, 0)) },
-            Work { escalation_id: 4, interval: span(at(12, 0), at(12, 15)) },
-            Work { escalation_id: 5, interval: span(at(13, 0), at(13, 0)) },
+            Work { escalation_id: EscalationId(1), interval: span(at(9, 0), at(10, 0)) },
+            Work { escalation_id: EscalationId(2), interval: span(at(9, 30), at(10, 30)) },
+            Work { escalation_id: EscalationId(3), interval: span(at(10, 30), at(11, 0)) },
+            Work { escalation_id: EscalationId(4), interval: span(at(12, 0), at(12, 15)) },
+            Work { escalation_id: EscalationId(5), interval: span(at(13, 0), at(13, 0)) },
         ]);
-        assert_eq!(merged, vec![(span(at(9, 0), at(11, 0)), vec![1, 2, 3]), (span(at(12, 0), at(12, 15)), vec![4])]);
+        let ids = |list: &[i64]| list.iter().copied().map(EscalationId).collect::<Vec<_>>();
+        assert_eq!(
+            merged,
+            vec![(span(at(9, 0), at(11, 0)), ids(&[1, 2, 3])), (span(at(12, 0), at(12, 15)), ids(&[4]))]
+        );
         assert_eq!(union(vec![span(at(9, 0), at(10, 0)), span(at(8, 0), at(9, 30))]), vec![span(at(8, 0), at(10, 0))]);
     }
 

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::export::{self, PayrollPeriod};
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::startup::connect_and_migrate;
 
 pub struct ExportArgs {
@@ -18,7 +19,7 @@ pub struct ExportArgs {
     pub to: String,
     pub out: Option<PathBuf>,
     pub detail: bool,
-    pub agent_id: Option<i64>,
+    pub agent_id: Option<AgentId>,
 }
 
 /// `--from` and friends say which flag is wrong, in the words of the API's field errors.

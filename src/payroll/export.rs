@@ -11,6 +11,7 @@ use super::ledger::{Piece, lines};
 use super::metering;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
+use crate::ids::{AgentId, EscalationId};
 use crate::models::user;
 use crate::money;
 
@@ -93,7 +94,7 @@ impl PayrollPeriod {
 /// Who is paid.
 #[derive(Debug, Clone)]
 pub struct Payee {
-    pub id: i64,
+    pub id: AgentId,
     pub name: String,
     pub email: String,
 }
@@ -111,7 +112,7 @@ pub fn collect(
     conn: &mut DbConn,
     payroll: &PayrollPeriod,
     now: DateTime<Utc>,
-    only: Option<i64>,
+    only: Option<AgentId>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<AgentPay>, AppError> {
     let span = payroll.interval();
@@ -124,7 +125,7 @@ pub fn collect(
     for (done, id) in ids.into_iter().enumerate() {
         let pieces = metering::pieces(conn, id, span, now)?;
         if !pieces.is_empty()
-            && let Some(user) = user::find(conn, id)?
+            && let Some(user) = user::find(conn, id.0)?
         {
             pays.push(AgentPay { payee: Payee { id, name: user.full_name, email: user.email }, pieces });
         }
@@ -194,7 +195,7 @@ pub fn write_detail<W: Write>(out: W, payroll: &PayrollPeriod, pays: &[AgentPay]
     for pay in pays {
         for piece in &pay.pieces {
             let mut record = person(payroll, &pay.payee, &piece.currency);
-            let ids: Vec<String> = piece.escalation_ids.iter().map(i64::to_string).collect();
+            let ids: Vec<String> = piece.escalation_ids.iter().map(EscalationId::to_string).collect();
             record.extend([
                 piece.kind.as_str().to_string(),
                 ids.join(" "),

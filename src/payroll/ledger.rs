@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::arithmetic::{Interval, RateSpan, Work, div_round_half_up, in_force, split_by_rates, union_work};
+use crate::ids::EscalationId;
 
 /// What an agent did, as stored: online spans, stretches of work, resolutions.
 #[derive(Debug, Clone, Default)]
@@ -14,7 +15,7 @@ pub struct Activity {
     pub online: Vec<Interval>,
     pub work: Vec<Work>,
     /// (escalation id, resolved at)
-    pub resolutions: Vec<(i64, DateTime<Utc>)>,
+    pub resolutions: Vec<(EscalationId, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,7 +42,7 @@ pub struct Piece {
     pub currency: String,
     /// For a conversation, `start == end` (the resolution).
     pub interval: Interval,
-    pub escalation_ids: Vec<i64>,
+    pub escalation_ids: Vec<EscalationId>,
     /// Hourly for engaged time, per conversation for a conversation, 0 for online time.
     pub rate_minor: i64,
 }
@@ -97,7 +98,7 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
     for (merged, ids) in union_work(clipped.clone()) {
         for (piece, rate) in split_by_rates(merged, &rates) {
             // Only the escalations actually worked during this piece of the merged interval.
-            let mut worked: Vec<i64> = clipped
+            let mut worked: Vec<EscalationId> = clipped
                 .iter()
                 .filter(|w| ids.contains(&w.escalation_id) && w.interval.clip(&piece).is_some())
                 .map(|w| w.escalation_id)
@@ -185,8 +186,10 @@ mod tests {
 
     /// Escalations numbered 1, 2, … in the order given.
     fn worked(intervals: &[Interval]) -> Activity {
-        let work =
-            intervals.iter().enumerate().map(|(i, interval)| Work { escalation_id: i as i64 + 1, interval: *interval });
+        let work = intervals
+            .iter()
+            .enumerate()
+            .map(|(i, interval)| Work { escalation_id: EscalationId(i as i64 + 1), interval: *interval });
         Activity { work: work.collect(), ..Activity::default() }
     }
 
@@ -206,12 +209,12 @@ mod tests {
     fn a_rate_change_mid_interval_splits_it_and_each_piece_names_its_escalations() {
         let rates = [sek(at(0, 0), 20000, 1000), sek(at(10, 0), 26000, 1500)];
         let mut activity = worked(&[span(at(9, 30), at(9, 50)), span(at(9, 45), at(10, 30))]);
-        activity.resolutions = vec![(1, at(9, 50)), (2, at(10, 30))];
+        activity.resolutions = vec![(EscalationId(1), at(9, 50)), (EscalationId(2), at(10, 30))];
         let pieces = meter(&activity, &rates, day());
         let engaged: Vec<(i64, i64, Vec<i64>)> = pieces
             .iter()
             .filter(|p| p.kind == Kind::Engaged)
-            .map(|p| (p.seconds(), p.rate_minor, p.escalation_ids.clone()))
+            .map(|p| (p.seconds(), p.rate_minor, p.escalation_ids.iter().map(|id| id.0).collect()))
             .collect();
         assert_eq!(engaged, vec![(30 * 60, 20000, vec![1, 2]), (30 * 60, 26000, vec![2])]);
         let line = &lines(&pieces)[0];
@@ -224,7 +227,7 @@ mod tests {
     fn work_across_midnight_and_the_period_edge_is_clipped() {
         let late = Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0).unwrap();
         let mut activity = worked(&[span(late, at(1, 0))]);
-        activity.resolutions = vec![(1, late + Duration::minutes(30))];
+        activity.resolutions = vec![(EscalationId(1), late + Duration::minutes(30))];
         let lines = pay(&activity, &[sek(late - Duration::days(1), 36000, 1000)], day());
         assert_eq!(lines[0].engaged_seconds, 3600, "only the hour inside the day counts");
         assert_eq!(lines[0].conversations, 0, "the resolution fell before the period");
@@ -256,7 +259,7 @@ mod tests {
             RateSpan { from: at(12, 0), hourly_minor: 2000, per_conversation_minor: 100, currency: "EUR".into() },
         ];
         let mut activity = worked(&[span(at(11, 0), at(13, 0))]);
-        activity.resolutions = vec![(1, at(12, 30))];
+        activity.resolutions = vec![(EscalationId(1), at(12, 30))];
         activity.online = vec![span(at(10, 0), at(14, 0))];
         let summary: Vec<(String, i64, i64, i64)> = pay(&activity, &rates, day())
             .into_iter()
@@ -276,7 +279,7 @@ mod tests {
     fn the_pieces_add_up_to_the_line() {
         let rates = [sek(at(0, 0), 12345, 678), sek(at(9, 17), 9999, 5)];
         let mut activity = worked(&[span(at(8, 3), at(9, 41)), span(at(9, 0), at(10, 7)), span(at(14, 0), at(14, 1))]);
-        activity.resolutions = vec![(1, at(9, 10)), (3, at(14, 1))];
+        activity.resolutions = vec![(EscalationId(1), at(9, 10)), (EscalationId(3), at(14, 1))];
         let pieces = meter(&activity, &rates, day());
         let line = &lines(&pieces)[0];
         let exact: i128 = pieces.iter().filter(|p| p.kind == Kind::Engaged).map(Piece::pay_minor_x3600).sum();

@@ -7,13 +7,14 @@ use super::arithmetic::{Interval, RateSpan, Work, online_spans};
 use super::ledger::{Activity, Piece, meter};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent_rate, assignment, db_time, presence_event};
 
 const ONLINE: &str = "online";
 
 /// What the agent did in `period`, as far as `now` (an open conversation or an agent still
 /// online counts up to `now`, never into the future).
-pub fn activity(conn: &mut DbConn, agent: i64, period: Interval, now: DateTime<Utc>) -> Result<Activity, AppError> {
+pub fn activity(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTime<Utc>) -> Result<Activity, AppError> {
     let (from, to) = (db_time(period.start), db_time(period.end));
     let stretches = assignment::overlapping(conn, agent, from, to)?;
     let work = stretches
@@ -40,7 +41,7 @@ pub fn activity(conn: &mut DbConn, agent: i64, period: Interval, now: DateTime<U
 }
 
 /// Every rate the agent has had, oldest first.
-pub fn rates(conn: &mut DbConn, agent: i64) -> Result<Vec<RateSpan>, AppError> {
+pub fn rates(conn: &mut DbConn, agent: AgentId) -> Result<Vec<RateSpan>, AppError> {
     Ok(agent_rate::history(conn, agent)?
         .into_iter()
         .map(|r| RateSpan {
@@ -53,14 +54,14 @@ pub fn rates(conn: &mut DbConn, agent: i64) -> Result<Vec<RateSpan>, AppError> {
 }
 
 /// The agent's payroll pieces in `period`.
-pub fn pieces(conn: &mut DbConn, agent: i64, period: Interval, now: DateTime<Utc>) -> Result<Vec<Piece>, AppError> {
+pub fn pieces(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTime<Utc>) -> Result<Vec<Piece>, AppError> {
     let activity = activity(conn, agent, period, now)?;
     Ok(meter(&activity, &rates(conn, agent)?, period))
 }
 
 /// Agents who may have something to be paid for in `period`: anyone who worked in it, and
 /// anyone who had a presence change before its end (they may have been online in it).
-pub fn agents_in(conn: &mut DbConn, period: Interval) -> Result<Vec<i64>, AppError> {
+pub fn agents_in(conn: &mut DbConn, period: Interval) -> Result<Vec<AgentId>, AppError> {
     let (from, to) = (db_time(period.start), db_time(period.end));
     let mut ids = assignment::agents_working(conn, from, to)?;
     ids.extend(presence_event::agents_seen_before(conn, to)?);

@@ -26,6 +26,7 @@ use diesel::sql_types::Text;
 use tokio::sync::{Notify, oneshot};
 
 use crate::db::DbConn;
+use crate::ids::AgentId;
 
 /// The PostgreSQL channel every instance listens on.
 pub const CHANNEL: &str = "handoff";
@@ -44,7 +45,7 @@ pub const LEADER_HEARTBEAT: &str = "h";
 /// asked for. Kept per thread while the transaction runs, taken when it commits.
 #[derive(Debug, Default)]
 pub struct Notes {
-    agents: Vec<i64>,
+    agents: Vec<AgentId>,
     dispatch: Option<u64>,
 }
 
@@ -60,7 +61,7 @@ thread_local! {
 }
 
 /// Notes, inside a transaction, that `agent` has a new stream event.
-pub fn agent_event(conn: &mut DbConn, agent: i64) -> diesel::QueryResult<()> {
+pub fn agent_event(conn: &mut DbConn, agent: AgentId) -> diesel::QueryResult<()> {
     NOTES.with(|n| n.borrow_mut().agents.push(agent));
     pg_notify(conn, &format!("a:{agent}"))
 }
@@ -117,7 +118,7 @@ pub fn take() -> Notes {
 /// waiting for a pass.
 #[derive(Default)]
 pub struct Bus {
-    streams: Mutex<HashMap<i64, Vec<Weak<Notify>>>>,
+    streams: Mutex<HashMap<AgentId, Vec<Weak<Notify>>>>,
     /// Rung when a pass is wanted.
     pub doorbell: Notify,
     /// Nonces of passes asked for and not yet run.
@@ -169,7 +170,7 @@ impl Bus {
     }
 
     /// Wakes the open streams of these agents on this instance.
-    pub fn wake_agents(&self, mut agents: Vec<i64>) {
+    pub fn wake_agents(&self, mut agents: Vec<AgentId>) {
         if agents.is_empty() {
             return;
         }
@@ -290,19 +291,19 @@ impl Bus {
     }
 
     /// Agents with at least one open stream on this instance (their streams are their heartbeat).
-    pub fn agents_streaming(&self) -> Vec<i64> {
+    pub fn agents_streaming(&self) -> Vec<AgentId> {
         let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         streams.retain(|_, list| {
             list.retain(|weak| weak.strong_count() > 0);
             !list.is_empty()
         });
-        let mut agents: Vec<i64> = streams.keys().copied().collect();
+        let mut agents: Vec<AgentId> = streams.keys().copied().collect();
         agents.sort_unstable();
         agents
     }
 
     /// Registers a stream of `agent`; it is woken until the returned handle is dropped.
-    pub fn subscribe(&self, agent: i64) -> Arc<Notify> {
+    pub fn subscribe(&self, agent: AgentId) -> Arc<Notify> {
         let notify = Arc::new(Notify::new());
         let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let list = streams.entry(agent).or_default();
@@ -323,19 +324,19 @@ mod tests {
     #[tokio::test]
     async fn a_committed_event_wakes_the_agents_streams_and_a_rollback_does_not() {
         let bus = Bus::new();
-        let first = bus.subscribe(7001);
-        let second = bus.subscribe(7001);
-        let other = bus.subscribe(7002);
-        NOTES.with(|n| n.borrow_mut().agents.push(7001));
+        let first = bus.subscribe(AgentId(7001));
+        let second = bus.subscribe(AgentId(7001));
+        let other = bus.subscribe(AgentId(7002));
+        NOTES.with(|n| n.borrow_mut().agents.push(AgentId(7001)));
         forget();
         bus.publish(take());
-        NOTES.with(|n| n.borrow_mut().agents.push(7001));
+        NOTES.with(|n| n.borrow_mut().agents.push(AgentId(7001)));
         bus.publish(take());
         assert!(woken(&first).await && woken(&second).await);
         assert!(!woken(&other).await, "another agent's stream sleeps on");
         assert!(!woken(&first).await, "one wake per commit");
         drop(second);
-        assert!(bus.agents_streaming().contains(&7001) && bus.agents_streaming().contains(&7002));
+        assert!(bus.agents_streaming().contains(&AgentId(7001)) && bus.agents_streaming().contains(&AgentId(7002)));
         drop((first, other));
         assert!(bus.agents_streaming().is_empty(), "no open stream, no heartbeat");
     }

@@ -11,12 +11,13 @@ use chrono::{DateTime, Utc};
 
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent_event, db_time};
 
 /// Records an event for the agent's stream.
 pub fn notify(
     conn: &mut DbConn,
-    agent: i64,
+    agent: AgentId,
     kind: &str,
     data: serde_json::Value,
     now: DateTime<Utc>,

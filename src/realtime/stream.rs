@@ -13,6 +13,7 @@ use crate::auth::AgentUser;
 use crate::availability::presence;
 use crate::dispatch::view;
 use crate::error::AppResult;
+use crate::ids::AgentId;
 use crate::models::agent_event;
 use crate::startup::AppState;
 
@@ -47,7 +48,7 @@ fn last_event_id(req: &HttpRequest) -> Option<i64> {
         (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 #[get("/api/v1/me/events")]
 pub async fn events(agent: AgentUser, req: HttpRequest, state: web::Data<AppState>) -> AppResult<impl Responder> {
-    let agent_id = agent.0.id;
+    let agent_id = agent.id();
     let resume = last_event_id(&req);
     let (sender, receiver) = mpsc::channel::<sse::Event>(32);
     let start = match resume {
@@ -76,7 +77,7 @@ pub async fn events(agent: AgentUser, req: HttpRequest, state: web::Data<AppStat
 
 /// Sends new events until the client goes away. (The open stream is the agent's heartbeat:
 /// `beat_open_streams` writes it for every agent with a stream on this instance in one go.)
-async fn pump(state: std::sync::Arc<AppState>, agent_id: i64, mut last: i64, sender: mpsc::Sender<sse::Event>) {
+async fn pump(state: std::sync::Arc<AppState>, agent_id: AgentId, mut last: i64, sender: mpsc::Sender<sse::Event>) {
     let woken = state.db.bus().subscribe(agent_id);
     loop {
         if sender.is_closed() {
@@ -93,7 +94,7 @@ async fn pump(state: std::sync::Arc<AppState>, agent_id: i64, mut last: i64, sen
                     }
                 }
             }
-            Err(error) => tracing::warn!(agent_id, %error, "reading stream events failed"),
+            Err(error) => tracing::warn!(%agent_id, %error, "reading stream events failed"),
         }
         let poll = match state.db.backend() {
             crate::db::Backend::Postgres if !state.db.bus().is_listening() => POLL_WITHOUT_LISTENER,

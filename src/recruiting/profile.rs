@@ -8,6 +8,7 @@ use super::input::{LanguageInput, LanguageLevel, ProfileChanges, SkillInput};
 use super::{placement, skills};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, agent_language, agent_rate, agent_skill, audit, certification, db_time, user};
 use crate::places::Location;
 
@@ -41,7 +42,8 @@ pub struct HistoryEntry {
 /// GET /api/v1/me, and each entry of GET /api/v1/staff/recruits.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentProfile {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: AgentId,
     pub email: String,
     pub full_name: String,
     pub status: String,
@@ -68,7 +70,7 @@ pub struct AgentProfile {
 }
 
 /// The profile of agent `id`, `None` if there is no such agent.
-pub fn load(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<Option<AgentProfile>, AppError> {
+pub fn load(conn: &mut DbConn, id: AgentId, now: DateTime<Utc>) -> Result<Option<AgentProfile>, AppError> {
     let Some((agent, person)) = agent::find_with_user(conn, id)? else {
         return Ok(None);
     };
@@ -116,8 +118,8 @@ pub fn load(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> Result<Option<Age
 }
 
 /// The recorded decisions and events about an agent, oldest first.
-pub fn history(conn: &mut DbConn, id: i64) -> Result<Vec<HistoryEntry>, AppError> {
-    Ok(audit::for_subject(conn, "agent", id)?
+pub fn history(conn: &mut DbConn, id: AgentId) -> Result<Vec<HistoryEntry>, AppError> {
+    Ok(audit::for_subject(conn, "agent", id.0)?
         .into_iter()
         .map(|(entry, by)| HistoryEntry {
             at: entry.created_at.and_utc(),
@@ -129,7 +131,7 @@ pub fn history(conn: &mut DbConn, id: i64) -> Result<Vec<HistoryEntry>, AppError
 }
 
 /// Applies an agent's own changes; a new location places them again.
-pub fn update(conn: &mut DbConn, id: i64, changes: &ProfileChanges, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn update(conn: &mut DbConn, id: AgentId, changes: &ProfileChanges, now: DateTime<Utc>) -> Result<(), AppError> {
     if agent::find(conn, id)?.is_none() {
         return Err(AppError::NotFound("no agent profile for this account".into()));
     }
@@ -144,7 +146,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &ProfileChanges, now: DateTim
         agent_language::replace(conn, id, &rows)?;
     }
     if let Some(name) = &changes.full_name {
-        user::set_full_name(conn, id, name.trim(), db_time(now))?;
+        user::set_full_name(conn, id.0, name.trim(), db_time(now))?;
     }
     let mut agent_changes = agent::AgentChanges { timezone: changes.timezone.as_deref(), ..Default::default() };
     let placed;

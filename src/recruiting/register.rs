@@ -9,6 +9,7 @@ use crate::availability::rates;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, agent_language, agent_rate, agent_skill, audit, db_time, email_verification, user};
 
 /// How new agents start: one conversation at a time until they raise it.
@@ -30,7 +31,7 @@ pub fn register(
     password_hash: &str,
     links: &LinkSettings,
     now: DateTime<Utc>,
-) -> Result<i64, AppError> {
+) -> Result<AgentId, AppError> {
     skills::check_known(conn, &application.skills)?;
     let skill_names: Vec<String> = application.skills.iter().map(|s| s.skill.clone()).collect();
     rates::check_bands(
@@ -58,10 +59,11 @@ pub fn register(
         }
     })?;
     let (country, region) = placement::place(conn, application.location)?;
+    let id = AgentId(person.id);
     agent::insert(
         conn,
         &agent::NewAgent {
-            user_id: person.id,
+            user_id: id,
             timezone: &application.timezone,
             latitude: application.location.lat,
             longitude: application.location.lon,
@@ -77,13 +79,13 @@ pub fn register(
     )?;
     let languages: Vec<(String, String)> =
         application.languages.iter().map(|l| (l.code.clone(), l.level.as_str().to_string())).collect();
-    agent_language::replace(conn, person.id, &languages)?;
+    agent_language::replace(conn, id, &languages)?;
     let skill_rows: Vec<(String, i32)> = application.skills.iter().map(|s| (s.skill.clone(), s.proficiency)).collect();
-    agent_skill::replace(conn, person.id, &skill_rows)?;
+    agent_skill::replace(conn, id, &skill_rows)?;
     agent_rate::insert(
         conn,
         &agent_rate::NewAgentRate {
-            agent_id: person.id,
+            agent_id: id,
             hourly_rate_minor: application.hourly_rate_minor,
             per_conversation_minor: application.per_conversation_minor,
             currency: &application.currency,
@@ -91,9 +93,9 @@ pub fn register(
             created_at: db_time(now),
         },
     )?;
-    record(conn, None, person.id, "applied", None, now)?;
+    record(conn, None, id, "applied", None, now)?;
     send_verification(conn, person.id, &person.email, &person.full_name, links, now)?;
-    Ok(person.id)
+    Ok(id)
 }
 
 /// Creates a fresh single-use link and queues the email carrying it.
@@ -157,8 +159,8 @@ pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Stri
         db_time(now),
     )?;
     if moved {
-        agent::mark_verified(conn, link.user_id, db_time(now))?;
-        record(conn, None, link.user_id, "email_verified", None, now)?;
+        agent::mark_verified(conn, AgentId(link.user_id), db_time(now))?;
+        record(conn, None, AgentId(link.user_id), "email_verified", None, now)?;
     }
     let person = user::find(conn, link.user_id)?.ok_or_else(|| AppError::NotFound("the account is gone".into()))?;
     Ok(person.status)
@@ -168,7 +170,7 @@ pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Stri
 pub(super) fn record(
     conn: &mut DbConn,
     actor: Option<i64>,
-    agent_id: i64,
+    agent_id: AgentId,
     action: &str,
     detail: Option<&str>,
     now: DateTime<Utc>,
@@ -178,7 +180,7 @@ pub(super) fn record(
         &audit::NewAuditEntry {
             actor_id: actor,
             subject_kind: "agent",
-            subject_id: Some(agent_id),
+            subject_id: Some(agent_id.0),
             action,
             detail,
             created_at: db_time(now),

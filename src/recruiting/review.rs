@@ -9,6 +9,7 @@ use crate::availability::presence;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::ids::AgentId;
 use crate::models::{agent, certification, db_time, skill, user};
 
 /// Who decides, and where the approval email's login link points.
@@ -18,7 +19,7 @@ pub struct Reviewer {
     pub public_url: String,
 }
 
-fn agent_user(conn: &mut DbConn, agent_id: i64) -> Result<user::User, AppError> {
+fn agent_user(conn: &mut DbConn, agent_id: AgentId) -> Result<user::User, AppError> {
     match agent::find_with_user(conn, agent_id)? {
         Some((_, person)) => Ok(person),
         None => Err(AppError::NotFound(format!("no agent with id {agent_id}"))),
@@ -44,7 +45,7 @@ fn transition(
 pub fn approve(
     conn: &mut DbConn,
     reviewer: &Reviewer,
-    agent_id: i64,
+    agent_id: AgentId,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -59,7 +60,7 @@ pub fn approve(
 pub fn reject(
     conn: &mut DbConn,
     reviewer: &Reviewer,
-    agent_id: i64,
+    agent_id: AgentId,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -75,7 +76,7 @@ pub fn reject(
 pub fn suspend(
     conn: &mut DbConn,
     reviewer: &Reviewer,
-    agent_id: i64,
+    agent_id: AgentId,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -88,7 +89,7 @@ pub fn suspend(
 pub fn reinstate(
     conn: &mut DbConn,
     reviewer: &Reviewer,
-    agent_id: i64,
+    agent_id: AgentId,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -101,7 +102,7 @@ pub fn reinstate(
 pub fn certify(
     conn: &mut DbConn,
     reviewer: &Reviewer,
-    agent_id: i64,
+    agent_id: AgentId,
     skill_name: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {

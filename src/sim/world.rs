@@ -11,6 +11,7 @@ use super::report::{Outcome, Tally};
 use super::scenario::Scenario;
 use crate::dispatch::eta::{EtaInputs, estimate};
 use crate::dispatch::settings::MatchingSettings;
+use crate::ids::AgentId;
 use crate::matching::{Candidate, Level, Needs, Point, Rules};
 
 #[derive(Debug, Clone, Copy)]
@@ -116,7 +117,7 @@ impl<'a> World<'a> {
         let mut agents = Vec::new();
         for (group, g) in scenario.agents.iter().enumerate() {
             for _ in 0..g.count {
-                let id = agents.len() as i64 + 1;
+                let id = AgentId(agents.len() as i64 + 1);
                 agents.push(Agent {
                     group,
                     candidate: Candidate {

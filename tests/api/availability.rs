@@ -109,7 +109,7 @@ async fn an_online_agent_is_listed_with_rate_and_set_away_when_the_heartbeat_sto
         .write(move |conn| handoff::availability::presence::expire_silent(conn, later, Duration::seconds(45)))
         .await
         .unwrap();
-    assert_eq!(moved, vec![id]);
+    assert_eq!(moved, vec![handoff::ids::AgentId(id)]);
     let again = db
         .write(move |conn| handoff::availability::presence::expire_silent(conn, later, Duration::seconds(45)))
         .await
@@ -120,7 +120,10 @@ async fn an_online_agent_is_listed_with_rate_and_set_away_when_the_heartbeat_sto
     assert_eq!((me["presence"].as_str(), me["presence_reason"].as_str()), (Some("away"), Some("heartbeat_lost")));
     let roster: Vec<Value> = app.get_json("/api/v1/staff/agents?presence=online", &staff).await.json().await.unwrap();
     assert!(roster.is_empty());
-    let events = db.read(move |conn| Ok(handoff::models::presence_event::for_agent(conn, id, 10)?)).await.unwrap();
+    let events = db
+        .read(move |conn| Ok(handoff::models::presence_event::for_agent(conn, handoff::ids::AgentId(id), 10)?))
+        .await
+        .unwrap();
     let kinds: Vec<(&str, &str)> = events.iter().rev().map(|e| (e.presence.as_str(), e.reason.as_str())).collect();
     assert_eq!(kinds, [("online", "chosen"), ("away", "heartbeat_lost")]);
 }
@@ -215,7 +218,13 @@ async fn rates_stay_inside_the_pay_bands_and_past_work_keeps_its_rate() {
     // The rate for work done before the change is the old one.
     let db = app.db();
     let old = db
-        .read(move |conn| Ok(handoff::models::agent_rate::in_force(conn, id, handoff::models::db_time(before_change))?))
+        .read(move |conn| {
+            Ok(handoff::models::agent_rate::in_force(
+                conn,
+                handoff::ids::AgentId(id),
+                handoff::models::db_time(before_change),
+            )?)
+        })
         .await
         .unwrap()
         .unwrap();

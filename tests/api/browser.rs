@@ -235,7 +235,9 @@ async fn an_agent_sets_a_week_and_the_open_page_keeps_them_online() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let beat = db
-            .read(move |conn| Ok(handoff::models::agent::find(conn, id)?.and_then(|a| a.last_heartbeat_at)))
+            .read(move |conn| {
+                Ok(handoff::models::agent::find(conn, handoff::ids::AgentId(id))?.and_then(|a| a.last_heartbeat_at))
+            })
             .await
             .unwrap();
         if beat.is_some_and(|at| at.and_utc() >= opened_at - chrono::Duration::seconds(1)) {

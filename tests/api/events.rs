@@ -115,7 +115,7 @@ async fn the_open_stream_is_the_heartbeat_and_presence_changes_arrive_on_it() {
     stream.next_of("snapshot").await;
     let db = app.db();
     let beat = db
-        .read(move |conn| Ok(handoff::models::agent::find(conn, id)?.unwrap().last_heartbeat_at))
+        .read(move |conn| Ok(handoff::models::agent::find(conn, handoff::ids::AgentId(id))?.unwrap().last_heartbeat_at))
         .await
         .unwrap()
         .unwrap();

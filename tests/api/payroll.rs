@@ -14,13 +14,14 @@ use serde_json::{Value, json};
 use crate::dispatch::escalation;
 use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
 use crate::recruiting::application;
+use handoff::ids::{AgentId, EscalationId};
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
 /// An approved agent with a name of our choosing, never online yet; returns (id, token).
-pub async fn agent(app: &TestApp, email: &str, full_name: &str) -> (i64, String) {
+pub async fn agent(app: &TestApp, email: &str, full_name: &str) -> (AgentId, String) {
     let mut body = application(email);
     body["full_name"] = json!(full_name);
     let response = app.post_json("/api/v1/agents", &body, None).await;
@@ -32,7 +33,7 @@ pub async fn agent(app: &TestApp, email: &str, full_name: &str) -> (i64, String)
     let admin = app.admin_token().await;
     let approved = app.post_json(&format!("/api/v1/staff/recruits/{id}/approve"), &json!({}), Some(&admin)).await;
     assert_eq!(approved.status(), 200);
-    (id, app.login_ok(email, "applicant-password-1").await["access_token"].as_str().unwrap().to_string())
+    (AgentId(id), app.login_ok(email, "applicant-password-1").await["access_token"].as_str().unwrap().to_string())
 }
 
 /// Drives the library with a chosen clock; each step is one transaction, like a request.
@@ -67,7 +68,7 @@ impl Day {
         self.db.write(f).await.unwrap();
     }
 
-    pub async fn presence(&self, agent: i64, to: Presence, at: &str) {
+    pub async fn presence(&self, agent: AgentId, to: Presence, at: &str) {
         let at = utc(at);
         self.step(move |conn| {
             presence::choose(conn, agent, to, at)?;
@@ -77,7 +78,13 @@ impl Day {
     }
 
     /// The chatbot escalates at `at`; `agent` (the only one who can take it) accepts `after`.
-    pub async fn escalate_and_accept(&self, external_id: &str, agent: i64, at: &str, after: Duration) -> i64 {
+    pub async fn escalate_and_accept(
+        &self,
+        external_id: &str,
+        agent: AgentId,
+        at: &str,
+        after: Duration,
+    ) -> EscalationId {
         let (at, service) = (utc(at), self.service);
         let input: intake::EscalationInput = serde_json::from_value(escalation(external_id)).unwrap();
         self.db
@@ -95,7 +102,7 @@ impl Day {
             .unwrap()
     }
 
-    async fn accept_waiting(&self, agent: i64, at: &str) -> i64 {
+    async fn accept_waiting(&self, agent: AgentId, at: &str) -> EscalationId {
         let at = utc(at);
         self.db
             .write(move |conn| {
@@ -107,12 +114,12 @@ impl Day {
             .unwrap()
     }
 
-    pub async fn resolve(&self, escalation: i64, agent: i64, at: &str) {
+    pub async fn resolve(&self, escalation: EscalationId, agent: AgentId, at: &str) {
         let at = utc(at);
         self.step(move |conn| conversation::resolve(conn, escalation, agent, "solved", at).map(|_| ())).await;
     }
 
-    async fn transfer(&self, escalation: i64, agent: i64, at: &str) {
+    async fn transfer(&self, escalation: EscalationId, agent: AgentId, at: &str) {
         let at = utc(at);
         let input =
             conversation::TransferInput { required_skills: vec!["payments".into()], note: "needs a specialist".into() };

@@ -10,7 +10,7 @@ use crate::recruiting_pages::csrf_of;
 
 /// Åsa is online 10:00-11:00 UTC on 25 October 2026 and resolves one 30-minute conversation:
 /// 110.00 SEK for the time, 15.00 for the conversation.
-pub async fn morning(app: &TestApp) -> i64 {
+pub async fn morning(app: &TestApp) -> handoff::ids::AgentId {
     let (asa, _) = agent(app, "asa@example.com", "Åsa Öberg").await;
     let day = Day::new(app).await;
     rates_since_october(&day.db).await;

@@ -9,13 +9,15 @@ use validator::Validate;
 
 use crate::auth::accounts::hash_off_thread;
 use crate::error::{AppResult, Problem};
+use crate::ids::AgentId;
 use crate::recruiting::{input::Registration, register};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Applied {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: AgentId,
     /// Always `pending_verification`: a confirmation email is on its way.
     pub status: String,
 }
@@ -43,7 +45,7 @@ pub async fn apply(
 }
 
 /// Records a validated application (shared with the /register page).
-pub async fn submit_application(state: &AppState, application: Registration) -> AppResult<i64> {
+pub async fn submit_application(state: &AppState, application: Registration) -> AppResult<AgentId> {
     let hash = hash_off_thread(application.password.clone()).await?;
     let links = state.link_settings();
     let id = state.db.write(move |conn| register::register(conn, &application, &hash, &links, Utc::now())).await?;

@@ -19,7 +19,7 @@ use crate::startup::AppState;
     responses((status = 200, body = input::AvailabilityView), (status = 401, body = Problem), (status = 403, body = Problem)))]
 #[get("/api/v1/me/availability")]
 pub async fn show_availability(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let id = agent.0.id;
+    let id = agent.id();
     let schedule = state.db.read(move |conn| store::load(conn, id)).await?;
     Ok(HttpResponse::Ok().json(input::view(&schedule, Utc::now())))
 }
@@ -35,7 +35,7 @@ pub async fn replace_availability(
     body: ApiJson<input::AvailabilityInput>,
 ) -> AppResult<HttpResponse> {
     let (weekly, exceptions) = input::parse(&body.0)?;
-    let id = agent.0.id;
+    let id = agent.id();
     let schedule = state
         .db
         .write(move |conn| {
@@ -60,7 +60,7 @@ pub async fn set_presence(
     state: web::Data<AppState>,
     body: ApiJson<PresenceRequest>,
 ) -> AppResult<HttpResponse> {
-    let (id, to) = (agent.0.id, body.0.status);
+    let (id, to) = (agent.id(), body.0.status);
     let now_state = state
         .db
         .write(move |conn| {
@@ -77,7 +77,7 @@ pub async fn set_presence(
     responses((status = 200, body = presence::PresenceState), (status = 401, body = Problem), (status = 403, body = Problem)))]
 #[post("/api/v1/me/heartbeat")]
 pub async fn heartbeat(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let id = agent.0.id;
+    let id = agent.id();
     let current = state
         .db
         .write(move |conn| {
@@ -114,7 +114,7 @@ pub async fn set_capacity(
     if wanted < 1 || wanted as u32 > limit {
         return Err(AppError::invalid("max_concurrent", format!("must be between 1 and {limit}")));
     }
-    let id = agent.0.id;
+    let id = agent.id();
     state.db.write(move |conn| Ok(agent::set_max_concurrent(conn, id, wanted)?)).await?;
     Ok(HttpResponse::Ok().json(Capacity { max_concurrent: wanted, limit }))
 }
@@ -129,7 +129,7 @@ pub async fn set_rates(
     state: web::Data<AppState>,
     body: ApiJson<rates::RateChange>,
 ) -> AppResult<HttpResponse> {
-    let (id, change) = (agent.0.id, body.0);
+    let (id, change) = (agent.id(), body.0);
     let view = state.db.write(move |conn| rates::change(conn, id, &change, Utc::now())).await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -139,7 +139,7 @@ pub async fn set_rates(
     responses((status = 200, body = Vec<rates::RateView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 #[get("/api/v1/me/rates")]
 pub async fn rate_history(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let id = agent.0.id;
+    let id = agent.id();
     Ok(HttpResponse::Ok().json(state.db.read(move |conn| rates::history(conn, id, Utc::now())).await?))
 }
 

@@ -10,6 +10,7 @@ use crate::auth::{AgentUser, Caller, ServiceClient, StaffUser};
 use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, ResolveInput, TransferInput};
 use crate::dispatch::view;
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::EscalationId;
 use crate::models::{escalation, webhook_delivery};
 use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
@@ -25,12 +26,12 @@ use crate::startup::AppState;
 pub async fn post_message(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<EscalationId>,
     body: ApiJson<MessageInput>,
 ) -> AppResult<HttpResponse> {
     let author = match caller {
         Caller::Service(service) => Author::Customer { service: service.id },
-        Caller::User(user) if user.role == crate::auth::Role::Agent => Author::Agent { id: user.id },
+        Caller::User(user) if user.role == crate::auth::Role::Agent => Author::Agent { id: user.agent_id() },
         Caller::User(_) => {
             return Err(AppError::Forbidden("only the platform and the assigned agent write messages".into()));
         }
@@ -56,7 +57,7 @@ pub struct MessagesAfter {
 pub async fn messages(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<EscalationId>,
     after: ApiQuery<MessagesAfter>,
     paging: ApiQuery<Paging>,
 ) -> AppResult<HttpResponse> {
@@ -68,7 +69,7 @@ pub async fn messages(
         .ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
     let allowed = match &caller {
         Caller::Service(service) => service.id == found.service_account_id,
-        Caller::User(user) => user.role.is_staff() || found.assigned_agent_id == Some(user.id),
+        Caller::User(user) => user.role.is_staff() || found.assigned_agent_id == Some(user.agent_id()),
     };
     if !allowed {
         return Err(AppError::Forbidden("this escalation is not yours".into()));
@@ -83,10 +84,10 @@ pub async fn messages(
 pub async fn resolve(
     agent: AgentUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<EscalationId>,
     body: ApiJson<ResolveInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, disposition) = (agent.0.id, id.into_inner(), body.0.disposition);
+    let (agent_id, id, disposition) = (agent.id(), id.into_inner(), body.0.disposition);
     let shown = state
         .db
         .write(move |conn| {
@@ -106,10 +107,10 @@ pub async fn resolve(
 pub async fn transfer(
     agent: AgentUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<EscalationId>,
     body: ApiJson<TransferInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, input) = (agent.0.id, id.into_inner(), body.0);
+    let (agent_id, id, input) = (agent.id(), id.into_inner(), body.0);
     let shown = state
         .db
         .write(move |conn| {
@@ -129,7 +130,7 @@ pub async fn transfer(
 pub async fn rate(
     service: ServiceClient,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<EscalationId>,
     body: ApiJson<RatingInput>,
 ) -> AppResult<HttpResponse> {
     let (id, input) = (id.into_inner(), body.0);

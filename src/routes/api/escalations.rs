@@ -8,13 +8,15 @@ use utoipa::ToSchema;
 use crate::auth::{Caller, ServiceClient};
 use crate::dispatch::{intake, offers, view};
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::EscalationId;
 use crate::models::{db_time, escalation, escalation_event};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Accepted {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: EscalationId,
     pub state: String,
     pub eta_seconds: i64,
     pub queue_position: Option<i64>,
@@ -91,7 +93,7 @@ fn may_see(caller: &Caller, e: &escalation::Escalation) -> bool {
     match caller {
         Caller::Service(service) => service.id == e.service_account_id,
         Caller::User(user) if user.role.is_staff() => true,
-        Caller::User(user) => e.assigned_agent_id == Some(user.id),
+        Caller::User(user) => e.assigned_agent_id == Some(user.agent_id()),
     }
 }
 
@@ -99,7 +101,7 @@ fn may_see(caller: &Caller, e: &escalation::Escalation) -> bool {
 #[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
     responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 #[get("/api/v1/escalations/{id}")]
-pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<EscalationId>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let found = state
         .db
@@ -116,7 +118,11 @@ pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<i64>
 #[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
     responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "A human has it already, or it ended", body = Problem)))]
 #[post("/api/v1/escalations/{id}/cancel")]
-pub async fn cancel(service: ServiceClient, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn cancel(
+    service: ServiceClient,
+    state: web::Data<AppState>,
+    id: web::Path<EscalationId>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let shown = state
         .db

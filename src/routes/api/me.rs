@@ -5,11 +5,12 @@ use chrono::Utc;
 
 use crate::auth::AgentUser;
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::AgentId;
 use crate::recruiting::{input::ProfileChanges, profile};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
-async fn current_profile(state: &AppState, id: i64) -> AppResult<profile::AgentProfile> {
+async fn current_profile(state: &AppState, id: AgentId) -> AppResult<profile::AgentProfile> {
     state
         .db
         .read(move |conn| profile::load(conn, id, Utc::now()))
@@ -25,7 +26,7 @@ async fn current_profile(state: &AppState, id: i64) -> AppResult<profile::AgentP
 )]
 #[get("/api/v1/me")]
 pub async fn show(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(current_profile(&state, agent.0.id).await?))
+    Ok(HttpResponse::Ok().json(current_profile(&state, agent.id()).await?))
 }
 
 /// Change languages, skills, location, time zone or name. A new location places the agent
@@ -42,7 +43,7 @@ pub async fn update(
     state: web::Data<AppState>,
     body: ApiJson<ProfileChanges>,
 ) -> AppResult<HttpResponse> {
-    let (id, changes) = (agent.0.id, body.0);
+    let (id, changes) = (agent.id(), body.0);
     state.db.write(move |conn| profile::update(conn, id, &changes, Utc::now())).await?;
     Ok(HttpResponse::Ok().json(current_profile(&state, id).await?))
 }

@@ -9,6 +9,7 @@ use validator::Validate;
 use crate::auth::AgentUser;
 use crate::dispatch::{offers, view};
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::{EscalationId, OfferId};
 use crate::models::escalation;
 use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
@@ -20,7 +21,7 @@ use crate::startup::AppState;
     responses((status = 200, body = Vec<view::OfferView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 #[get("/api/v1/me/offers")]
 pub async fn pending(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let id = agent.0.id;
+    let id = agent.id();
     Ok(HttpResponse::Ok().json(state.db.read(move |conn| view::offers_of(conn, id)).await?))
 }
 
@@ -29,8 +30,8 @@ pub async fn pending(agent: AgentUser, state: web::Data<AppState>) -> AppResult<
     responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "Expired, withdrawn or answered already", body = Problem)))]
 #[post("/api/v1/offers/{id}/accept")]
-pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (agent_id, offer_id) = (agent.0.id, id.into_inner());
+pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<OfferId>) -> AppResult<HttpResponse> {
+    let (agent_id, offer_id) = (agent.id(), id.into_inner());
     let shown = state
         .db
         .write(move |conn| {
@@ -56,10 +57,10 @@ pub struct DeclineRequest {
 pub async fn decline(
     agent: AgentUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<OfferId>,
     body: ApiJson<DeclineRequest>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, offer_id, reason) = (agent.0.id, id.into_inner(), body.0.reason);
+    let (agent_id, offer_id, reason) = (agent.id(), id.into_inner(), body.0.reason);
     state
         .db
         .write(move |conn| {
@@ -78,7 +79,8 @@ pub struct StateFilter {
     #[param(pattern = "^(assigned|resolved|abandoned)$")]
     pub state: Option<String>,
     /// Only escalations older than this id (the last id of the previous page).
-    pub before_id: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub before_id: Option<EscalationId>,
 }
 
 /// Escalations assigned to the agent, newest first, at most `limit` at a time.
@@ -97,7 +99,7 @@ pub async fn mine(
     if wanted.as_deref().is_some_and(|s| !known.contains(&s)) {
         return Err(AppError::invalid("state", "must be assigned, resolved or abandoned"));
     }
-    let id = agent.0.id;
+    let id = agent.id();
     let shown = state
         .db
         .read(move |conn| {

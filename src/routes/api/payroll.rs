@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{AgentUser, StaffUser};
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::AgentId;
 use crate::payroll::export::{self, PayrollPeriod};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
@@ -38,11 +39,11 @@ impl PayrollQuery {
         }
     }
 
-    fn agent_id(&self) -> AppResult<Option<i64>> {
+    fn agent_id(&self) -> AppResult<Option<AgentId>> {
         self.agent_id
             .as_deref()
             .map(|id| {
-                id.parse::<i64>().map_err(|_| AppError::invalid("agent_id", format!("`{id}` is not an agent id")))
+                id.parse::<AgentId>().map_err(|_| AppError::invalid("agent_id", format!("`{id}` is not an agent id")))
             })
             .transpose()
     }
@@ -53,7 +54,7 @@ async fn csv_download(
     state: &AppState,
     query: &PayrollQuery,
     stem: &'static str,
-    only: Option<i64>,
+    only: Option<AgentId>,
 ) -> AppResult<HttpResponse> {
     let payroll = PayrollPeriod::parse(query.from.as_deref(), query.to.as_deref(), state.settings.payroll_tz())?;
     let detail = query.detail()?;
@@ -103,8 +104,8 @@ pub async fn statement(
     query: ApiQuery<PayrollQuery>,
 ) -> AppResult<HttpResponse> {
     // A statement is always the caller's own: naming anyone else is refused, not ignored.
-    if query.agent_id()?.is_some_and(|id| id != agent.0.id) {
+    if query.agent_id()?.is_some_and(|id| id != agent.id()) {
         return Err(AppError::Forbidden("a statement shows only your own pay".into()));
     }
-    csv_download(&state, &query, "statement", Some(agent.0.id)).await
+    csv_download(&state, &query, "statement", Some(agent.id())).await
 }

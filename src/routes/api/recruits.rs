@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppResult, Problem};
+use crate::ids::AgentId;
 use crate::models::{agent, user};
 use crate::recruiting::{profile, review};
 use crate::routes::json::ApiJson;
@@ -43,7 +44,7 @@ pub struct Recruit {
 }
 
 /// Profiles (with history) of the agents `ids`.
-pub fn recruits(conn: &mut crate::db::DbConn, ids: Vec<i64>) -> AppResult<Vec<Recruit>> {
+pub fn recruits(conn: &mut crate::db::DbConn, ids: Vec<AgentId>) -> AppResult<Vec<Recruit>> {
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(profile) = profile::load(conn, id, Utc::now())? {
@@ -98,7 +99,7 @@ pub async fn list(
     responses((status = 200, body = Recruit), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 #[get("/api/v1/staff/recruits/{id}")]
-pub async fn show(_staff: StaffUser, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn show(_staff: StaffUser, state: web::Data<AppState>, id: web::Path<AgentId>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let mut found = state.db.read(move |conn| recruits(conn, vec![id])).await?;
     let recruit = found.pop().ok_or_else(|| AppError::NotFound(format!("no agent with id {id}")))?;
@@ -138,7 +139,7 @@ where
 pub async fn approve(
     staff: StaffUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<AgentId>,
     body: ApiJson<ApproveRequest>,
 ) -> AppResult<HttpResponse> {
     let (reviewer, id, note) = (state.reviewer(staff.0.id), id.into_inner(), body.0.note);
@@ -156,7 +157,7 @@ pub async fn approve(
 pub async fn reject(
     staff: StaffUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<AgentId>,
     body: ApiJson<ReasonRequest>,
 ) -> AppResult<HttpResponse> {
     let (reviewer, id, reason) = (state.reviewer(staff.0.id), id.into_inner(), body.0.reason);
@@ -174,7 +175,7 @@ pub async fn reject(
 pub async fn suspend(
     staff: StaffUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<AgentId>,
     body: ApiJson<ReasonRequest>,
 ) -> AppResult<HttpResponse> {
     let (reviewer, id, reason) = (state.reviewer(staff.0.id), id.into_inner(), body.0.reason);
@@ -192,7 +193,7 @@ pub async fn suspend(
 pub async fn reinstate(
     staff: StaffUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<AgentId>,
     body: ApiJson<ApproveRequest>,
 ) -> AppResult<HttpResponse> {
     let (reviewer, id, note) = (state.reviewer(staff.0.id), id.into_inner(), body.0.note);
@@ -216,7 +217,7 @@ pub struct CertificationRequest {
 pub async fn certify(
     staff: StaffUser,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<AgentId>,
     body: ApiJson<CertificationRequest>,
 ) -> AppResult<HttpResponse> {
     let (reviewer, id, skill) = (state.reviewer(staff.0.id), id.into_inner(), body.0.skill);

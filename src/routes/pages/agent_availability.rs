@@ -15,6 +15,7 @@ use crate::availability::presence::{self, Presence};
 use crate::availability::rates::{self, RateChange};
 use crate::availability::store;
 use crate::error::{AppError, PageError};
+use crate::ids::AgentId;
 use crate::models::agent;
 use crate::money;
 use crate::routes::query::ApiQuery;
@@ -81,7 +82,7 @@ const DAY_LABELS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Fr
 async fn build(
     req: &HttpRequest,
     state: &AppState,
-    agent_id: i64,
+    agent_id: AgentId,
     errors: FormErrors,
     notice: Option<&'static str>,
 ) -> Result<AvailabilityPage, PageError> {
@@ -201,7 +202,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: ApiQuery<DoneQuery>,
 ) -> Result<AvailabilityPage, PageError> {
-    build(&req, &state, agent.0.0.id, FormErrors::default(), notice_for(&query.done)).await
+    build(&req, &state, agent.0.id(), FormErrors::default(), notice_for(&query.done)).await
 }
 
 fn back(done: &str) -> HttpResponse {
@@ -212,7 +213,7 @@ fn back(done: &str) -> HttpResponse {
 async fn refused(
     req: &HttpRequest,
     state: &AppState,
-    agent_id: i64,
+    agent_id: AgentId,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
     // Field errors and conflicts (a suspended agent going online) are shown on the page.
@@ -262,7 +263,7 @@ pub async fn save(
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let document = read_availability(&fields);
     let saved = match input::parse(&document) {
         Ok((weekly, exceptions)) => state.db.write(move |conn| store::save(conn, id, &weekly, &exceptions)).await,
@@ -288,7 +289,7 @@ pub async fn set_presence(
         "away" => Presence::Away,
         _ => Presence::Offline,
     };
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let changed = state
         .db
         .write(move |conn| {
@@ -316,7 +317,7 @@ pub async fn set_capacity(
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let limit = state.settings.max_concurrent_limit as i32;
     let wanted: i32 = fields.get("max_concurrent").parse().unwrap_or(0);
     if !(1..=limit).contains(&wanted) {
@@ -341,7 +342,7 @@ pub async fn set_rates(
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let currency = fields.get("currency").to_string();
     let amount = |name: &str| parse_major_units(fields.get(name), &currency);
     let (Some(hourly), Some(per_conversation)) = (amount("hourly_rate"), amount("per_conversation")) else {

@@ -13,6 +13,7 @@ use crate::auth::AgentUser;
 use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
 use crate::dispatch::{intake::TranscriptLine, offers, view};
 use crate::error::{AppError, PageError};
+use crate::ids::{EscalationId, OfferId};
 use crate::models::{agent, escalation, skill};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
@@ -29,7 +30,7 @@ struct OfferCard {
 }
 
 struct ConversationCard {
-    id: i64,
+    id: EscalationId,
     summary: String,
     language: String,
     skills: String,
@@ -80,7 +81,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: ApiQuery<DashboardQuery>,
 ) -> Result<Dashboard, PageError> {
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let (me, pending, assigned, catalogue, last_event_id) = state
         .db
         .read(move |conn| {
@@ -154,13 +155,13 @@ pub async fn answer(
     req: HttpRequest,
     agent: Page<AgentUser>,
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(OfferId, String)>,
     posted: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
     let (offer_id, answer) = path.into_inner();
-    let agent_id = agent.0.0.id;
+    let agent_id = agent.0.id();
     let (notice, waited) = state
         .db
         .write(move |conn| {
@@ -186,13 +187,13 @@ pub async fn act(
     req: HttpRequest,
     agent: Page<AgentUser>,
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(EscalationId, String)>,
     posted: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
     let (id, action) = path.into_inner();
-    let agent_id = agent.0.0.id;
+    let agent_id = agent.0.id();
     let text = fields.get("text").to_string();
     let disposition = fields.get("disposition").to_string();
     let note = fields.get("note").to_string();

@@ -29,7 +29,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: ApiQuery<PeriodQuery>,
 ) -> Result<EarningsPage, PageError> {
-    let id = agent.0.0.id;
+    let id = agent.0.id();
     let tz = state.settings.payroll_tz();
     let picked = pick(&query, tz, Utc::now().with_timezone(&tz).date_naive());
     let span = picked.period.interval();

@@ -10,13 +10,14 @@ use chrono::{Duration, Utc};
 use super::{Chrome, Page};
 use crate::auth::StaffUser;
 use crate::error::PageError;
+use crate::ids::EscalationId;
 use crate::operations::{agents, queue, report, window};
 use crate::routes::api::availability::heartbeat_timeout;
 use crate::startup::AppState;
 
 /// One waiting escalation, written for people.
 struct Waiting {
-    id: i64,
+    id: EscalationId,
     external_id: String,
     priority: String,
     needs: String,

@@ -11,13 +11,14 @@ use super::pay_period::{LineView, PeriodQuery, PickedPeriod, pick};
 use super::{Chrome, Page};
 use crate::auth::StaffUser;
 use crate::error::PageError;
+use crate::ids::AgentId;
 use crate::money;
 use crate::payroll::{export, lines};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 struct AgentLine {
-    agent_id: i64,
+    agent_id: AgentId,
     name: String,
     email: String,
     line: LineView,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{Chrome, Page, require_csrf};
 use crate::auth::StaffUser;
 use crate::error::{AppError, PageError};
+use crate::ids::AgentId;
 use crate::models::{agent, skill, user};
 use crate::money;
 use crate::recruiting::review;
@@ -143,7 +144,7 @@ pub async fn decide(
     req: HttpRequest,
     staff: Page<StaffUser>,
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(AgentId, String)>,
     form: web::Form<DecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action) = path.into_inner();

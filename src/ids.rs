@@ -1,0 +1,54 @@
+//! Id newtypes, so an agent's id can never be passed where an escalation's is expected. Each is
+//! stored as BigInt on both backends (diesel-derive-newtype), travels as a plain integer in JSON,
+//! paths and queries (`serde(transparent)`) and is documented as one in the OpenAPI document.
+
+use std::fmt;
+
+use diesel_derive_newtype::DieselNewType;
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, DieselNewType, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(text: &str) -> Result<$name, Self::Err> {
+                text.parse().map($name)
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <i64 as utoipa::PartialSchema>::schema()
+            }
+        }
+    };
+}
+
+id_type! {
+    /// An agent: the `user_id` of their `agents` row (an agent is a user with a profile).
+    AgentId
+}
+
+id_type! {
+    /// An escalation (one customer's conversation handed to humans).
+    EscalationId
+}
+
+id_type! {
+    /// One offer of an escalation to one agent.
+    OfferId
+}

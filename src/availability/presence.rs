@@ -4,7 +4,7 @@
 //! says why. Every change is stored with its time and whether the agent was scheduled then.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::store;
@@ -14,23 +14,7 @@ use crate::error::AppError;
 use crate::ids::AgentId;
 use crate::models::{agent, db_time, presence_event, user};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Presence {
-    Online,
-    Away,
-    Offline,
-}
-
-impl Presence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Presence::Online => "online",
-            Presence::Away => "away",
-            Presence::Offline => "offline",
-        }
-    }
-}
+pub use crate::models::agent::Presence;
 
 /// Why presence changed; stored with each change and shown to the agent.
 pub mod reason {
@@ -50,14 +34,6 @@ pub struct PresenceState {
     pub scheduled: bool,
 }
 
-fn parse(text: &str) -> Presence {
-    match text {
-        "online" => Presence::Online,
-        "away" => Presence::Away,
-        _ => Presence::Offline,
-    }
-}
-
 /// Sets the agent's presence by their own choice. 409 unless the agent is `active` (going
 /// offline is always allowed: it changes nothing for others).
 pub fn choose(
@@ -74,12 +50,12 @@ pub fn choose(
             person.status
         )));
     }
-    let from = found.presence.clone();
+    let from = found.presence;
     let heartbeat = (to != Presence::Offline).then(|| db_time(now));
-    if !presence_event::transition(conn, agent_id, &[&from], to.as_str(), reason::CHOSEN, heartbeat)? {
+    if !presence_event::transition(conn, agent_id, &[from], to, reason::CHOSEN, heartbeat)? {
         return Err(AppError::Conflict("your presence changed meanwhile; try again".into()));
     }
-    let scheduled = if from != to.as_str() {
+    let scheduled = if from != to {
         match to {
             Presence::Online => announce(conn, agent_id, to, reason::CHOSEN, now)?,
             _ => stepped_away(conn, agent_id, to, reason::CHOSEN, now)?,
@@ -104,7 +80,7 @@ fn announce(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
-    presence_event::record(conn, agent_id, to.as_str(), why, scheduled, db_time(now))?;
+    presence_event::record(conn, agent_id, to, why, scheduled, db_time(now))?;
     let data = serde_json::json!({"status": to.as_str(), "reason": why, "scheduled": scheduled});
     crate::realtime::notify(conn, agent_id, "presence", data, now)?;
     Ok(scheduled)
@@ -135,7 +111,7 @@ pub fn current(conn: &mut DbConn, agent_id: AgentId, now: DateTime<Utc>) -> Resu
     let found =
         agent::find(conn, agent_id)?.ok_or_else(|| AppError::NotFound("no agent profile for this account".into()))?;
     let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
-    Ok(PresenceState { status: parse(&found.presence), reason: found.presence_reason, scheduled })
+    Ok(PresenceState { status: found.presence, reason: found.presence_reason, scheduled })
 }
 
 /// Records a heartbeat; `false` when the agent is offline (nothing to keep alive).
@@ -159,7 +135,7 @@ pub fn expire_silent(conn: &mut DbConn, now: DateTime<Utc>, timeout: Duration) -
 
 /// Takes an agent offline for a reason that is not theirs (a suspension).
 pub fn force_offline(conn: &mut DbConn, agent_id: AgentId, why: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    if presence_event::transition(conn, agent_id, &["online", "away"], Presence::Offline.as_str(), why, None)? {
+    if presence_event::transition(conn, agent_id, &[Presence::Online, Presence::Away], Presence::Offline, why, None)? {
         stepped_away(conn, agent_id, Presence::Offline, why, now)?;
     } else {
         // Offline already: no change to record, but no offer may stay out either.

@@ -13,6 +13,7 @@ mod connection;
 mod migrate;
 mod pool;
 pub mod schema;
+pub mod text_enum;
 
 pub use connection::{Backend, DatabaseUrl, DbConn};
 pub use migrate::{revert_all_migrations, run_migrations};

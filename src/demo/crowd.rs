@@ -15,6 +15,7 @@ use crate::dispatch::conversation::{self, Author};
 use crate::dispatch::{intake, offers};
 use crate::error::AppError;
 use crate::ids::AgentId;
+use crate::models::escalation::EscalationState;
 use crate::models::{escalation, offer};
 
 /// A small deterministic generator (xorshift), so a demo run is repeatable.
@@ -117,7 +118,7 @@ fn agents_step(
                 Err(other) => return Err(other),
             }
         }
-        for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED), None, 100)? {
+        for e in escalation::for_agent(conn, id, Some(EscalationState::Assigned), None, 100)? {
             let held = (now - e.assigned_at.map(|t| t.and_utc()).unwrap_or(now)).num_seconds();
             if e.first_reply_at.is_none() && held >= 3 {
                 let reply = "Hi, I'm here and I've read what you told the assistant. Let me look into it.";

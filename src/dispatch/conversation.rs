@@ -10,6 +10,7 @@ use validator::Validate;
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::ids::{AgentId, EscalationId};
+use crate::models::escalation::EscalationState;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
 use crate::realtime;
 use crate::webhooks;
@@ -51,7 +52,7 @@ fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, A
 }
 
 fn is_closed(e: &escalation::Escalation) -> bool {
-    e.state == escalation::state::RESOLVED || e.state == escalation::state::ABANDONED
+    e.state == EscalationState::Resolved || e.state == EscalationState::Abandoned
 }
 
 /// Adds a message. The customer may write until the conversation ends; an agent only while it
@@ -73,7 +74,7 @@ pub fn post_message(
                 return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
             }
             let sent = message::insert(conn, id, "customer", None, text, db_time(now))?;
-            if let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == escalation::state::ASSIGNED) {
+            if let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Assigned) {
                 let data = json!({"escalation_id": id, "message": {"id": sent.id, "from": "customer", "text": text, "at": now}});
                 realtime::notify(conn, agent_id, "message", data, now)?;
             }
@@ -83,7 +84,7 @@ pub fn post_message(
             if e.assigned_agent_id != Some(agent_id) {
                 return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
             }
-            if e.state != escalation::state::ASSIGNED {
+            if e.state != EscalationState::Assigned {
                 return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
             }
             let sent = message::insert(conn, id, "agent", Some(agent_id), text, db_time(now))?;
@@ -197,7 +198,7 @@ pub fn rate(
     if e.service_account_id != service {
         return Err(AppError::Forbidden("this escalation is not yours".into()));
     }
-    let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == escalation::state::RESOLVED) else {
+    let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Resolved) else {
         return Err(AppError::Conflict("only a resolved conversation can be rated".into()));
     };
     rating::insert(conn, id, agent_id, input.score, input.comment.as_deref(), db_time(now)).map_err(|error| {

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
+use crate::models::escalation::EscalationState;
 use crate::models::{db_time, escalation, escalation_event, skill};
 use crate::places::Location;
 
@@ -147,7 +148,7 @@ pub fn intake(
             transcript: &transcript,
             customer_lat: input.customer_location.map(|l| l.lat),
             customer_lon: input.customer_location.map(|l| l.lon),
-            state: escalation::state::QUEUED,
+            state: EscalationState::Queued,
             widened_steps: 0,
             eta_at_intake_s: 0,
             eta_seconds: 0,

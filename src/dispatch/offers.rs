@@ -12,6 +12,8 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId, OfferId};
 use crate::matching;
+use crate::models::escalation::EscalationState;
+use crate::models::offer::OfferState;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
 use crate::realtime;
 
@@ -46,7 +48,7 @@ pub fn offer_next(
     settings: &MatchingSettings,
     now: DateTime<Utc>,
 ) -> Result<Option<offer::Offer>, AppError> {
-    if e.state != escalation::state::QUEUED {
+    if e.state != EscalationState::Queued {
         return Ok(None);
     }
     let Some(rules) = pool.rules(e) else {
@@ -65,8 +67,7 @@ pub fn offer_next(
             candidates[index].available = false;
             continue;
         }
-        if !escalation::transition(conn, e.id, &[escalation::state::QUEUED], escalation::state::OFFERED, db_time(now))?
-        {
+        if !escalation::transition(conn, e.id, &[EscalationState::Queued], EscalationState::Offered, db_time(now))? {
             agent::offer_released(conn, best.agent_id, false, db_time(now))?;
             return Ok(None);
         }
@@ -76,7 +77,7 @@ pub fn offer_next(
             &offer::NewOffer {
                 escalation_id: e.id,
                 agent_id: best.agent_id,
-                state: offer::state::PENDING,
+                state: OfferState::Pending,
                 score: best.score,
                 explanation: &why,
                 created_at: db_time(now),
@@ -104,7 +105,7 @@ fn own_offer(conn: &mut DbConn, agent_id: AgentId, offer_id: OfferId) -> Result<
 }
 
 fn not_answerable(found: &offer::Offer, now: DateTime<Utc>) -> AppError {
-    if found.state == offer::state::PENDING && found.expires_at <= db_time(now) {
+    if found.state == OfferState::Pending && found.expires_at <= db_time(now) {
         AppError::Conflict("this offer has expired".into())
     } else {
         AppError::Conflict(format!("this offer is {} already", found.state))
@@ -120,7 +121,7 @@ pub fn accept(
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
     let found = own_offer(conn, agent_id, offer_id)?;
-    if !offer::answer(conn, offer_id, agent_id, offer::state::ACCEPTED, None, db_time(now))? {
+    if !offer::answer(conn, offer_id, agent_id, OfferState::Accepted, None, db_time(now))? {
         return Err(not_answerable(&found, now));
     }
     agent::offer_accepted(conn, agent_id, db_time(now))?;
@@ -153,7 +154,7 @@ pub fn decline(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let found = own_offer(conn, agent_id, offer_id)?;
-    if !offer::answer(conn, offer_id, agent_id, offer::state::DECLINED, reason, db_time(now))? {
+    if !offer::answer(conn, offer_id, agent_id, OfferState::Declined, reason, db_time(now))? {
         return Err(not_answerable(&found, now));
     }
     agent::offer_released(conn, agent_id, false, db_time(now))?;
@@ -166,13 +167,7 @@ pub fn decline(
 }
 
 fn requeue(conn: &mut DbConn, escalation_id: EscalationId, now: DateTime<Utc>) -> Result<(), AppError> {
-    escalation::transition(
-        conn,
-        escalation_id,
-        &[escalation::state::OFFERED],
-        escalation::state::QUEUED,
-        db_time(now),
-    )?;
+    escalation::transition(conn, escalation_id, &[EscalationState::Offered], EscalationState::Queued, db_time(now))?;
     Ok(())
 }
 
@@ -181,7 +176,7 @@ fn requeue(conn: &mut DbConn, escalation_id: EscalationId, now: DateTime<Utc>) -
 pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<Utc>) -> Result<usize, AppError> {
     let mut expired = 0;
     for due in offer::expired_pending(conn, db_time(now))? {
-        if !offer::end(conn, due.id, offer::state::EXPIRED, db_time(now))? {
+        if !offer::end(conn, due.id, OfferState::Expired, db_time(now))? {
             continue; // answered or expired by another instance meanwhile
         }
         expired += 1;
@@ -191,7 +186,7 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
         let gone = json!({"offer_id": due.id, "escalation_id": due.escalation_id, "why": "expired"});
         realtime::notify(conn, due.agent_id, "offer_withdrawn", gone, now)?;
         if missed as u32 >= settings.missed_offers_to_away
-            && presence_event::transition(conn, due.agent_id, &["online"], "away", MISSED_OFFERS, None)?
+            && presence_event::transition(conn, due.agent_id, &[Presence::Online], Presence::Away, MISSED_OFFERS, None)?
         {
             presence::stepped_away(conn, due.agent_id, Presence::Away, MISSED_OFFERS, now)?;
         }
@@ -208,7 +203,7 @@ pub fn withdraw_for_agent(
 ) -> Result<usize, AppError> {
     let mut withdrawn = 0;
     for pending in offer::pending_for_agent(conn, agent_id)? {
-        if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
+        if offer::end(conn, pending.id, OfferState::Withdrawn, db_time(now))? {
             withdrawn += 1;
             agent::offer_released(conn, agent_id, false, db_time(now))?;
             requeue(conn, pending.escalation_id, now)?;
@@ -227,7 +222,7 @@ pub fn withdraw_for_escalation(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     for pending in offer::pending_for_escalation(conn, escalation_id)? {
-        if offer::end(conn, pending.id, offer::state::WITHDRAWN, db_time(now))? {
+        if offer::end(conn, pending.id, OfferState::Withdrawn, db_time(now))? {
             agent::offer_released(conn, pending.agent_id, false, db_time(now))?;
             event(
                 conn,

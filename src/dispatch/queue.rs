@@ -15,6 +15,7 @@ use super::settings::{self, MatchingSettings};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::matching;
+use crate::models::escalation::EscalationState;
 use crate::models::{agent, db_time, escalation, escalation_event};
 
 /// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
@@ -140,7 +141,7 @@ pub fn dispatch_waiting(
         // (checked here, so a long backlog costs one scan per escalation, not a ranking).
         if pool.anyone_free() && offers::offer_next(conn, e, &mut pool, &settings, now)?.is_some() {
             report.offered += 1;
-            e.state = escalation::state::OFFERED.into();
+            e.state = EscalationState::Offered.into();
         }
     }
     refresh_etas(conn, &waiting, &mut pool, &history, now, refresh)?;
@@ -172,7 +173,7 @@ fn refresh_etas(
         if refresh == EtaRefresh::Unquoted && !unquoted(e) {
             continue;
         }
-        let seconds = if e.state == escalation::state::OFFERED {
+        let seconds = if e.state == EscalationState::Offered {
             history.accept_s.round() as i32
         } else {
             let free_eligible = match pool.rules(e) {
@@ -204,7 +205,7 @@ fn refresh_etas(
 
 /// 1-based place of a waiting escalation in the queue; `None` once a human has it.
 pub fn position(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Option<i64>, AppError> {
-    if e.state != escalation::state::QUEUED && e.state != escalation::state::OFFERED {
+    if e.state != EscalationState::Queued && e.state != EscalationState::Offered {
         return Ok(None);
     }
     Ok(Some(escalation::waiting_ahead(conn, e)? + 1))

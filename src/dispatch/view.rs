@@ -10,6 +10,7 @@ use super::queue;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId, OfferId};
+use crate::models::escalation::EscalationState;
 use crate::models::{escalation, escalation_event, offer, user};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -95,16 +96,16 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         .map(|ev| TimelineEntry { at: ev.at.and_utc(), event: ev.event, detail: ev.detail })
         .collect();
     let match_explanation = offer::accepted_for(conn, e.id)?.map(|o| explanation_of(&o));
-    let waiting = e.state == escalation::state::QUEUED || e.state == escalation::state::OFFERED;
+    let waiting = e.state == EscalationState::Queued || e.state == EscalationState::Offered;
     let deadline = chrono::Duration::seconds(super::settings::load(conn)?.first_reply_deadline_s as i64);
     let first_reply_due_at = e.assigned_at.map(|at| at.and_utc() + deadline);
-    let first_reply_overdue = e.state == escalation::state::ASSIGNED
+    let first_reply_overdue = e.state == EscalationState::Assigned
         && e.first_reply_at.is_none()
         && first_reply_due_at.is_some_and(|due| Utc::now() > due);
     Ok(EscalationView {
         id: e.id,
         external_id: e.external_id.clone(),
-        state: e.state.clone(),
+        state: e.state.to_string(),
         eta_seconds: if waiting { e.eta_seconds as i64 } else { 0 },
         queue_position: queue::position(conn, e)?,
         language: e.language.clone(),

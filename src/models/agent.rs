@@ -11,6 +11,17 @@ use crate::ids::AgentId;
 use crate::models::user::User;
 use crate::realtime::bus::dispatch_wanted;
 
+crate::text_enum! {
+    /// Whether an agent takes work now: stored in `agents.presence` and in each presence event.
+    #[derive(serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Presence {
+        Online => "online",
+        Away => "away",
+        Offline => "offline",
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = agents, primary_key(user_id))]
 pub struct Agent {
@@ -28,7 +39,7 @@ pub struct Agent {
     pub applied_at: NaiveDateTime,
     pub verified_at: Option<NaiveDateTime>,
     pub reviewed_at: Option<NaiveDateTime>,
-    pub presence: String,
+    pub presence: Presence,
     pub presence_reason: Option<String>,
     pub last_heartbeat_at: Option<NaiveDateTime>,
     pub active_conversations: i32,
@@ -146,7 +157,7 @@ pub fn online_with_users(conn: &mut DbConn, fresh_since: NaiveDateTime) -> Query
     agents::table
         .inner_join(users::table)
         .filter(users::status.eq(crate::models::user::status::ACTIVE))
-        .filter(agents::presence.eq("online"))
+        .filter(agents::presence.eq(Presence::Online))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .select((Agent::as_select(), User::as_select()))
         .load(conn)
@@ -157,7 +168,7 @@ pub fn online_count(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResul
     agents::table
         .inner_join(users::table)
         .filter(users::status.eq(crate::models::user::status::ACTIVE))
-        .filter(agents::presence.eq("online"))
+        .filter(agents::presence.eq(Presence::Online))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .count()
         .get_result(conn)
@@ -219,7 +230,7 @@ pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<
     agents::table
         .inner_join(users::table)
         .filter(users::status.eq(crate::models::user::status::ACTIVE))
-        .filter(agents::presence.eq("online"))
+        .filter(agents::presence.eq(Presence::Online))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .filter((agents::active_conversations + agents::pending_offers).lt(agents::max_concurrent))
         .select(CandidateState::as_select())

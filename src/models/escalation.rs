@@ -7,13 +7,27 @@ use crate::db::{DbConn, schema::escalations};
 use crate::ids::{AgentId, EscalationId};
 use crate::realtime::bus::dispatch_wanted;
 
-/// Escalation states, as API.md lists them.
-pub mod state {
-    pub const QUEUED: &str = "queued";
-    pub const OFFERED: &str = "offered";
-    pub const ASSIGNED: &str = "assigned";
-    pub const RESOLVED: &str = "resolved";
-    pub const ABANDONED: &str = "abandoned";
+crate::text_enum! {
+    /// Where an escalation is, stored and shown by the names API.md lists.
+    pub enum EscalationState {
+        /// Waiting for an offer.
+        Queued => "queued",
+        /// Offered to one agent, waiting for their answer.
+        Offered => "offered",
+        Assigned => "assigned",
+        Resolved => "resolved",
+        /// The customer left before it was resolved.
+        Abandoned => "abandoned",
+    }
+}
+
+impl EscalationState {
+    /// Still waiting for a human (queued or offered).
+    pub const WAITING: [EscalationState; 2] = [EscalationState::Queued, EscalationState::Offered];
+
+    pub fn is_waiting(self) -> bool {
+        EscalationState::WAITING.contains(&self)
+    }
 }
 
 /// An escalation without its transcript: every query that loads escalations (the dispatcher's
@@ -36,7 +50,7 @@ pub struct Escalation {
     pub summary: String,
     pub customer_lat: Option<f64>,
     pub customer_lon: Option<f64>,
-    pub state: String,
+    pub state: EscalationState,
     pub assigned_agent_id: Option<AgentId>,
     pub widened_steps: i32,
     pub eta_at_intake_s: i32,
@@ -72,7 +86,7 @@ pub struct NewEscalation<'a> {
     pub transcript: &'a str,
     pub customer_lat: Option<f64>,
     pub customer_lon: Option<f64>,
-    pub state: &'a str,
+    pub state: EscalationState,
     pub widened_steps: i32,
     pub eta_at_intake_s: i32,
     pub eta_seconds: i32,
@@ -119,7 +133,7 @@ pub fn transcript_of(conn: &mut DbConn, id: EscalationId) -> QueryResult<String>
 pub fn waiting_ahead(conn: &mut DbConn, e: &Escalation) -> QueryResult<i64> {
     let (rank, created, id) = (e.priority_rank, e.created_at, e.id);
     escalations::table
-        .filter(escalations::state.eq_any([state::QUEUED, state::OFFERED]))
+        .filter(escalations::state.eq_any(EscalationState::WAITING))
         .filter(escalations::priority_rank.lt(rank).or(escalations::priority_rank.eq(rank).and(
             escalations::created_at.lt(created).or(escalations::created_at.eq(created).and(escalations::id.lt(id))),
         )))
@@ -130,7 +144,7 @@ pub fn waiting_ahead(conn: &mut DbConn, e: &Escalation) -> QueryResult<i64> {
 /// Waiting escalations (queued or offered), priority first, then oldest.
 pub fn waiting(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Escalation>> {
     escalations::table
-        .filter(escalations::state.eq_any([state::QUEUED, state::OFFERED]))
+        .filter(escalations::state.eq_any(EscalationState::WAITING))
         .order((escalations::priority_rank.asc(), escalations::created_at.asc(), escalations::id.asc()))
         .limit(limit)
         .select(Escalation::as_select())
@@ -141,14 +155,14 @@ pub fn waiting(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Escalation>> {
 pub fn transition(
     conn: &mut DbConn,
     id: EscalationId,
-    from: &[&str],
-    to: &str,
+    from: &[EscalationState],
+    to: EscalationState,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::updated_at.eq(at)))
         .execute(conn)?;
-    if updated == 1 && to == state::QUEUED {
+    if updated == 1 && to == EscalationState::Queued {
         // Back in the queue (declined, missed, withdrawn): the next candidate gets it.
         dispatch_wanted(conn)?;
     }
@@ -157,9 +171,9 @@ pub fn transition(
 
 /// Marks an offered escalation assigned to `agent` (only from `offered`).
 pub fn assign(conn: &mut DbConn, id: EscalationId, agent: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
-    let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq(state::OFFERED)))
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq(EscalationState::Offered)))
         .set((
-            escalations::state.eq(state::ASSIGNED),
+            escalations::state.eq(EscalationState::Assigned),
             escalations::assigned_agent_id.eq(agent),
             escalations::assigned_at.eq(at),
             escalations::updated_at.eq(at),
@@ -168,7 +182,13 @@ pub fn assign(conn: &mut DbConn, id: EscalationId, agent: AgentId, at: NaiveDate
     Ok(updated == 1)
 }
 
-pub fn close(conn: &mut DbConn, id: EscalationId, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn close(
+    conn: &mut DbConn,
+    id: EscalationId,
+    from: &[EscalationState],
+    to: EscalationState,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::closed_at.eq(at), escalations::updated_at.eq(at)))
         .execute(conn)?;
@@ -177,7 +197,7 @@ pub fn close(conn: &mut DbConn, id: EscalationId, from: &[&str], to: &str, at: N
 
 /// A fresh ETA for a waiting escalation (one a human took meanwhile keeps its own).
 pub fn set_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
-    diesel::update(escalations::table.find(id).filter(escalations::state.eq_any([state::QUEUED, state::OFFERED])))
+    diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(EscalationState::WAITING)))
         .set(escalations::eta_seconds.eq(seconds))
         .execute(conn)
 }
@@ -195,13 +215,13 @@ pub fn widen_to(conn: &mut DbConn, id: EscalationId, steps: i32) -> QueryResult<
 pub fn for_agent(
     conn: &mut DbConn,
     agent: AgentId,
-    in_state: Option<&str>,
+    in_state: Option<EscalationState>,
     before_id: Option<EscalationId>,
     limit: i64,
 ) -> QueryResult<Vec<Escalation>> {
     let mut query = escalations::table.filter(escalations::assigned_agent_id.eq(agent)).into_boxed();
     if let Some(s) = in_state {
-        query = query.filter(escalations::state.eq(s.to_string()));
+        query = query.filter(escalations::state.eq(s));
     }
     if let Some(before) = before_id {
         query = query.filter(escalations::id.lt(before));
@@ -243,7 +263,7 @@ pub fn recent_work(
 /// Handle times (assigned to closed) of recently resolved escalations.
 pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
     escalations::table
-        .filter(escalations::state.eq(state::RESOLVED))
+        .filter(escalations::state.eq(EscalationState::Resolved))
         .filter(escalations::closed_at.ge(since))
         .filter(escalations::assigned_at.is_not_null())
         .select((escalations::assigned_at.assume_not_null(), escalations::closed_at.assume_not_null()))
@@ -267,11 +287,11 @@ pub fn resolve(
     let updated = diesel::update(
         escalations::table
             .find(id)
-            .filter(escalations::state.eq(state::ASSIGNED))
+            .filter(escalations::state.eq(EscalationState::Assigned))
             .filter(escalations::assigned_agent_id.eq(agent)),
     )
     .set((
-        escalations::state.eq(state::RESOLVED),
+        escalations::state.eq(EscalationState::Resolved),
         escalations::disposition.eq(disposition),
         escalations::closed_at.eq(at),
         escalations::updated_at.eq(at),
@@ -291,11 +311,11 @@ pub fn requeue_transfer(
     let updated = diesel::update(
         escalations::table
             .find(id)
-            .filter(escalations::state.eq(state::ASSIGNED))
+            .filter(escalations::state.eq(EscalationState::Assigned))
             .filter(escalations::assigned_agent_id.eq(agent)),
     )
     .set((
-        escalations::state.eq(state::QUEUED),
+        escalations::state.eq(EscalationState::Queued),
         escalations::required_skills.eq(skills),
         escalations::assigned_agent_id.eq(None::<AgentId>),
         escalations::assigned_at.eq(None::<NaiveDateTime>),
@@ -318,7 +338,7 @@ pub fn mark_first_reply(conn: &mut DbConn, id: EscalationId, at: NaiveDateTime) 
 /// Assigned escalations with no reply yet, assigned before `cutoff` (past the deadline).
 pub fn awaiting_first_reply(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<Escalation>> {
     escalations::table
-        .filter(escalations::state.eq(state::ASSIGNED))
+        .filter(escalations::state.eq(EscalationState::Assigned))
         .filter(escalations::first_reply_at.is_null())
         .filter(escalations::assigned_at.lt(cutoff))
         .order(escalations::assigned_at.asc())

@@ -6,14 +6,17 @@ use diesel::prelude::*;
 use crate::db::{DbConn, schema::offers};
 use crate::ids::{AgentId, EscalationId, OfferId};
 
-pub mod state {
-    pub const PENDING: &str = "pending";
-    pub const ACCEPTED: &str = "accepted";
-    pub const DECLINED: &str = "declined";
-    pub const EXPIRED: &str = "expired";
-    pub const WITHDRAWN: &str = "withdrawn";
-    /// An accepted offer whose agent handed the conversation back (transfer).
-    pub const TRANSFERRED: &str = "transferred";
+crate::text_enum! {
+    /// Where an offer is; only `Pending` may change.
+    pub enum OfferState {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+        Expired => "expired",
+        Withdrawn => "withdrawn",
+        /// An accepted offer whose agent handed the conversation back (transfer).
+        Transferred => "transferred",
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,7 +25,7 @@ pub struct Offer {
     pub id: OfferId,
     pub escalation_id: EscalationId,
     pub agent_id: AgentId,
-    pub state: String,
+    pub state: OfferState,
     pub score: f64,
     pub explanation: String,
     pub created_at: NaiveDateTime,
@@ -36,7 +39,7 @@ pub struct Offer {
 pub struct NewOffer<'a> {
     pub escalation_id: EscalationId,
     pub agent_id: AgentId,
-    pub state: &'a str,
+    pub state: OfferState,
     pub score: f64,
     pub explanation: &'a str,
     pub created_at: NaiveDateTime,
@@ -57,7 +60,7 @@ pub fn answer(
     conn: &mut DbConn,
     id: OfferId,
     agent: AgentId,
-    to: &str,
+    to: OfferState,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -65,7 +68,7 @@ pub fn answer(
         offers::table
             .filter(offers::id.eq(id))
             .filter(offers::agent_id.eq(agent))
-            .filter(offers::state.eq(state::PENDING))
+            .filter(offers::state.eq(OfferState::Pending))
             .filter(offers::expires_at.gt(now)),
     )
     .set((offers::state.eq(to), offers::answered_at.eq(now), offers::decline_reason.eq(reason)))
@@ -74,8 +77,8 @@ pub fn answer(
 }
 
 /// Ends a pending offer without an answer (expired or withdrawn); `false` if it was not pending.
-pub fn end(conn: &mut DbConn, id: OfferId, to: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let updated = diesel::update(offers::table.filter(offers::id.eq(id)).filter(offers::state.eq(state::PENDING)))
+pub fn end(conn: &mut DbConn, id: OfferId, to: OfferState, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(offers::table.filter(offers::id.eq(id)).filter(offers::state.eq(OfferState::Pending)))
         .set((offers::state.eq(to), offers::answered_at.eq(now)))
         .execute(conn)?;
     Ok(updated == 1)
@@ -84,7 +87,7 @@ pub fn end(conn: &mut DbConn, id: OfferId, to: &str, now: NaiveDateTime) -> Quer
 /// Pending offers whose time is up.
 pub fn expired_pending(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Offer>> {
     offers::table
-        .filter(offers::state.eq(state::PENDING))
+        .filter(offers::state.eq(OfferState::Pending))
         .filter(offers::expires_at.le(now))
         .select(Offer::as_select())
         .load(conn)
@@ -93,7 +96,7 @@ pub fn expired_pending(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec
 pub fn pending_for_agent(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<Offer>> {
     offers::table
         .filter(offers::agent_id.eq(agent))
-        .filter(offers::state.eq(state::PENDING))
+        .filter(offers::state.eq(OfferState::Pending))
         .order(offers::id.asc())
         .select(Offer::as_select())
         .load(conn)
@@ -102,7 +105,7 @@ pub fn pending_for_agent(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<O
 pub fn pending_for_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Vec<Offer>> {
     offers::table
         .filter(offers::escalation_id.eq(escalation))
-        .filter(offers::state.eq(state::PENDING))
+        .filter(offers::state.eq(OfferState::Pending))
         .select(Offer::as_select())
         .load(conn)
 }
@@ -114,7 +117,12 @@ pub fn passed_agents_of(conn: &mut DbConn, escalations: &[EscalationId]) -> Quer
     }
     offers::table
         .filter(offers::escalation_id.eq_any(escalations))
-        .filter(offers::state.eq_any([state::DECLINED, state::EXPIRED, state::WITHDRAWN, state::TRANSFERRED]))
+        .filter(offers::state.eq_any([
+            OfferState::Declined,
+            OfferState::Expired,
+            OfferState::Withdrawn,
+            OfferState::Transferred,
+        ]))
         .select((offers::escalation_id, offers::agent_id))
         .load(conn)
 }
@@ -123,7 +131,7 @@ pub fn passed_agents_of(conn: &mut DbConn, escalations: &[EscalationId]) -> Quer
 pub fn accepted_for(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Option<Offer>> {
     offers::table
         .filter(offers::escalation_id.eq(escalation))
-        .filter(offers::state.eq(state::ACCEPTED))
+        .filter(offers::state.eq(OfferState::Accepted))
         .select(Offer::as_select())
         .first(conn)
         .optional()
@@ -131,7 +139,9 @@ pub fn accepted_for(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<
 
 /// Marks the accepted offer of an escalation as handed back by its agent.
 pub fn mark_transferred(conn: &mut DbConn, escalation: EscalationId, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(offers::table.filter(offers::escalation_id.eq(escalation)).filter(offers::state.eq(state::ACCEPTED)))
-        .set((offers::state.eq(state::TRANSFERRED), offers::answered_at.eq(at)))
-        .execute(conn)
+    diesel::update(
+        offers::table.filter(offers::escalation_id.eq(escalation)).filter(offers::state.eq(OfferState::Accepted)),
+    )
+    .set((offers::state.eq(OfferState::Transferred), offers::answered_at.eq(at)))
+    .execute(conn)
 }

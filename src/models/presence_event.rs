@@ -1,6 +1,7 @@
 //! Presence changes, kept for payroll (online time) and schedule adherence.
 
 use crate::ids::AgentId;
+use crate::models::agent::Presence;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -14,7 +15,7 @@ use crate::db::{
 pub struct PresenceEvent {
     pub id: i64,
     pub agent_id: AgentId,
-    pub presence: String,
+    pub presence: Presence,
     pub reason: String,
     pub scheduled: bool,
     pub at: NaiveDateTime,
@@ -23,7 +24,7 @@ pub struct PresenceEvent {
 pub fn record(
     conn: &mut DbConn,
     agent_id: AgentId,
-    presence: &str,
+    presence: Presence,
     reason: &str,
     scheduled: bool,
     at: NaiveDateTime,
@@ -53,8 +54,8 @@ pub fn for_agent(conn: &mut DbConn, agent_id: AgentId, limit: i64) -> QueryResul
 pub fn transition(
     conn: &mut DbConn,
     agent_id: AgentId,
-    from: &[&str],
-    to: &str,
+    from: &[Presence],
+    to: Presence,
     reason: &str,
     heartbeat: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
@@ -67,7 +68,7 @@ pub fn transition(
             diesel::update(target).set((agents::presence.eq(to), agents::presence_reason.eq(reason))).execute(conn)?
         }
     };
-    if updated == 1 && to == "online" {
+    if updated == 1 && to == Presence::Online {
         // Someone new to offer work to.
         crate::realtime::bus::dispatch_wanted(conn)?;
     }
@@ -76,10 +77,11 @@ pub fn transition(
 
 /// Records a heartbeat for an agent who is online or away.
 pub fn heartbeat(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<bool> {
-    let updated =
-        diesel::update(agents::table.filter(agents::user_id.eq(agent_id)).filter(agents::presence.ne("offline")))
-            .set(agents::last_heartbeat_at.eq(at))
-            .execute(conn)?;
+    let updated = diesel::update(
+        agents::table.filter(agents::user_id.eq(agent_id)).filter(agents::presence.ne(Presence::Offline)),
+    )
+    .set(agents::last_heartbeat_at.eq(at))
+    .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -87,10 +89,11 @@ pub fn heartbeat(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> Que
 pub fn heartbeat_many(conn: &mut DbConn, ids: &[AgentId], at: NaiveDateTime) -> QueryResult<usize> {
     let mut updated = 0;
     for chunk in ids.chunks(500) {
-        updated +=
-            diesel::update(agents::table.filter(agents::user_id.eq_any(chunk)).filter(agents::presence.ne("offline")))
-                .set(agents::last_heartbeat_at.eq(at))
-                .execute(conn)?;
+        updated += diesel::update(
+            agents::table.filter(agents::user_id.eq_any(chunk)).filter(agents::presence.ne(Presence::Offline)),
+        )
+        .set(agents::last_heartbeat_at.eq(at))
+        .execute(conn)?;
     }
     Ok(updated)
 }
@@ -98,7 +101,7 @@ pub fn heartbeat_many(conn: &mut DbConn, ids: &[AgentId], at: NaiveDateTime) -> 
 /// Agents online whose last heartbeat is older than `cutoff`.
 pub fn silent_online(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<AgentId>> {
     agents::table
-        .filter(agents::presence.eq("online"))
+        .filter(agents::presence.eq(Presence::Online))
         .filter(agents::last_heartbeat_at.is_null().or(agents::last_heartbeat_at.lt(cutoff)))
         .select(agents::user_id)
         .load(conn)
@@ -110,16 +113,16 @@ pub fn expire(conn: &mut DbConn, agent_id: AgentId, cutoff: NaiveDateTime, reaso
     let updated = diesel::update(
         agents::table
             .filter(agents::user_id.eq(agent_id))
-            .filter(agents::presence.eq("online"))
+            .filter(agents::presence.eq(Presence::Online))
             .filter(agents::last_heartbeat_at.is_null().or(agents::last_heartbeat_at.lt(cutoff))),
     )
-    .set((agents::presence.eq("away"), agents::presence_reason.eq(reason)))
+    .set((agents::presence.eq(Presence::Away), agents::presence_reason.eq(reason)))
     .execute(conn)?;
     Ok(updated == 1)
 }
 
 /// The agent's presence just before `at` (`None` if they had no presence change before it).
-pub fn presence_before(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<Option<String>> {
+pub fn presence_before(conn: &mut DbConn, agent_id: AgentId, at: NaiveDateTime) -> QueryResult<Option<Presence>> {
     presence_events::table
         .filter(presence_events::agent_id.eq(agent_id))
         .filter(presence_events::at.lt(at))
@@ -135,7 +138,7 @@ pub fn changes_between(
     agent_id: AgentId,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<Vec<(NaiveDateTime, String)>> {
+) -> QueryResult<Vec<(NaiveDateTime, Presence)>> {
     presence_events::table
         .filter(presence_events::agent_id.eq(agent_id))
         .filter(presence_events::at.ge(from))

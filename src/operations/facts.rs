@@ -12,7 +12,9 @@ use crate::db::{
     schema::{assignments, escalations, offers},
 };
 use crate::error::AppError;
-use crate::models::{db_time, escalation};
+use crate::ids::EscalationId;
+use crate::models::db_time;
+use crate::models::escalation::EscalationState;
 use crate::payroll::{Interval, metering, union};
 
 /// How far back escalations are loaded before a window, to know the queue at its start.
@@ -21,7 +23,7 @@ const LOOKBACK: Duration = Duration::days(1);
 /// Escalations created in the window or in the day before it, or resolved in it.
 pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<EscalationFact>, AppError> {
     let (from, to) = (db_time(window.start), db_time(window.end));
-    let rows: Vec<(i64, NaiveDateTime, String, Option<NaiveDateTime>, i32)> = escalations::table
+    let rows: Vec<(EscalationId, NaiveDateTime, EscalationState, Option<NaiveDateTime>, i32)> = escalations::table
         .filter(escalations::created_at.lt(to))
         .filter(escalations::created_at.ge(db_time(window.start - LOOKBACK)).or(escalations::closed_at.ge(from)))
         .select((
@@ -32,10 +34,10 @@ pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<Escalation
             escalations::eta_at_intake_s,
         ))
         .load(conn)?;
-    let mut first_human: HashMap<i64, NaiveDateTime> = HashMap::new();
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut first_human: HashMap<EscalationId, NaiveDateTime> = HashMap::new();
+    let ids: Vec<EscalationId> = rows.iter().map(|r| r.0).collect();
     for chunk in ids.chunks(500) {
-        let starts: Vec<(i64, NaiveDateTime)> = assignments::table
+        let starts: Vec<(EscalationId, NaiveDateTime)> = assignments::table
             .filter(assignments::escalation_id.eq_any(chunk))
             .select((assignments::escalation_id, assignments::started_at))
             .load(conn)?;
@@ -48,7 +50,7 @@ pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<Escalation
         .map(|(id, created, state, closed, eta)| EscalationFact {
             created_at: created.and_utc(),
             first_human_at: first_human.get(&id).map(|t| t.and_utc()),
-            abandoned: state == escalation::state::ABANDONED,
+            abandoned: state == EscalationState::Abandoned,
             resolved_at: closed.map(|t| t.and_utc()),
             eta_at_intake_s: eta,
         })

@@ -22,14 +22,16 @@ use crate::db::{
     schema::{agents, escalations, offers, outbox_emails, users, webhook_deliveries},
 };
 use crate::error::AppError;
-use crate::models::{db_time, escalation, user};
+use crate::models::escalation::EscalationState;
+use crate::models::offer::OfferState;
+use crate::models::{db_time, user};
 use crate::startup::AppState;
 
 /// What the database says at one scrape.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Snapshot {
-    pub escalations_by_state: Vec<(String, i64)>,
-    pub offers_by_state: Vec<(String, i64)>,
+    pub escalations_by_state: Vec<(EscalationState, i64)>,
+    pub offers_by_state: Vec<(OfferState, i64)>,
     pub queue_length: i64,
     pub agents_online: i64,
     pub emails_unsent: i64,
@@ -38,11 +40,10 @@ pub struct Snapshot {
 
 /// Reads the shared numbers in one go.
 pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>, heartbeat_timeout: Duration) -> Result<Snapshot, AppError> {
-    let escalations_by_state: Vec<(String, i64)> =
+    let escalations_by_state: Vec<(EscalationState, i64)> =
         escalations::table.group_by(escalations::state).select((escalations::state, count_star())).load(conn)?;
     let offers_by_state = offers::table.group_by(offers::state).select((offers::state, count_star())).load(conn)?;
-    let waiting = [escalation::state::QUEUED, escalation::state::OFFERED];
-    let queue_length = escalations_by_state.iter().filter(|(s, _)| waiting.contains(&s.as_str())).map(|(_, n)| n).sum();
+    let queue_length = escalations_by_state.iter().filter(|(s, _)| s.is_waiting()).map(|(_, n)| n).sum();
     let agents_online = agents::table
         .inner_join(users::table)
         .filter(users::status.eq(user::status::ACTIVE))

@@ -59,7 +59,7 @@ pub fn waiting(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -
         entries.push(QueueEntry {
             id: e.id,
             external_id: e.external_id.clone(),
-            state: e.state.clone(),
+            state: e.state.to_string(),
             priority: e.priority.clone(),
             language: e.language.clone(),
             market: e.market.clone(),

@@ -8,9 +8,8 @@ use super::ledger::{Activity, Piece, meter};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::AgentId;
+use crate::models::agent::Presence;
 use crate::models::{agent_rate, assignment, db_time, presence_event};
-
-const ONLINE: &str = "online";
 
 /// What the agent did in `period`, as far as `now` (an open conversation or an agent still
 /// online counts up to `now`, never into the future).
@@ -32,10 +31,10 @@ pub fn activity(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTi
         .filter(|a| a.outcome.as_deref() == Some(assignment::outcome::RESOLVED))
         .filter_map(|a| a.ended_at.map(|at| (a.escalation_id, at.and_utc())))
         .collect();
-    let online_at_start = presence_event::presence_before(conn, agent, from)?.as_deref() == Some(ONLINE);
+    let online_at_start = presence_event::presence_before(conn, agent, from)? == Some(Presence::Online);
     let changes: Vec<(DateTime<Utc>, bool)> = presence_event::changes_between(conn, agent, from, to)?
         .into_iter()
-        .map(|(at, presence)| (at.and_utc(), presence == ONLINE))
+        .map(|(at, presence)| (at.and_utc(), presence == Presence::Online))
         .collect();
     Ok(Activity { online: online_spans(online_at_start, &changes, period, now), work, resolutions })
 }

@@ -98,7 +98,7 @@ pub fn load(conn: &mut DbConn, id: AgentId, now: DateTime<Utc>) -> Result<Option
         email: person.email,
         full_name: person.full_name,
         status: person.status,
-        presence: agent.presence.clone(),
+        presence: agent.presence.to_string(),
         presence_reason: agent.presence_reason.clone(),
         languages,
         skills,

@@ -9,6 +9,7 @@ use crate::auth::{Caller, ServiceClient};
 use crate::dispatch::{intake, offers, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::EscalationId;
+use crate::models::escalation::EscalationState;
 use crate::models::{db_time, escalation, escalation_event};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
@@ -133,8 +134,8 @@ pub async fn cancel(
                 return Err(AppError::Forbidden("this escalation is not yours".into()));
             }
             offers::withdraw_for_escalation(conn, id, now)?;
-            let waiting = [escalation::state::QUEUED, escalation::state::OFFERED];
-            if !escalation::close(conn, id, &waiting, escalation::state::ABANDONED, db_time(now))? {
+            let waiting = [EscalationState::Queued, EscalationState::Offered];
+            if !escalation::close(conn, id, &waiting, EscalationState::Abandoned, db_time(now))? {
                 return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
             }
             escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;

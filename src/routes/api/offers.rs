@@ -11,6 +11,7 @@ use crate::dispatch::{offers, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::{EscalationId, OfferId};
 use crate::models::escalation;
+use crate::models::escalation::EscalationState;
 use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
 use crate::routes::query::ApiQuery;
@@ -95,15 +96,17 @@ pub async fn mine(
 ) -> AppResult<HttpResponse> {
     let limit = paging.limit()?;
     let StateFilter { state: wanted, before_id } = filter.into_inner();
-    let known = [escalation::state::ASSIGNED, escalation::state::RESOLVED, escalation::state::ABANDONED];
-    if wanted.as_deref().is_some_and(|s| !known.contains(&s)) {
-        return Err(AppError::invalid("state", "must be assigned, resolved or abandoned"));
-    }
+    let known = [EscalationState::Assigned, EscalationState::Resolved, EscalationState::Abandoned];
+    let wanted = match wanted.as_deref().map(EscalationState::parse) {
+        None => None,
+        Some(Some(found)) if known.contains(&found) => Some(found),
+        Some(_) => return Err(AppError::invalid("state", "must be assigned, resolved or abandoned")),
+    };
     let id = agent.id();
     let shown = state
         .db
         .read(move |conn| {
-            escalation::for_agent(conn, id, wanted.as_deref(), before_id, limit)?
+            escalation::for_agent(conn, id, wanted, before_id, limit)?
                 .iter()
                 .map(|e| view::escalation(conn, e))
                 .collect::<AppResult<Vec<_>>>()

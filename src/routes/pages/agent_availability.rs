@@ -166,9 +166,13 @@ async fn build(
         scheduled_now: view.scheduled_now,
         presence_buttons: ["online", "away", "offline"]
             .into_iter()
-            .map(|status| PresenceButton { status, primary: status == "online", current: found.presence == status })
+            .map(|status| PresenceButton {
+                status,
+                primary: status == "online",
+                current: found.presence.as_str() == status,
+            })
             .collect(),
-        presence: found.presence,
+        presence: found.presence.to_string(),
         presence_reason: found.presence_reason,
         days,
         exceptions,

@@ -14,6 +14,7 @@ use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
 use crate::dispatch::{intake::TranscriptLine, offers, view};
 use crate::error::{AppError, PageError};
 use crate::ids::{EscalationId, OfferId};
+use crate::models::escalation::EscalationState;
 use crate::models::{agent, escalation, skill};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
@@ -90,7 +91,7 @@ pub async fn show(
             let me = agent::find(conn, id)?.ok_or_else(|| AppError::NotFound("no agent profile".into()))?;
             let pending = view::offers_of(conn, id)?;
             let mut assigned = Vec::new();
-            for e in escalation::for_agent(conn, id, Some(escalation::state::ASSIGNED), None, 100)? {
+            for e in escalation::for_agent(conn, id, Some(EscalationState::Assigned), None, 100)? {
                 let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT)?;
                 let transcript = escalation::transcript_of(conn, e.id)?;
                 assigned.push((e, transcript, messages));
@@ -136,7 +137,7 @@ pub async fn show(
                 format!("rated {:.1} by {n} customer{}", me.rating_sum as f64 / n as f64, if n == 1 { "" } else { "s" })
             }
         },
-        presence: me.presence,
+        presence: me.presence.to_string(),
         presence_reason: me.presence_reason,
         offers,
         conversations,

@@ -81,8 +81,8 @@ fn announce(
 ) -> Result<bool, AppError> {
     let scheduled = store::load(conn, agent_id)?.is_scheduled(now);
     presence_event::record(conn, agent_id, to, why, scheduled, db_time(now))?;
-    let data = serde_json::json!({"status": to.as_str(), "reason": why, "scheduled": scheduled});
-    crate::realtime::notify(conn, agent_id, "presence", data, now)?;
+    let notice = crate::realtime::AgentNotice::Presence { status: to, reason: why.into(), scheduled };
+    crate::realtime::notify(conn, agent_id, &notice, now)?;
     Ok(scheduled)
 }
 

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -11,9 +10,10 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::ids::{AgentId, EscalationId};
 use crate::models::escalation::EscalationState;
+use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
-use crate::realtime;
-use crate::webhooks;
+use crate::realtime::{self, AgentNotice, CustomerMessage};
+use crate::webhooks::{self, PlatformEvent};
 
 /// Who is writing.
 #[derive(Debug, Clone, Copy)]
@@ -75,8 +75,8 @@ pub fn post_message(
             }
             let sent = message::insert(conn, id, "customer", None, text, db_time(now))?;
             if let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Assigned) {
-                let data = json!({"escalation_id": id, "message": {"id": sent.id, "from": "customer", "text": text, "at": now}});
-                realtime::notify(conn, agent_id, "message", data, now)?;
+                let message = CustomerMessage { id: sent.id, from: "customer", text: text.into(), at: now };
+                realtime::notify(conn, agent_id, &AgentNotice::Message { escalation_id: id, message }, now)?;
             }
             Ok(sent.into())
         }
@@ -89,8 +89,9 @@ pub fn post_message(
             }
             let sent = message::insert(conn, id, "agent", Some(agent_id), text, db_time(now))?;
             escalation::mark_first_reply(conn, id, db_time(now))?;
-            let data = json!({"escalation_id": id, "external_id": e.external_id, "message": {"id": sent.id, "text": text, "at": now}});
-            webhooks::enqueue(conn, e.service_account_id, "escalation.message", data, now)?;
+            let message = webhooks::AgentMessage { id: sent.id, text: text.into(), at: now };
+            let told = PlatformEvent::Message { escalation_id: id, external_id: e.external_id.clone(), message };
+            webhooks::enqueue(conn, e.service_account_id, &told, now)?;
             Ok(sent.into())
         }
     }
@@ -125,10 +126,16 @@ pub fn resolve(
     }
     assignment::finish(conn, id, agent_id, assignment::outcome::RESOLVED, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
-    escalation_event::record(conn, id, "resolved", Some(disposition), db_time(now))?;
-    realtime::notify(conn, agent_id, "closed", json!({"escalation_id": id, "disposition": disposition}), now)?;
-    let data = json!({"escalation_id": id, "external_id": e.external_id, "disposition": disposition, "at": now});
-    webhooks::enqueue(conn, e.service_account_id, "escalation.resolved", data, now)?;
+    escalation_event::record(conn, id, TimelineEvent::Resolved, Some(disposition), db_time(now))?;
+    let closed = AgentNotice::Closed { escalation_id: id, disposition: Some(disposition.into()), transferred: None };
+    realtime::notify(conn, agent_id, &closed, now)?;
+    let told = PlatformEvent::Resolved {
+        escalation_id: id,
+        external_id: e.external_id.clone(),
+        disposition: disposition.into(),
+        at: now,
+    };
+    webhooks::enqueue(conn, e.service_account_id, &told, now)?;
     load(conn, id)
 }
 
@@ -173,8 +180,9 @@ pub fn transfer(
     assignment::finish(conn, id, agent_id, assignment::outcome::TRANSFERRED, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
-    escalation_event::record(conn, id, "transferred", Some(&detail), db_time(now))?;
-    realtime::notify(conn, agent_id, "closed", json!({"escalation_id": id, "transferred": true}), now)?;
+    escalation_event::record(conn, id, TimelineEvent::Transferred, Some(&detail), db_time(now))?;
+    let closed = AgentNotice::Closed { escalation_id: id, disposition: None, transferred: Some(true) };
+    realtime::notify(conn, agent_id, &closed, now)?;
     load(conn, id)
 }
 
@@ -208,6 +216,6 @@ pub fn rate(
             error.into()
         }
     })?;
-    escalation_event::record(conn, id, "rated", Some(&format!("{}/5", input.score)), db_time(now))?;
+    escalation_event::record(conn, id, TimelineEvent::Rated, Some(&format!("{}/5", input.score)), db_time(now))?;
     Ok(())
 }

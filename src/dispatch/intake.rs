@@ -9,6 +9,7 @@ use validator::Validate;
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
 use crate::models::escalation::EscalationState;
+use crate::models::escalation_event::TimelineEvent;
 use crate::models::{db_time, escalation, escalation_event, skill};
 use crate::places::Location;
 
@@ -160,7 +161,7 @@ pub fn intake(
         // A concurrent replay won the race; the caller reads the winner back.
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
-    escalation_event::record(conn, created.id, "created", Some(input.priority.as_str()), db_time(now))?;
+    escalation_event::record(conn, created.id, TimelineEvent::Created, Some(input.priority.as_str()), db_time(now))?;
     // The dispatcher offers it (and quotes its ETA) in the pass that follows this commit.
     Ok((created, true))
 }

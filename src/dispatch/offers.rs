@@ -13,9 +13,11 @@ use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId, OfferId};
 use crate::matching;
 use crate::models::escalation::EscalationState;
+use crate::models::escalation_event::TimelineEvent;
 use crate::models::offer::OfferState;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
-use crate::realtime;
+use crate::realtime::{self, AgentNotice};
+use crate::webhooks::{self, PlatformEvent};
 
 /// Why an agent was set away after missing offers (stored as the presence reason).
 pub const MISSED_OFFERS: &str = "missed_offers";
@@ -23,7 +25,7 @@ pub const MISSED_OFFERS: &str = "missed_offers";
 fn event(
     conn: &mut DbConn,
     escalation_id: EscalationId,
-    name: &str,
+    name: TimelineEvent,
     detail: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -85,13 +87,25 @@ pub fn offer_next(
             },
         )?;
         candidates[index].pending_offers += 1;
-        event(conn, e.id, "offered", Some(&format!("to agent {} (score {:.3})", best.agent_id, best.score)), now)?;
-        let shown = json!({
-            "id": created.id, "escalation_id": e.id, "expires_at": created.expires_at.and_utc(), "language": e.language,
-            "required_skills": e.skills(), "priority": e.priority, "sensitive": e.sensitive, "summary": e.summary,
-            "why": explanation(&best),
-        });
-        realtime::notify(conn, best.agent_id, "offer", shown, now)?;
+        event(
+            conn,
+            e.id,
+            TimelineEvent::Offered,
+            Some(&format!("to agent {} (score {:.3})", best.agent_id, best.score)),
+            now,
+        )?;
+        let shown = AgentNotice::Offer {
+            id: created.id,
+            escalation_id: e.id,
+            expires_at: created.expires_at.and_utc(),
+            language: e.language.clone(),
+            required_skills: e.skills(),
+            priority: e.priority.clone(),
+            sensitive: e.sensitive,
+            summary: e.summary.clone(),
+            why: explanation(&best),
+        };
+        realtime::notify(conn, best.agent_id, &shown, now)?;
         return Ok(Some(created));
     }
 }
@@ -129,19 +143,19 @@ pub fn accept(
         return Err(AppError::Conflict("this escalation is no longer waiting".into()));
     }
     assignment::start(conn, found.escalation_id, agent_id, db_time(now))?;
-    event(conn, found.escalation_id, "assigned", Some(&format!("to agent {agent_id}")), now)?;
+    event(conn, found.escalation_id, TimelineEvent::Assigned, Some(&format!("to agent {agent_id}")), now)?;
     let assigned =
         escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
     let name = crate::models::user::find(conn, agent_id.0)?.map(|u| u.full_name).unwrap_or_default();
-    let data = json!({
-        "escalation_id": assigned.id,
-        "external_id": assigned.external_id,
-        "agent": {"id": agent_id, "display_name": crate::dispatch::view::display_name(&name)},
-        "waited_s": (now - assigned.created_at.and_utc()).num_seconds(),
-        "at": now,
-    });
-    crate::webhooks::enqueue(conn, assigned.service_account_id, "escalation.assigned", data, now)?;
-    realtime::notify(conn, agent_id, "assigned", json!({"escalation_id": assigned.id, "offer_id": offer_id}), now)?;
+    let told = PlatformEvent::Assigned {
+        escalation_id: assigned.id,
+        external_id: assigned.external_id.clone(),
+        agent: webhooks::AssignedAgent { id: agent_id, display_name: crate::dispatch::view::display_name(&name) },
+        waited_s: (now - assigned.created_at.and_utc()).num_seconds(),
+        at: now,
+    };
+    webhooks::enqueue(conn, assigned.service_account_id, &told, now)?;
+    realtime::notify(conn, agent_id, &AgentNotice::Assigned { escalation_id: assigned.id, offer_id }, now)?;
     Ok(assigned)
 }
 
@@ -163,7 +177,7 @@ pub fn decline(
         Some(why) => format!("by agent {agent_id}: {why}"),
         None => format!("by agent {agent_id}"),
     };
-    event(conn, found.escalation_id, "declined", Some(&detail), now)
+    event(conn, found.escalation_id, TimelineEvent::Declined, Some(&detail), now)
 }
 
 fn requeue(conn: &mut DbConn, escalation_id: EscalationId, now: DateTime<Utc>) -> Result<(), AppError> {
@@ -182,9 +196,16 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
         expired += 1;
         let missed = agent::offer_released(conn, due.agent_id, true, db_time(now))?;
         requeue(conn, due.escalation_id, now)?;
-        event(conn, due.escalation_id, "expired", Some(&format!("agent {} did not answer", due.agent_id)), now)?;
-        let gone = json!({"offer_id": due.id, "escalation_id": due.escalation_id, "why": "expired"});
-        realtime::notify(conn, due.agent_id, "offer_withdrawn", gone, now)?;
+        event(
+            conn,
+            due.escalation_id,
+            TimelineEvent::Expired,
+            Some(&format!("agent {} did not answer", due.agent_id)),
+            now,
+        )?;
+        let gone =
+            AgentNotice::OfferWithdrawn { offer_id: due.id, escalation_id: due.escalation_id, why: "expired".into() };
+        realtime::notify(conn, due.agent_id, &gone, now)?;
         if missed as u32 >= settings.missed_offers_to_away
             && presence_event::transition(conn, due.agent_id, &[Presence::Online], Presence::Away, MISSED_OFFERS, None)?
         {
@@ -207,9 +228,19 @@ pub fn withdraw_for_agent(
             withdrawn += 1;
             agent::offer_released(conn, agent_id, false, db_time(now))?;
             requeue(conn, pending.escalation_id, now)?;
-            event(conn, pending.escalation_id, "withdrawn", Some(&format!("agent {agent_id}: {why}")), now)?;
-            let gone = json!({"offer_id": pending.id, "escalation_id": pending.escalation_id, "why": why});
-            realtime::notify(conn, agent_id, "offer_withdrawn", gone, now)?;
+            event(
+                conn,
+                pending.escalation_id,
+                TimelineEvent::Withdrawn,
+                Some(&format!("agent {agent_id}: {why}")),
+                now,
+            )?;
+            let gone = AgentNotice::OfferWithdrawn {
+                offer_id: pending.id,
+                escalation_id: pending.escalation_id,
+                why: why.into(),
+            };
+            realtime::notify(conn, agent_id, &gone, now)?;
         }
     }
     Ok(withdrawn)
@@ -227,12 +258,13 @@ pub fn withdraw_for_escalation(
             event(
                 conn,
                 escalation_id,
-                "withdrawn",
+                TimelineEvent::Withdrawn,
                 Some(&format!("agent {}: the customer left", pending.agent_id)),
                 now,
             )?;
-            let gone = json!({"offer_id": pending.id, "escalation_id": escalation_id, "why": "the customer left"});
-            realtime::notify(conn, pending.agent_id, "offer_withdrawn", gone, now)?;
+            let gone =
+                AgentNotice::OfferWithdrawn { offer_id: pending.id, escalation_id, why: "the customer left".into() };
+            realtime::notify(conn, pending.agent_id, &gone, now)?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::matching;
 use crate::models::escalation::EscalationState;
+use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, db_time, escalation, escalation_event};
 
 /// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
@@ -108,7 +109,7 @@ fn widen(
     escalation_event::record(
         conn,
         e.id,
-        "widened",
+        TimelineEvent::Widened,
         Some(&format!("relaxed {} after {waited} s", relaxed.join(", "))),
         db_time(now),
     )?;
@@ -181,8 +182,8 @@ fn refresh_etas(
                     // Marks in place: the pool is this pass's own, and each escalation re-marks it.
                     pool.mark_passed(e.id);
                     let needs = needs_of(e);
-                    let eligible = |&&at: &&usize| matching::check(&needs, &pool.candidates[at], &rules).is_ok();
-                    pool.index.shortlist(&needs).iter().filter(eligible).count()
+                    let eligible = |&at: &usize| matching::check(&needs, &pool.candidates[at], &rules).is_ok();
+                    pool.index.shortlist(&needs, &rules).filter(eligible).count()
                 }
                 _ => 0,
             };
@@ -196,8 +197,13 @@ fn refresh_etas(
             escalation::set_intake_eta(conn, e.id, seconds.max(1))?;
         }
         if (seconds - e.eta_seconds).abs() >= ETA_NOTICE_S {
-            let data = serde_json::json!({"escalation_id": e.id, "external_id": e.external_id, "eta_seconds": seconds, "at": now});
-            crate::webhooks::enqueue(conn, e.service_account_id, "escalation.eta", data, now)?;
+            let told = crate::webhooks::PlatformEvent::Eta {
+                escalation_id: e.id,
+                external_id: e.external_id.clone(),
+                eta_seconds: seconds,
+                at: now,
+            };
+            crate::webhooks::enqueue(conn, e.service_account_id, &told, now)?;
         }
     }
     Ok(())

@@ -93,7 +93,7 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
     };
     let timeline = escalation_event::for_escalation(conn, e.id)?
         .into_iter()
-        .map(|ev| TimelineEntry { at: ev.at.and_utc(), event: ev.event, detail: ev.detail })
+        .map(|ev| TimelineEntry { at: ev.at.and_utc(), event: ev.event.to_string(), detail: ev.detail })
         .collect();
     let match_explanation = offer::accepted_for(conn, e.id)?.map(|o| explanation_of(&o));
     let waiting = e.state == EscalationState::Queued || e.state == EscalationState::Offered;

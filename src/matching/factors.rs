@@ -1,7 +1,5 @@
 //! Soft factors: each normalised to 0..1, weighted by settings.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Candidate, Level, Needs, Rules, distance_km};
@@ -132,8 +130,9 @@ impl Weights {
 #[derive(Debug, Clone, Default)]
 pub struct Pool {
     max_engaged_minutes: f64,
-    /// Per currency: the lowest and highest hourly rate.
-    rate_range: HashMap<String, (i64, i64)>,
+    /// Per currency: the lowest and highest hourly rate (a list: a pool has one currency or
+    /// a few, and ranking reads it once per candidate).
+    rate_range: Vec<(String, (i64, i64))>,
 }
 
 impl Pool {
@@ -141,11 +140,17 @@ impl Pool {
         let mut pool = Pool::default();
         for c in candidates {
             pool.max_engaged_minutes = pool.max_engaged_minutes.max(c.engaged_minutes);
-            let range = pool.rate_range.entry(c.currency.clone()).or_insert((c.hourly_rate_minor, c.hourly_rate_minor));
-            range.0 = range.0.min(c.hourly_rate_minor);
-            range.1 = range.1.max(c.hourly_rate_minor);
+            let rate = c.hourly_rate_minor;
+            match pool.rate_range.iter_mut().find(|(currency, _)| *currency == c.currency) {
+                Some((_, range)) => *range = (range.0.min(rate), range.1.max(rate)),
+                None => pool.rate_range.push((c.currency.clone(), (rate, rate))),
+            }
         }
         pool
+    }
+
+    fn rate_range(&self, currency: &str) -> Option<(i64, i64)> {
+        self.rate_range.iter().find(|(known, _)| known == currency).map(|(_, range)| *range)
     }
 }
 
@@ -186,7 +191,7 @@ pub fn value(factor: Factor, needs: &Needs, c: &Candidate, rules: &Rules, pool: 
                 1.0 - c.engaged_minutes / pool.max_engaged_minutes
             }
         }
-        Factor::Cost => match pool.rate_range.get(&c.currency) {
+        Factor::Cost => match pool.rate_range(&c.currency) {
             Some((low, high)) if high > low => 1.0 - (c.hourly_rate_minor - low) as f64 / (high - low) as f64,
             _ => 1.0,
         },

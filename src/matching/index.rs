@@ -1,30 +1,62 @@
 //! The pre-filter: candidates grouped by what every escalation asks first (a language, and
-//! usually a skill), so ranking looks only at agents who could possibly be eligible. Built once
-//! over a pool of candidates (per dispatch pass) and shared by every escalation ranked against
-//! that pool; positions stay valid while the pool's facts change (load, passes), since those
-//! are checked at ranking time.
+//! usually a skill), and within that by region, so ranking looks only at agents who could
+//! possibly be eligible. Built once over a pool of candidates (per dispatch pass) and shared by
+//! every escalation ranked against that pool; positions stay valid while the pool's facts change
+//! (load, passes), since those are checked at ranking time.
 
 use std::collections::HashMap;
 
-use super::{Candidate, Needs};
+use super::{Candidate, Needs, Rules};
+
+/// Positions under one key, all of them and split by the candidates' regions.
+#[derive(Debug, Default)]
+struct Bucket {
+    all: Vec<usize>,
+    /// Few regions exist, so a list beats a map; `None` holds candidates without a region.
+    by_region: Vec<(Option<String>, Vec<usize>)>,
+}
+
+impl Bucket {
+    fn push(&mut self, position: usize, region: Option<&str>) {
+        // A candidate listed twice under one key would be counted twice (the ETA counts them).
+        if self.all.last() == Some(&position) {
+            return;
+        }
+        self.all.push(position);
+        match self.by_region.iter_mut().find(|(known, _)| known.as_deref() == region) {
+            Some((_, list)) => list.push(position),
+            None => self.by_region.push((region.map(str::to_string), vec![position])),
+        }
+    }
+
+    /// The lists a market's region rule allows: every list when it has none, otherwise only
+    /// the allowed regions' (each region's list once, however often the rule names it).
+    fn allowed<'a>(&'a self, rules: &Rules) -> Vec<&'a [usize]> {
+        match &rules.allowed_regions {
+            None => vec![&self.all],
+            Some(allowed) => self
+                .by_region
+                .iter()
+                .filter(|(region, _)| region.as_ref().is_some_and(|region| allowed.contains(region)))
+                .map(|(_, list)| list.as_slice())
+                .collect(),
+        }
+    }
+}
 
 /// Positions of candidates in one pool, by language and by language and skill.
 #[derive(Debug, Default)]
 pub struct CandidateIndex {
-    by_language: HashMap<String, Vec<usize>>,
+    by_language: HashMap<String, Bucket>,
     /// Keyed `language \0 skill`, so a lookup needs no allocation.
-    by_language_skill: HashMap<String, Vec<usize>>,
+    by_language_skill: HashMap<String, Bucket>,
 }
 
-/// Adds `position` under `key`, allocating the key only the first time it is seen. A candidate
-/// listed twice under one key would be counted twice (the ETA counts them), hence the check.
-fn add(map: &mut HashMap<String, Vec<usize>>, key: &str, position: usize) {
+/// Adds `position` under `key`, allocating the key only the first time it is seen.
+fn add(map: &mut HashMap<String, Bucket>, key: &str, position: usize, region: Option<&str>) {
     match map.get_mut(key) {
-        Some(bucket) if bucket.last() == Some(&position) => {}
-        Some(bucket) => bucket.push(position),
-        None => {
-            map.insert(key.to_string(), vec![position]);
-        }
+        Some(bucket) => bucket.push(position, region),
+        None => map.entry(key.to_string()).or_default().push(position, region),
     }
 }
 
@@ -40,32 +72,33 @@ impl CandidateIndex {
         let mut index = CandidateIndex::default();
         let mut key = String::new();
         for (position, c) in candidates.iter().enumerate() {
+            let region = c.region.as_deref();
             for (language, _) in &c.languages {
-                add(&mut index.by_language, language, position);
+                add(&mut index.by_language, language, position, region);
                 for (skill, _) in &c.skills {
                     pair_key(&mut key, language, skill);
-                    add(&mut index.by_language_skill, &key, position);
+                    add(&mut index.by_language_skill, &key, position, region);
                 }
             }
         }
         index
     }
 
-    /// Candidates who speak the language and have the rarest of the required skills (every
-    /// eligible candidate is in each required skill's bucket, so the smallest one will do).
-    pub fn shortlist(&self, needs: &Needs) -> &[usize] {
+    /// Positions of the candidates who speak the language, have the rarest of the required
+    /// skills (every eligible candidate is in each required skill's bucket, so the smallest one
+    /// will do) and live in a region the rules allow.
+    pub fn shortlist<'a>(&'a self, needs: &Needs, rules: &Rules) -> impl Iterator<Item = usize> + 'a {
         let mut key = String::new();
-        let mut smallest: Option<&[usize]> = None;
+        let mut smallest: Option<Option<&Bucket>> = None;
         for skill in &needs.required_skills {
             pair_key(&mut key, &needs.language, skill);
-            let bucket = self.by_language_skill.get(key.as_str()).map_or(&[][..], Vec::as_slice);
-            if smallest.is_none_or(|known| bucket.len() < known.len()) {
+            let bucket = self.by_language_skill.get(key.as_str());
+            let size = |b: Option<&Bucket>| b.map_or(0, |b| b.all.len());
+            if smallest.is_none_or(|known| size(bucket) < size(known)) {
                 smallest = Some(bucket);
             }
         }
-        match smallest {
-            Some(bucket) => bucket,
-            None => self.by_language.get(&needs.language).map_or(&[][..], Vec::as_slice),
-        }
+        let bucket = smallest.unwrap_or_else(|| self.by_language.get(&needs.language));
+        bucket.map(|b| b.allowed(rules)).unwrap_or_default().into_iter().flatten().copied()
     }
 }

@@ -67,7 +67,7 @@ pub fn best_indexed(
     rules: &Rules,
     weights: &Weights,
 ) -> Option<Ranked> {
-    best_among(needs, index.shortlist(needs).iter().map(|&position| &candidates[position]), rules, weights)
+    best_among(needs, index.shortlist(needs, rules).map(|position| &candidates[position]), rules, weights)
 }
 
 fn best_among<'a>(

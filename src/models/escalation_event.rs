@@ -6,12 +6,32 @@ use diesel::prelude::*;
 use crate::db::{DbConn, schema::escalation_events};
 use crate::ids::EscalationId;
 
+crate::text_enum! {
+    /// What happened to an escalation, as its timeline names it.
+    pub enum TimelineEvent {
+        Created => "created",
+        Offered => "offered",
+        Assigned => "assigned",
+        Declined => "declined",
+        /// An offer's time ran out.
+        Expired => "expired",
+        /// An offer taken back (the agent left, or the customer did).
+        Withdrawn => "withdrawn",
+        /// The widening ladder relaxed a constraint.
+        Widened => "widened",
+        Resolved => "resolved",
+        Transferred => "transferred",
+        Rated => "rated",
+        Abandoned => "abandoned",
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = escalation_events)]
 pub struct EscalationEvent {
     pub id: i64,
     pub escalation_id: EscalationId,
-    pub event: String,
+    pub event: TimelineEvent,
     pub detail: Option<String>,
     pub at: NaiveDateTime,
 }
@@ -19,7 +39,7 @@ pub struct EscalationEvent {
 pub fn record(
     conn: &mut DbConn,
     escalation: EscalationId,
-    event: &str,
+    event: TimelineEvent,
     detail: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {

@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod listener;
+pub mod notice;
 pub mod stream;
 
 use chrono::{DateTime, Utc};
@@ -14,15 +15,12 @@ use crate::error::AppError;
 use crate::ids::AgentId;
 use crate::models::{agent_event, db_time};
 
+pub use notice::{AgentNotice, CustomerMessage};
+
 /// Records an event for the agent's stream.
-pub fn notify(
-    conn: &mut DbConn,
-    agent: AgentId,
-    kind: &str,
-    data: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    agent_event::record(conn, agent, kind, &data.to_string(), db_time(now))?;
+pub fn notify(conn: &mut DbConn, agent: AgentId, notice: &AgentNotice, now: DateTime<Utc>) -> Result<(), AppError> {
+    let data = serde_json::to_string(notice).map_err(|e| AppError::Internal(e.into()))?;
+    agent_event::record(conn, agent, notice.kind(), &data, db_time(now))?;
     // The agent's streams, wherever they are, wake as soon as this transaction commits.
     bus::agent_event(conn, agent)?;
     Ok(())

@@ -6,7 +6,10 @@
 //! event id (`Handoff-Event-Id` and the body's `id`) for receivers to deduplicate by.
 
 pub mod destination;
+pub mod event;
 pub mod worker;
+
+pub use event::{AgentMessage, AssignedAgent, PlatformEvent};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -20,15 +23,15 @@ use crate::models::{db_time, service_account, webhook_delivery};
 pub fn enqueue(
     conn: &mut DbConn,
     service: i64,
-    event: &str,
-    data: serde_json::Value,
+    event: &PlatformEvent,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, AppError> {
     let Some(account) = service_account::find(conn, service)? else { return Ok(None) };
     if account.webhook_url.is_none() {
         return Ok(None);
     }
-    Ok(Some(webhook_delivery::insert(conn, service, event, &data.to_string(), db_time(now))?))
+    let data = serde_json::to_string(event).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Some(webhook_delivery::insert(conn, service, event.name(), &data, db_time(now))?))
 }
 
 /// The body sent for a delivery: the same bytes on every attempt.

@@ -10,6 +10,7 @@ use crate::dispatch::{intake, offers, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::EscalationId;
 use crate::models::escalation::EscalationState;
+use crate::models::escalation_event::TimelineEvent;
 use crate::models::{db_time, escalation, escalation_event};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
@@ -138,7 +139,7 @@ pub async fn cancel(
             if !escalation::close(conn, id, &waiting, EscalationState::Abandoned, db_time(now))? {
                 return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
             }
-            escalation_event::record(conn, id, "abandoned", Some("the customer left"), db_time(now))?;
+            escalation_event::record(conn, id, TimelineEvent::Abandoned, Some("the customer left"), db_time(now))?;
             let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
             view::escalation(conn, &updated)
         })

@@ -1,0 +1,55 @@
+//! What the platform is told by webhook. One enum, so each event's name and payload are written
+//! in one place (API.md lists them); the event name is [`PlatformEvent::name`], the body's
+//! `data` is the variant's fields.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::ids::{AgentId, EscalationId};
+
+/// One webhook event about an escalation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PlatformEvent {
+    /// A human has the conversation.
+    Assigned {
+        escalation_id: EscalationId,
+        external_id: String,
+        agent: AssignedAgent,
+        waited_s: i64,
+        at: DateTime<Utc>,
+    },
+    /// The agent wrote to the customer.
+    Message { escalation_id: EscalationId, external_id: String, message: AgentMessage },
+    /// The estimated wait changed by enough to tell the customer.
+    Eta { escalation_id: EscalationId, external_id: String, eta_seconds: i32, at: DateTime<Utc> },
+    /// The agent resolved the conversation.
+    Resolved { escalation_id: EscalationId, external_id: String, disposition: String, at: DateTime<Utc> },
+}
+
+/// Who took the conversation, as the customer may be told.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignedAgent {
+    pub id: AgentId,
+    pub display_name: String,
+}
+
+/// An agent's message as the platform receives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentMessage {
+    pub id: i64,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl PlatformEvent {
+    /// The event name (`Handoff-Event` and the body's `event`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlatformEvent::Assigned { .. } => "escalation.assigned",
+            PlatformEvent::Message { .. } => "escalation.message",
+            PlatformEvent::Eta { .. } => "escalation.eta",
+            PlatformEvent::Resolved { .. } => "escalation.resolved",
+        }
+    }
+}

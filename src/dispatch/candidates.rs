@@ -13,13 +13,25 @@ use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId};
 use crate::matching::{Candidate, CandidateIndex, Needs, Point, Rules};
 use crate::models::{agent, db_time, escalation, offer, region, skill};
+use crate::realtime::bus::ChangedAgents;
 
 /// Idle time for an agent who has never had work (counts as long idle).
 const NEVER_WORKED_IDLE_S: u64 = 86_400;
 
-/// Every agent who could take work now (active, online, live heartbeat, room left).
-pub fn load(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<Vec<Candidate>, AppError> {
-    let agents = agent::candidates(conn, db_time(now - dispatcher.heartbeat_timeout))?;
+/// Every agent who could take work now (active, online, live heartbeat, room left). With
+/// `changed`, the dispatcher's kept rows are used and only the changed agents read again (see
+/// `dispatch::live`); without, everyone is read and nothing kept.
+pub fn load(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    dispatcher: &Dispatcher,
+    changed: Option<&ChangedAgents>,
+) -> Result<Vec<Candidate>, AppError> {
+    let fresh_since = db_time(now - dispatcher.heartbeat_timeout);
+    let agents = match changed {
+        Some(changed) => dispatcher.live.read(conn, now, fresh_since, changed)?,
+        None => agent::candidates(conn, fresh_since)?,
+    };
     if agents.is_empty() {
         return Ok(vec![]);
     }

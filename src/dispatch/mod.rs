@@ -12,6 +12,7 @@ pub mod candidates;
 pub mod conversation;
 pub mod eta;
 pub mod intake;
+pub mod live;
 pub mod offers;
 pub mod profiles;
 pub mod queue;
@@ -21,23 +22,26 @@ pub mod settings;
 pub mod view;
 
 /// What a dispatch pass needs besides a connection: how fresh a heartbeat must be, and what
-/// this instance keeps in memory between passes (agents' profiles, recent-work statistics).
+/// this instance keeps in memory between passes (the free agents, their profiles, recent-work
+/// statistics).
 /// Cheap to clone into a database closure.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     pub heartbeat_timeout: Duration,
     pub profiles: Arc<profiles::ProfileCache>,
     pub recent: Arc<recent::RecentWork>,
+    pub live: Arc<live::LiveAgents>,
 }
 
 impl Dispatcher {
     pub fn new(heartbeat_timeout: Duration) -> Dispatcher {
-        Dispatcher { heartbeat_timeout, profiles: Arc::default(), recent: Arc::default() }
+        Dispatcher { heartbeat_timeout, profiles: Arc::default(), recent: Arc::default(), live: Arc::default() }
     }
 
     /// Drops what is kept in memory: rebuilt from the database by the next pass.
     pub fn forget(&self) {
         self.profiles.clear();
         self.recent.clear();
+        self.live.clear();
     }
 }

@@ -18,6 +18,7 @@ use crate::matching;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, db_time, escalation, escalation_event};
+use crate::realtime::bus::ChangedAgents;
 
 /// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
 const ETA_NOTICE_S: i32 = 60;
@@ -54,15 +55,25 @@ pub struct PassInput {
     history: EtaHistory,
 }
 
-/// Reads a pass's input. With nothing waiting, the costly part (every free agent) is skipped.
-pub fn prepare(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassInput, AppError> {
+/// Reads a pass's input. With nothing waiting, the costly part (the free agents) is skipped.
+/// `changed` (the dispatcher's own passes) reads again only the agents changed since its last
+/// pass; `None` reads everyone.
+pub fn prepare(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    dispatcher: &Dispatcher,
+    changed: Option<&ChangedAgents>,
+) -> Result<PassInput, AppError> {
     let settings = settings::load(conn)?;
     let waiting = escalation::waiting(conn, PASS_LIMIT)?;
     if waiting.is_empty() {
+        if let Some(changed) = changed {
+            dispatcher.live.defer(changed);
+        }
         let history = EtaHistory { accept_s: 0.0, handle_s: 0.0, online: 0 };
         return Ok(PassInput { settings, waiting, pool: PassPool::default(), history });
     }
-    let candidates = candidates::load(conn, now, dispatcher)?;
+    let candidates = candidates::load(conn, now, dispatcher, changed)?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let recent = dispatcher.recent.at(conn, now)?;
     let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;
@@ -74,7 +85,7 @@ pub fn prepare(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -
 /// call this with their own clock).
 pub fn tick(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
     let expired = expire(conn, now, dispatcher)?;
-    let input = prepare(conn, now, dispatcher)?;
+    let input = prepare(conn, now, dispatcher, None)?;
     let mut report = dispatch_waiting(conn, input, now, EtaRefresh::All)?;
     report.expired = expired;
     Ok(report)
@@ -120,7 +131,7 @@ fn widen(
 /// A pass on one connection after something changed what dispatch decides on (tests call it
 /// with their own clock; the dispatcher splits it into a read and a write).
 pub fn redispatch(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<PassReport, AppError> {
-    let input = prepare(conn, now, dispatcher)?;
+    let input = prepare(conn, now, dispatcher, None)?;
     dispatch_waiting(conn, input, now, EtaRefresh::Unquoted)
 }
 

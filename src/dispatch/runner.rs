@@ -6,10 +6,12 @@
 //! Exactly one instance leads: the holder of the `dispatch` lease. Every pass renews the lease
 //! inside its own transaction and commits only while the lease still names this instance and
 //! its epoch, so a dispatcher that stalled past its lease can never write a decision after
-//! another took over; on a lost lease or a failed pass it drops what it keeps in memory
-//! (profiles, recent-work statistics) and rebuilds from the database. The database's conditional UPDATEs and the
-//! one-pending-offer index remain the last line: two dispatchers overlapping for an instant
-//! still never over-assign. On SQLite the one process leads through the same code.
+//! another took over; on a lost lease or a failed pass it drops what it keeps in memory (the
+//! free agents, their profiles, recent-work statistics) and rebuilds from the database. Between
+//! passes it keeps the free agents and reads again only those named in committed changes
+//! (`dispatch::live`). The database's conditional UPDATEs and the one-pending-offer index remain
+//! the last line: two dispatchers overlapping for an instant still never over-assign. On SQLite
+//! the one process leads through the same code.
 //!
 //! Followers take HTTP and commands, and ring the leader through NOTIFY (`realtime::listener`).
 //! They try for the lease every second, so a killed leader is replaced within
@@ -28,7 +30,7 @@ use super::queue::{self, EtaRefresh, PassReport};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::models::{db_time, lease};
-use crate::realtime::bus::{self, Bus};
+use crate::realtime::bus::{self, Bus, ChangedAgents};
 
 /// The lease's name in the `leases` table.
 pub const LEASE: &str = "dispatch";
@@ -85,8 +87,9 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
             None => None,
         };
         let Some(held) = held else {
-            // The leader heard these requests through NOTIFY; they are not ours to answer.
+            // The leader heard these requests and changes through NOTIFY; they are not ours.
             bus.take_requests();
+            bus.take_changed();
             continue;
         };
         let new_leader = epoch.is_none();
@@ -96,8 +99,10 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         }
         epoch = Some(held);
         let requests = bus.take_requests();
+        // Taken before the pass reads: a change committed after this is read again next pass.
+        let changed = bus.take_changed();
         let started = std::time::Instant::now();
-        match pass(&db, &dispatcher, &holder, held, kind, ticked, requests.clone()).await {
+        match pass(&db, &dispatcher, &holder, held, kind, ticked, requests.clone(), changed).await {
             Ok(Some(report)) => {
                 let took_ms = started.elapsed().as_secs_f64() * 1000.0;
                 if failures > 0 {
@@ -172,9 +177,10 @@ async fn pass(
     kind: PassKind,
     ticked: bool,
     requests: Vec<u64>,
+    changed: ChangedAgents,
 ) -> Result<Option<PassReport>, AppError> {
     let reading = dispatcher.clone();
-    let input = db.read(move |conn| queue::prepare(conn, Utc::now(), &reading)).await?;
+    let input = db.read(move |conn| queue::prepare(conn, Utc::now(), &reading, Some(&changed))).await?;
     let (dispatcher, holder) = (dispatcher.clone(), holder.to_string());
     db.write_unsettled(move |conn| {
         let now = Utc::now();

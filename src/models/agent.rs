@@ -9,7 +9,7 @@ use crate::db::{
 };
 use crate::ids::AgentId;
 use crate::models::user::User;
-use crate::realtime::bus::dispatch_wanted;
+use crate::realtime::bus::{agent_changed, dispatch_wanted};
 
 crate::text_enum! {
     /// Whether an agent takes work now: stored in `agents.presence` and in each presence event.
@@ -64,6 +64,7 @@ pub struct CandidateState {
     pub pending_offers: i32,
     pub last_work_at: Option<NaiveDateTime>,
     pub profile_version: i64,
+    pub last_heartbeat_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -127,6 +128,7 @@ pub fn list_with_users(conn: &mut DbConn, status: Option<&str>, limit: i64) -> Q
 }
 
 pub fn update(conn: &mut DbConn, user_id: AgentId, changes: &AgentChanges) -> QueryResult<usize> {
+    agent_changed(conn, user_id)?;
     diesel::update(agents::table.find(user_id)).set(changes).execute(conn)
 }
 
@@ -144,11 +146,13 @@ pub fn locations(conn: &mut DbConn) -> QueryResult<Vec<(AgentId, f64, f64, Optio
 }
 
 pub fn set_region(conn: &mut DbConn, user_id: AgentId, region: Option<&str>) -> QueryResult<usize> {
+    agent_changed(conn, user_id)?;
     diesel::update(agents::table.find(user_id)).set(agents::region.eq(region)).execute(conn)
 }
 
 pub fn set_max_concurrent(conn: &mut DbConn, user_id: AgentId, max_concurrent: i32) -> QueryResult<usize> {
     dispatch_wanted(conn)?;
+    agent_changed(conn, user_id)?;
     diesel::update(agents::table.find(user_id)).set(agents::max_concurrent.eq(max_concurrent)).execute(conn)
 }
 
@@ -205,6 +209,7 @@ pub fn offer_accepted(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime) ->
 pub fn offer_released(conn: &mut DbConn, user_id: AgentId, missed: bool, at: NaiveDateTime) -> QueryResult<i32> {
     // Room again: the agent may pull the next waiting escalation.
     dispatch_wanted(conn)?;
+    agent_changed(conn, user_id)?;
     let target = agents::table.filter(agents::user_id.eq(user_id)).filter(agents::pending_offers.gt(0));
     if missed {
         diesel::update(target)
@@ -227,20 +232,47 @@ pub fn offer_released(conn: &mut DbConn, user_id: AgentId, missed: bool, at: Nai
 
 /// Agents online with a live heartbeat and room for one more conversation: the candidates.
 pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<CandidateState>> {
-    agents::table
+    candidates_where(conn, fresh_since, None)
+}
+
+/// The candidates among `ids` (agents whose facts changed), read in chunks of 500.
+pub fn candidates_among(
+    conn: &mut DbConn,
+    fresh_since: NaiveDateTime,
+    ids: &[AgentId],
+) -> QueryResult<Vec<CandidateState>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        found.extend(candidates_where(conn, fresh_since, Some(chunk))?);
+    }
+    Ok(found)
+}
+
+/// One rule for who is a candidate, for everyone or among some agents.
+fn candidates_where(
+    conn: &mut DbConn,
+    fresh_since: NaiveDateTime,
+    among: Option<&[AgentId]>,
+) -> QueryResult<Vec<CandidateState>> {
+    let mut query = agents::table
         .inner_join(users::table)
         .filter(users::status.eq(crate::models::user::status::ACTIVE))
         .filter(agents::presence.eq(Presence::Online))
         .filter(agents::last_heartbeat_at.ge(fresh_since))
         .filter((agents::active_conversations + agents::pending_offers).lt(agents::max_concurrent))
         .select(CandidateState::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(ids) = among {
+        query = query.filter(agents::user_id.eq_any(ids));
+    }
+    query.load(conn)
 }
 
 /// Notes that an agent's languages, skills, certifications or rates changed (see
 /// `dispatch::profiles`). Called in the same transaction as the change.
 pub fn touch_profile(conn: &mut DbConn, user_id: AgentId) -> QueryResult<usize> {
     dispatch_wanted(conn)?;
+    agent_changed(conn, user_id)?;
     diesel::update(agents::table.find(user_id))
         .set(agents::profile_version.eq(agents::profile_version + 1))
         .execute(conn)
@@ -254,6 +286,7 @@ pub fn conversation_ended(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime
             .execute(conn)?;
     if updated == 1 {
         dispatch_wanted(conn)?;
+        agent_changed(conn, user_id)?;
     }
     Ok(updated == 1)
 }

@@ -28,6 +28,7 @@ pub fn insert(
             ratings::created_at.eq(at),
         ))
         .execute(conn)?;
+    crate::realtime::bus::agent_changed(conn, agent)?;
     diesel::update(agents::table.find(agent))
         .set((
             agents::rating_sum.eq(agents::rating_sum + score as i64),

@@ -46,7 +46,7 @@ pub struct QueueEntry {
 pub fn waiting(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -> Result<Vec<QueueEntry>, AppError> {
     let settings = settings::load(conn)?;
     let waiting = escalation::waiting(conn, QUEUE_VIEW_LIMIT)?;
-    let candidates = candidates::load(conn, now, dispatcher)?;
+    let candidates = candidates::load(conn, now, dispatcher, None)?;
     let mut pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let mut entries = Vec::with_capacity(waiting.len());
     for (index, e) in waiting.iter().enumerate() {

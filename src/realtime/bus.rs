@@ -9,7 +9,9 @@
 //! transaction, so they are delivered exactly when it commits; each instance's listener
 //! (`realtime::listener`) feeds them into its own bus. Payloads are short: `a:<agent id>` (a
 //! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it),
-//! `s:<nonce>,<nonce>…` (the leader's pass that covered those requests has committed) and `h`
+//! `c:<agent id>` (an agent's facts changed without a stream event: a decline, a capacity or
+//! profile change; a stream event implies a change too), `s:<nonce>,<nonce>…` (the leader's pass
+//! that covered those requests has committed) and `h`
 //! (the leader's clock pass, once a second: someone leads, so writers may wait for passes).
 //!
 //! Each [`Db`](crate::db::Db) owns one bus: nothing here is process-global except the notes of
@@ -41,11 +43,18 @@ const LEADER_SILENT_AFTER: Duration = Duration::from_millis(1500);
 /// The leader's once-a-second notice.
 pub const LEADER_HEARTBEAT: &str = "h";
 
-/// What a transaction noted: agents with a new stream event, and the nonce of the pass it
-/// asked for. Kept per thread while the transaction runs, taken when it commits.
+/// Most changed agents the bus remembers between passes; past it, the dispatcher reads every
+/// agent again (cheaper than a list that long, and memory stays bounded on an instance that
+/// hears every change but does not lead).
+const CHANGED_AGENTS_KEPT: usize = 5_000;
+
+/// What a transaction noted: agents with a new stream event, agents whose facts changed
+/// otherwise, and the nonce of the pass it asked for. Kept per thread while the transaction
+/// runs, taken when it commits.
 #[derive(Debug, Default)]
 pub struct Notes {
     agents: Vec<AgentId>,
+    changed: Vec<AgentId>,
     dispatch: Option<u64>,
 }
 
@@ -64,6 +73,20 @@ thread_local! {
 pub fn agent_event(conn: &mut DbConn, agent: AgentId) -> diesel::QueryResult<()> {
     NOTES.with(|n| n.borrow_mut().agents.push(agent));
     pg_notify(conn, &format!("a:{agent}"))
+}
+
+/// Notes, inside a transaction, that an agent's dispatch facts (capacity, load, profile) changed
+/// where no stream event says so, so the dispatcher reads that agent again.
+pub fn agent_changed(conn: &mut DbConn, agent: AgentId) -> diesel::QueryResult<()> {
+    let first = NOTES.with(|n| {
+        let mut notes = n.borrow_mut();
+        let known = notes.changed.contains(&agent) || notes.agents.contains(&agent);
+        if !known {
+            notes.changed.push(agent);
+        }
+        !known
+    });
+    if first { pg_notify(conn, &format!("c:{agent}")) } else { Ok(()) }
 }
 
 /// Notes, inside a transaction, that it changed what dispatch decides on: after commit the
@@ -114,6 +137,20 @@ pub fn take() -> Notes {
     NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
 }
 
+/// Which agents changed since the dispatcher last read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangedAgents {
+    /// Too many to list, or unknown: read everyone.
+    Everyone,
+    Only(Vec<AgentId>),
+}
+
+impl Default for ChangedAgents {
+    fn default() -> ChangedAgents {
+        ChangedAgents::Only(Vec::new())
+    }
+}
+
 /// One instance's hub: open streams by agent, the dispatcher's doorbell and the writers
 /// waiting for a pass.
 #[derive(Default)]
@@ -123,6 +160,8 @@ pub struct Bus {
     pub doorbell: Notify,
     /// Nonces of passes asked for and not yet run.
     requested: Mutex<Vec<u64>>,
+    /// Agents changed since the dispatcher last read them.
+    changed: Mutex<ChangedAgents>,
     /// Writers waiting for the pass that covers their nonce.
     waiters: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     /// Whether a dispatcher runs on this instance (else writers do not wait for passes: a
@@ -147,6 +186,7 @@ impl Bus {
 
     /// After a commit: wakes the agents' streams here and rings the dispatcher.
     pub fn publish(&self, committed: Notes) {
+        self.note_changed(committed.agents.iter().chain(&committed.changed).copied());
         self.wake_agents(committed.agents);
         if let Some(nonce) = committed.dispatch {
             self.request_pass(nonce);
@@ -201,6 +241,21 @@ impl Bus {
     pub fn request_pass(&self, nonce: u64) {
         self.requested.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(nonce);
         self.doorbell.notify_one();
+    }
+
+    fn note_changed(&self, agents: impl Iterator<Item = AgentId>) {
+        let mut changed = self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let ChangedAgents::Only(list) = &mut *changed {
+            list.extend(agents);
+            if list.len() > CHANGED_AGENTS_KEPT {
+                *changed = ChangedAgents::Everyone;
+            }
+        }
+    }
+
+    /// The dispatcher takes the agents changed since its last pass (before reading them).
+    pub fn take_changed(&self) -> ChangedAgents {
+        std::mem::take(&mut *self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// The dispatcher takes the requests a pass about to start will cover.
@@ -259,7 +314,13 @@ impl Bus {
         match payload.split_once(':') {
             Some(("a", agent)) => {
                 if let Ok(agent) = agent.parse() {
+                    self.note_changed(std::iter::once(agent));
                     self.wake_agents(vec![agent]);
+                }
+            }
+            Some(("c", agent)) => {
+                if let Ok(agent) = agent.parse() {
+                    self.note_changed(std::iter::once(agent));
                 }
             }
             Some(("d", nonce)) => {

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, spawn_app};
+use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
 use crate::recruiting::application;
 
 /// An approved agent, online, with the given skills and Swedish level.
@@ -476,4 +476,42 @@ async fn raising_capacity_offers_waiting_work_before_the_answer_without_the_tick
     let offers = offers_of(&app, &token).await;
     assert_eq!(offers.len(), 1, "the answer to the capacity change comes after the pass that offered the work");
     assert_eq!(offers[0]["escalation_id"], waiting["id"]);
+}
+
+/// The dispatcher keeps the free agents between passes: it reads again only the agents named
+/// in changes, and everyone once its last full read is a second old.
+#[tokio::test]
+async fn the_dispatcher_reads_again_only_changed_agents_and_everyone_each_second() {
+    use handoff::dispatch::{Dispatcher, candidates};
+    use handoff::ids::AgentId;
+    use handoff::realtime::bus::ChangedAgents;
+
+    let app = spawn_app_with(|s| s.clock_tickers = false).await;
+    let (id, _) = online_agent(&app, "kept@example.com", 4, "native").await;
+    let agent = AgentId(id);
+    let kept = Dispatcher::new(Duration::seconds(45));
+    let db = app.db();
+    let now = Utc::now();
+    let ids_at = move |at: chrono::DateTime<Utc>, changed: ChangedAgents| {
+        let kept = kept.clone();
+        let db = db.clone();
+        async move {
+            db.read(move |conn| candidates::load(conn, at, &kept, Some(&changed)))
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.agent_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids_at(now, ChangedAgents::Only(vec![])).await, [agent], "the first read reads everyone");
+    // The agent fills up behind the dispatcher's back (no change noted to it).
+    app.db().write(move |conn| Ok(handoff::models::agent::set_max_concurrent(conn, agent, 0)?)).await.unwrap();
+    assert_eq!(ids_at(now, ChangedAgents::Only(vec![])).await, [agent], "unchanged agents come from memory");
+    assert!(ids_at(now, ChangedAgents::Only(vec![agent])).await.is_empty(), "a changed agent is read again");
+    app.db().write(move |conn| Ok(handoff::models::agent::set_max_concurrent(conn, agent, 2)?)).await.unwrap();
+    assert!(ids_at(now, ChangedAgents::Only(vec![])).await.is_empty());
+    let later = now + Duration::milliseconds(1500);
+    assert_eq!(ids_at(later, ChangedAgents::Only(vec![])).await, [agent], "a second on, everyone is read again");
+    assert!(ids_at(later, ChangedAgents::Everyone).await.contains(&agent));
 }

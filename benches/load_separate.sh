@@ -2,10 +2,11 @@
 # The end-to-end load test with the server in its own process (BENCHMARKS.md, "End-to-end load").
 # Usage: benches/load_separate.sh RATE [AGENTS] [DURATION_S] [extra loadtest flags...]
 # With HANDOFF_DATABASE_URL=postgres://…/scratch it runs on PostgreSQL (the database is emptied
-# first); otherwise on a fresh SQLite file. Needs a release build (cargo build --release).
+# first); otherwise on a fresh SQLite file. Needs a release build (cargo build --release), or
+# HANDOFF_BIN=path/to/handoff to compare another build in the same session.
 set -euo pipefail
 rate=${1:?rate per second}; agents=${2:-2000}; duration=${3:-20}; shift $(( $# < 3 ? $# : 3 ))
-bin="$(dirname "$0")/../target/release/handoff"
+bin="${HANDOFF_BIN:-$(dirname "$0")/../target/release/handoff}"
 folder=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 if [[ "${HANDOFF_DATABASE_URL:-}" == postgres* ]]; then

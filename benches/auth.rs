@@ -20,9 +20,11 @@ fn password_hashing(c: &mut Criterion) {
 
 fn access_tokens(c: &mut Criterion) {
     let keys = tokens::JwtKeys::new(b"0123456789abcdef0123456789abcdef0123456789");
-    let token = keys.issue(42, Role::Agent, "session", Utc::now(), 900).unwrap();
+    let token = keys.issue(handoff::ids::UserId(42), Role::Agent, "session", Utc::now(), 900).unwrap();
     c.bench_function("jwt verify (one request)", |b| b.iter(|| keys.verify(black_box(&token))));
-    c.bench_function("jwt issue", |b| b.iter(|| keys.issue(42, Role::Agent, "session", Utc::now(), 900)));
+    c.bench_function("jwt issue", |b| {
+        b.iter(|| keys.issue(handoff::ids::UserId(42), Role::Agent, "session", Utc::now(), 900))
+    });
 }
 
 criterion_group!(benches, password_hashing, access_tokens);

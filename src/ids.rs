@@ -39,8 +39,28 @@ macro_rules! id_type {
 }
 
 id_type! {
+    /// A person who signs in: an agent, staff or an admin.
+    UserId
+}
+
+id_type! {
     /// An agent: the `user_id` of their `agents` row (an agent is a user with a profile).
     AgentId
+}
+
+impl From<AgentId> for UserId {
+    /// Every agent is a user, under the same id.
+    fn from(agent: AgentId) -> UserId {
+        UserId(agent.0)
+    }
+}
+
+impl AgentId {
+    /// The agent who is this user (for a user known to be an agent: their role says so, or
+    /// their agent row was just created).
+    pub fn of_user(user: UserId) -> AgentId {
+        AgentId(user.0)
+    }
 }
 
 id_type! {
@@ -51,4 +71,9 @@ id_type! {
 id_type! {
     /// One offer of an escalation to one agent.
     OfferId
+}
+
+id_type! {
+    /// A service account: the chatbot platform (or one of its environments) calling the API.
+    ServiceAccountId
 }

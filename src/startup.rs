@@ -19,6 +19,7 @@ use crate::auth::{
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::{outbox::Outbox, transport::Mailer};
+use crate::ids::UserId;
 use crate::recruiting::{placement, register::LinkSettings, review::Reviewer};
 use crate::routes;
 use crate::telemetry::RequestSpan;
@@ -50,7 +51,7 @@ impl AppState {
     }
 
     /// Who is deciding about an agent, for staff actions.
-    pub fn reviewer(&self, staff_id: i64) -> Reviewer {
+    pub fn reviewer(&self, staff_id: UserId) -> Reviewer {
         Reviewer { staff_id, public_url: self.settings.public_url() }
     }
 

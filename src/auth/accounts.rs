@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Role, password, tokens};
 use crate::db::{Db, DbConn, is_unique_violation};
 use crate::error::AppError;
+use crate::ids::ServiceAccountId;
 use crate::models::{db_time, service_account, user};
 
 /// Email of the admin created on a fresh database.
@@ -52,7 +53,7 @@ pub fn create_staff(
 /// A new service account with what is shown once: the bearer token and the webhook secret.
 #[derive(Debug, Clone)]
 pub struct NewServiceCredentials {
-    pub id: i64,
+    pub id: ServiceAccountId,
     pub name: String,
     pub token: String,
     pub webhook_secret: String,

@@ -25,14 +25,14 @@ use actix_web::{
 
 use super::{Role, cookies::ACCESS_COOKIE, csrf, tokens};
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, ServiceAccountId, UserId};
 use crate::models::service_account;
 use crate::startup::AppState;
 
 /// A logged-in person.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: UserId,
     pub role: Role,
     /// The login (refresh-token family) this access token belongs to.
     pub session: String,
@@ -41,14 +41,14 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// This person's id as an agent's; meaningful only when `role` is `Agent`.
     pub fn agent_id(&self) -> AgentId {
-        AgentId(self.id)
+        AgentId::of_user(self.id)
     }
 }
 
 /// A service account (the chatbot platform).
 #[derive(Debug, Clone)]
 pub struct ServiceClient {
-    pub id: i64,
+    pub id: ServiceAccountId,
     pub name: String,
 }
 

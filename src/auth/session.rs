@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::{Role, password, tokens};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::UserId;
 use crate::models::{db_time, refresh_token, user};
 use crate::startup::AppState;
 
@@ -26,7 +27,8 @@ pub struct TokenLifetimes {
 /// Who a token pair belongs to.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserSummary {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: UserId,
     pub role: Role,
     pub email: String,
 }
@@ -160,7 +162,7 @@ pub fn rotate(
     if !spent_now {
         let recently = token.used_at.is_some_and(|at| db_time(now) - at < reuse_grace);
         if !recently {
-            tracing::warn!(user_id = token.user_id, "a spent refresh token was presented again; revoking its login");
+            tracing::warn!(user_id = %token.user_id, "a spent refresh token was presented again; revoking its login");
             refresh_token::revoke_family(conn, &token.family, db_time(now))?;
         }
         return Ok(Refreshed::Refused);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Role;
+use crate::ids::UserId;
 
 /// Issuer and audience written into, and required of, every access token.
 const ISSUER: &str = "handoff";
@@ -30,7 +31,7 @@ pub struct Claims {
 }
 
 impl Claims {
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.sub.parse().ok()
     }
 }
@@ -57,7 +58,7 @@ impl JwtKeys {
     /// Signs an access token for `user_id` valid for `ttl_s` seconds from `now`.
     pub fn issue(
         &self,
-        user_id: i64,
+        user_id: UserId,
         role: Role,
         session: &str,
         now: DateTime<Utc>,
@@ -102,9 +103,9 @@ mod tests {
     #[test]
     fn a_token_round_trips_and_a_tampered_one_does_not() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys.issue(7, Role::Staff, "s1", Utc::now(), 900).unwrap();
+        let token = keys.issue(UserId(7), Role::Staff, "s1", Utc::now(), 900).unwrap();
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.user_id(), claims.role, claims.sid.as_str()), (Some(7), Role::Staff, "s1"));
+        assert_eq!((claims.user_id(), claims.role, claims.sid.as_str()), (Some(UserId(7)), Role::Staff, "s1"));
         let other = JwtKeys::new(b"another secret another secret 123");
         assert!(other.verify(&token).is_none());
     }
@@ -112,7 +113,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys.issue(7, Role::Agent, "s", Utc::now() - chrono::Duration::seconds(1000), 900).unwrap();
+        let token = keys.issue(UserId(7), Role::Agent, "s", Utc::now() - chrono::Duration::seconds(1000), 900).unwrap();
         assert!(keys.verify(&token).is_none());
     }
 

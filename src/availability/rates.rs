@@ -7,7 +7,7 @@ use validator::Validate;
 
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
-use crate::ids::AgentId;
+use crate::ids::{AgentId, UserId};
 use crate::models::{agent_rate, agent_skill, audit, db_time, pay_band, skill};
 use crate::money;
 
@@ -172,7 +172,12 @@ pub fn bands(conn: &mut DbConn) -> Result<PayBands, AppError> {
 }
 
 /// Replaces every band after checking skills, order of bounds and duplicates; audited.
-pub fn replace_bands(conn: &mut DbConn, document: &PayBands, actor: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn replace_bands(
+    conn: &mut DbConn,
+    document: &PayBands,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
     let mut errors = Vec::new();
     for (i, band) in document.bands.iter().enumerate() {

@@ -14,7 +14,7 @@ use crate::db::{Db, DbConn};
 use crate::dispatch::conversation::{self, Author};
 use crate::dispatch::{intake, offers};
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, ServiceAccountId};
 use crate::models::escalation::EscalationState;
 use crate::models::{escalation, offer};
 
@@ -56,7 +56,13 @@ const SUMMARIES: [&str; 6] = [
 ];
 
 /// Escalates one conversation as the chatbot would.
-fn escalate(conn: &mut DbConn, service: i64, number: u64, dice: &mut Dice, now: DateTime<Utc>) -> Result<(), AppError> {
+fn escalate(
+    conn: &mut DbConn,
+    service: ServiceAccountId,
+    number: u64,
+    dice: &mut Dice,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let (market, language) = MARKETS[dice.below(MARKETS.len() as u64) as usize];
     let need = dice.below(SKILL_NEEDS.len() as u64) as usize;
     let priority = match dice.below(20) {
@@ -96,7 +102,7 @@ struct Persona {
 fn agents_step(
     conn: &mut DbConn,
     crowd: &[Persona],
-    service: i64,
+    service: ServiceAccountId,
     dice: &mut Dice,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -137,7 +143,7 @@ fn agents_step(
 }
 
 /// Runs the crowd and the chatbot until the process ends.
-pub async fn run(db: Db, agents: Vec<DemoAgent>, service: i64, escalations_per_minute: f64) {
+pub async fn run(db: Db, agents: Vec<DemoAgent>, service: ServiceAccountId, escalations_per_minute: f64) {
     let mut dice = Dice::new(20_261_128);
     let crowd: Vec<Persona> = agents
         .into_iter()

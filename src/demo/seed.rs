@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::auth::accounts;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, ServiceAccountId};
 use crate::models::{db_time, user};
 use crate::recruiting::{input::Registration, register, review};
 
@@ -173,7 +173,7 @@ pub fn agents(
         // What following the emailed link does, then a staff approval.
         user::transition_status(
             conn,
-            id.0,
+            id.into(),
             &[user::status::PENDING_VERIFICATION],
             user::status::PENDING_REVIEW,
             db_time(now),
@@ -187,7 +187,7 @@ pub fn agents(
 }
 
 /// The chatbot's service account: (id, token).
-pub fn chatbot(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(i64, String), AppError> {
+pub fn chatbot(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(ServiceAccountId, String), AppError> {
     let created = accounts::create_service_account(conn, "demo-chatbot", None, now)?;
     Ok((created.id, created.token))
 }

@@ -8,7 +8,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
-use crate::ids::{AgentId, EscalationId};
+use crate::ids::{AgentId, EscalationId, ServiceAccountId};
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
@@ -20,7 +20,7 @@ use crate::webhooks::{self, PlatformEvent};
 pub enum Author {
     /// The customer, relayed by the platform's service account.
     Customer {
-        service: i64,
+        service: ServiceAccountId,
     },
     Agent {
         id: AgentId,
@@ -198,7 +198,7 @@ pub struct RatingInput {
 pub fn rate(
     conn: &mut DbConn,
     id: EscalationId,
-    service: i64,
+    service: ServiceAccountId,
     input: &RatingInput,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
+use crate::ids::ServiceAccountId;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{db_time, escalation, escalation_event, skill};
@@ -107,7 +108,7 @@ pub struct EscalationInput {
 /// whether it was created now; the dispatcher's pass after the commit offers it.
 pub fn intake(
     conn: &mut DbConn,
-    service: i64,
+    service: ServiceAccountId,
     input: &EscalationInput,
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,

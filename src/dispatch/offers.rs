@@ -146,7 +146,7 @@ pub fn accept(
     event(conn, found.escalation_id, TimelineEvent::Assigned, Some(&format!("to agent {agent_id}")), now)?;
     let assigned =
         escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-    let name = crate::models::user::find(conn, agent_id.0)?.map(|u| u.full_name).unwrap_or_default();
+    let name = crate::models::user::find(conn, agent_id.into())?.map(|u| u.full_name).unwrap_or_default();
     let told = PlatformEvent::Assigned {
         escalation_id: assigned.id,
         external_id: assigned.external_id.clone(),

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
+use crate::ids::UserId;
 use crate::matching::{Factor, Level, Relaxable, Weights};
 use crate::models::{app_setting, audit, db_time};
 
@@ -137,7 +138,7 @@ pub fn load(conn: &mut DbConn) -> Result<MatchingSettings, AppError> {
 }
 
 /// Validates and saves new settings; audited.
-pub fn save(conn: &mut DbConn, settings: &MatchingSettings, actor: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn save(conn: &mut DbConn, settings: &MatchingSettings, actor: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
     settings.check()?;
     let text = serde_json::to_string(settings).map_err(|e| AppError::Internal(e.into()))?;
     app_setting::set(conn, KEY, &text, db_time(now))?;

@@ -88,7 +88,9 @@ pub fn explanation_of(found: &offer::Offer) -> MatchExplanation {
 
 pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<EscalationView, AppError> {
     let assigned_agent = match e.assigned_agent_id {
-        Some(id) => user::find(conn, id.0)?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) }),
+        Some(id) => {
+            user::find(conn, id.into())?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) })
+        }
         None => None,
     };
     let timeline = escalation_event::for_escalation(conn, e.id)?

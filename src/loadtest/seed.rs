@@ -8,7 +8,7 @@ use super::workload::QUEUES;
 use crate::auth::Role;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, UserId};
 use crate::models::{agent, agent_language, agent_rate, agent_skill, db_time, user};
 
 pub const PASSWORD: &str = "loadtest-agent-password";
@@ -18,7 +18,13 @@ pub fn email(index: usize) -> String {
 }
 
 /// Inserts agents `from..to` (one transaction per call).
-pub fn agents(conn: &mut DbConn, from: usize, to: usize, hash: &str, now: DateTime<Utc>) -> Result<Vec<i64>, AppError> {
+pub fn agents(
+    conn: &mut DbConn,
+    from: usize,
+    to: usize,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>, AppError> {
     let mut ids = Vec::with_capacity(to - from);
     for index in from..to {
         let address = email(index);
@@ -34,7 +40,7 @@ pub fn agents(conn: &mut DbConn, from: usize, to: usize, hash: &str, now: DateTi
                 updated_at: db_time(now),
             },
         )?;
-        let id = AgentId(person.id);
+        let id = AgentId::of_user(person.id);
         agent::insert(
             conn,
             &agent::NewAgent {

@@ -7,12 +7,13 @@ use crate::db::{
     DbConn,
     schema::{audit_log, users},
 };
+use crate::ids::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub subject_kind: String,
     pub subject_id: Option<i64>,
     pub action: String,
@@ -24,7 +25,7 @@ pub struct AuditEntry {
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry<'a> {
     /// `None` when the system or the subject itself acted (registration, verification).
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub subject_kind: &'a str,
     pub subject_id: Option<i64>,
     pub action: &'a str,

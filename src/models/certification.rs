@@ -4,14 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::certifications};
-use crate::ids::AgentId;
+use crate::ids::{AgentId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = certifications)]
 pub struct Certification {
     pub agent_id: AgentId,
     pub skill: String,
-    pub granted_by: Option<i64>,
+    pub granted_by: Option<UserId>,
     pub granted_at: NaiveDateTime,
 }
 
@@ -28,7 +28,7 @@ pub fn insert(
     conn: &mut DbConn,
     agent_id: AgentId,
     skill: &str,
-    granted_by: i64,
+    granted_by: UserId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let inserted = diesel::insert_into(certifications::table)

@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::email_verifications};
+use crate::ids::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = email_verifications)]
 pub struct EmailVerification {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -18,7 +19,7 @@ pub struct EmailVerification {
 
 pub fn insert(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &str,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,

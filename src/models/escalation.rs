@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::escalations};
-use crate::ids::{AgentId, EscalationId};
+use crate::ids::{AgentId, EscalationId, ServiceAccountId};
 use crate::realtime::bus::dispatch_wanted;
 
 crate::text_enum! {
@@ -37,7 +37,7 @@ impl EscalationState {
 #[diesel(table_name = escalations)]
 pub struct Escalation {
     pub id: EscalationId,
-    pub service_account_id: i64,
+    pub service_account_id: ServiceAccountId,
     pub external_id: String,
     pub idempotency_key: Option<String>,
     pub language: String,
@@ -72,7 +72,7 @@ impl Escalation {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = escalations)]
 pub struct NewEscalation<'a> {
-    pub service_account_id: i64,
+    pub service_account_id: ServiceAccountId,
     pub external_id: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub language: &'a str,
@@ -110,7 +110,7 @@ pub fn find(conn: &mut DbConn, id: EscalationId) -> QueryResult<Option<Escalatio
 /// The escalation a service account sent with this external id or idempotency key, if any.
 pub fn find_replay(
     conn: &mut DbConn,
-    service: i64,
+    service: ServiceAccountId,
     external_id: &str,
     key: Option<&str>,
 ) -> QueryResult<Option<Escalation>> {

@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::refresh_tokens};
+use crate::ids::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshToken {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
@@ -21,7 +22,7 @@ pub struct RefreshToken {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct NewRefreshToken<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family: &'a str,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,

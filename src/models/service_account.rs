@@ -4,11 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::service_accounts};
+use crate::ids::ServiceAccountId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = service_accounts)]
 pub struct ServiceAccount {
-    pub id: i64,
+    pub id: ServiceAccountId,
     pub name: String,
     pub token_hash: String,
     pub webhook_url: Option<String>,
@@ -45,6 +46,6 @@ pub fn find_active_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<O
         .optional()
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ServiceAccount>> {
+pub fn find(conn: &mut DbConn, id: ServiceAccountId) -> QueryResult<Option<ServiceAccount>> {
     service_accounts::table.find(id).select(ServiceAccount::as_select()).first(conn).optional()
 }

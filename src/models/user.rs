@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::auth::Role;
 use crate::db::{DbConn, schema::users};
+use crate::ids::UserId;
 
 /// Account status. Agents move `pending_verification` → `pending_review` → `active` |
 /// `rejected`, and `active` ↔ `suspended`; staff and admins are created `active`.
@@ -19,7 +20,7 @@ pub mod status {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub password_hash: String,
     pub full_name: String,
@@ -59,7 +60,7 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<User> {
     diesel::insert_into(users::table).values(user).returning(users::all_columns).get_result(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut DbConn, id: UserId) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
@@ -72,20 +73,26 @@ pub fn admin_exists(conn: &mut DbConn) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(Role::Admin.as_str())))).get_result(conn)
 }
 
-pub fn record_login(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn record_login(conn: &mut DbConn, id: UserId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)
 }
 
 /// Moves a user from one of `from` to `to` in one conditional UPDATE; `false` if the user was
 /// in none of them (someone else decided first, or the move is not allowed).
-pub fn transition_status(conn: &mut DbConn, id: i64, from: &[&str], to: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn transition_status(
+    conn: &mut DbConn,
+    id: UserId,
+    from: &[&str],
+    to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     let updated = diesel::update(users::table.find(id).filter(users::status.eq_any(from)))
         .set((users::status.eq(to), users::updated_at.eq(at)))
         .execute(conn)?;
     Ok(updated == 1)
 }
 
-pub fn set_full_name(conn: &mut DbConn, id: i64, full_name: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_full_name(conn: &mut DbConn, id: UserId, full_name: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set((users::full_name.eq(full_name), users::updated_at.eq(at))).execute(conn)
 }
 

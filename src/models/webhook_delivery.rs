@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::webhook_deliveries};
+use crate::ids::ServiceAccountId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct WebhookDelivery {
     pub id: i64,
-    pub service_account_id: i64,
+    pub service_account_id: ServiceAccountId,
     pub event: String,
     pub payload: String,
     pub created_at: NaiveDateTime,
@@ -22,7 +23,13 @@ pub struct WebhookDelivery {
 }
 
 /// Queues an event; returns its id (the event id receivers deduplicate by).
-pub fn insert(conn: &mut DbConn, service: i64, event: &str, payload: &str, at: NaiveDateTime) -> QueryResult<i64> {
+pub fn insert(
+    conn: &mut DbConn,
+    service: ServiceAccountId,
+    event: &str,
+    payload: &str,
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::service_account_id.eq(service),

@@ -125,7 +125,7 @@ pub fn collect(
     for (done, id) in ids.into_iter().enumerate() {
         let pieces = metering::pieces(conn, id, span, now)?;
         if !pieces.is_empty()
-            && let Some(user) = user::find(conn, id.0)?
+            && let Some(user) = user::find(conn, id.into())?
         {
             pays.push(AgentPay { payee: Payee { id, name: user.full_name, email: user.email }, pieces });
         }

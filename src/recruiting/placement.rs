@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
+use crate::ids::UserId;
 use crate::models::{agent, app_setting, audit, db_time, region};
 use crate::places::{self, Location, RegionShape, regions::shape_of_countries};
 
@@ -177,7 +178,7 @@ fn check(doc: &RegionsDocument) -> Result<Vec<(String, Option<String>, Option<St
 }
 
 /// Replaces all regions and rules, places every agent again, and records who did it.
-pub fn replace(conn: &mut DbConn, doc: &RegionsDocument, actor: i64, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub fn replace(conn: &mut DbConn, doc: &RegionsDocument, actor: UserId, now: DateTime<Utc>) -> Result<usize, AppError> {
     let checked = check(doc)?;
     region::delete_all(conn)?;
     for (name, countries, geometry) in &checked {

@@ -146,7 +146,7 @@ pub fn update(conn: &mut DbConn, id: AgentId, changes: &ProfileChanges, now: Dat
         agent_language::replace(conn, id, &rows)?;
     }
     if let Some(name) = &changes.full_name {
-        user::set_full_name(conn, id.0, name.trim(), db_time(now))?;
+        user::set_full_name(conn, id.into(), name.trim(), db_time(now))?;
     }
     let mut agent_changes = agent::AgentChanges { timezone: changes.timezone.as_deref(), ..Default::default() };
     let placed;

@@ -9,7 +9,7 @@ use crate::availability::rates;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, UserId};
 use crate::models::{agent, agent_language, agent_rate, agent_skill, audit, db_time, email_verification, user};
 
 /// How new agents start: one conversation at a time until they raise it.
@@ -59,7 +59,7 @@ pub fn register(
         }
     })?;
     let (country, region) = placement::place(conn, application.location)?;
-    let id = AgentId(person.id);
+    let id = AgentId::of_user(person.id);
     agent::insert(
         conn,
         &agent::NewAgent {
@@ -101,7 +101,7 @@ pub fn register(
 /// Creates a fresh single-use link and queues the email carrying it.
 fn send_verification(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     name: &str,
     links: &LinkSettings,
@@ -159,8 +159,8 @@ pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Stri
         db_time(now),
     )?;
     if moved {
-        agent::mark_verified(conn, AgentId(link.user_id), db_time(now))?;
-        record(conn, None, AgentId(link.user_id), "email_verified", None, now)?;
+        agent::mark_verified(conn, AgentId::of_user(link.user_id), db_time(now))?;
+        record(conn, None, AgentId::of_user(link.user_id), "email_verified", None, now)?;
     }
     let person = user::find(conn, link.user_id)?.ok_or_else(|| AppError::NotFound("the account is gone".into()))?;
     Ok(person.status)
@@ -169,7 +169,7 @@ pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Stri
 /// Adds an entry to an agent's history.
 pub(super) fn record(
     conn: &mut DbConn,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     agent_id: AgentId,
     action: &str,
     detail: Option<&str>,

@@ -9,13 +9,13 @@ use crate::availability::presence;
 use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, UserId};
 use crate::models::{agent, certification, db_time, skill, user};
 
 /// Who decides, and where the approval email's login link points.
 #[derive(Debug, Clone)]
 pub struct Reviewer {
-    pub staff_id: i64,
+    pub staff_id: UserId,
     pub public_url: String,
 }
 

@@ -8,6 +8,7 @@ use validator::Validate;
 use super::input::SkillInput;
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
+use crate::ids::UserId;
 use crate::models::{audit, db_time, skill};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -36,7 +37,12 @@ pub fn catalogue(conn: &mut DbConn) -> Result<Vec<SkillDefinition>, AppError> {
 }
 
 /// Adds a skill to the catalogue; 409 if it exists.
-pub fn create(conn: &mut DbConn, definition: &SkillDefinition, actor: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn create(
+    conn: &mut DbConn,
+    definition: &SkillDefinition,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     skill::insert(conn, &definition.name, definition.requires_certification, db_time(now)).map_err(|e| {
         if is_unique_violation(&e) {
             AppError::Conflict(format!("the skill {} exists already", definition.name))

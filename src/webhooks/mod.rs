@@ -17,12 +17,13 @@ use sha2::Sha256;
 
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::ServiceAccountId;
 use crate::models::{db_time, service_account, webhook_delivery};
 
 /// Queues an event for the service account, if it has a webhook URL.
 pub fn enqueue(
     conn: &mut DbConn,
-    service: i64,
+    service: ServiceAccountId,
     event: &PlatformEvent,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, AppError> {

@@ -11,6 +11,7 @@ use super::{body, destination, signature};
 use crate::db::Db;
 use crate::email::outbox::backoff_seconds;
 use crate::error::AppError;
+use crate::ids::ServiceAccountId;
 use crate::models::{db_time, service_account, webhook_delivery};
 
 const BATCH: i64 = 100;
@@ -65,7 +66,7 @@ impl WebhookWorker {
         let claimed = self
             .db
             .write(move |conn| {
-                let mut accounts: HashMap<i64, Option<service_account::ServiceAccount>> = HashMap::new();
+                let mut accounts: HashMap<ServiceAccountId, Option<service_account::ServiceAccount>> = HashMap::new();
                 let mut claimed = Vec::with_capacity(due.len());
                 for id in due {
                     // Another worker may hold it; only a claim won here is sent from here.

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::dispatch::escalation;
 use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
 use crate::recruiting::application;
-use handoff::ids::{AgentId, EscalationId};
+use handoff::ids::{AgentId, EscalationId, ServiceAccountId};
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
@@ -39,7 +39,7 @@ pub async fn agent(app: &TestApp, email: &str, full_name: &str) -> (AgentId, Str
 /// Drives the library with a chosen clock; each step is one transaction, like a request.
 pub struct Day {
     pub db: Db,
-    service: i64,
+    service: ServiceAccountId,
     /// The service account's bearer token.
     pub token: String,
 }
@@ -53,14 +53,14 @@ impl Day {
         let service = db
             .read(|conn| {
                 use handoff::db::schema::service_accounts;
-                Ok(service_accounts::table.select(service_accounts::id).first::<i64>(conn)?)
+                Ok(service_accounts::table.select(service_accounts::id).first::<ServiceAccountId>(conn)?)
             })
             .await
             .unwrap();
         Day { db, service, token }
     }
 
-    pub fn service_id(&self) -> i64 {
+    pub fn service_id(&self) -> ServiceAccountId {
         self.service
     }
 

@@ -35,7 +35,8 @@ pub struct NewStaffRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StaffCreated {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: crate::ids::UserId,
     pub email: String,
     pub full_name: String,
     pub role: Role,
@@ -97,7 +98,8 @@ pub struct NewServiceAccountRequest {
 /// Shown once: only the token's hash is stored, and no endpoint returns the webhook secret again.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceAccountCreated {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: crate::ids::ServiceAccountId,
     pub name: String,
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,

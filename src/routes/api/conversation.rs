@@ -10,7 +10,7 @@ use crate::auth::{AgentUser, Caller, ServiceClient, StaffUser};
 use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, ResolveInput, TransferInput};
 use crate::dispatch::view;
 use crate::error::{AppError, AppResult, Problem};
-use crate::ids::EscalationId;
+use crate::ids::{EscalationId, ServiceAccountId};
 use crate::models::{escalation, webhook_delivery};
 use crate::routes::api::paging::Paging;
 use crate::routes::json::ApiJson;
@@ -149,7 +149,8 @@ pub struct DeliveryFilter {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: i64,
-    pub service_account_id: i64,
+    #[schema(value_type = i64)]
+    pub service_account_id: ServiceAccountId,
     pub event: String,
     pub created_at: DateTime<Utc>,
     pub attempts: i32,

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod availability;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -186,6 +186,26 @@ pub fn transfer(
     load(conn, id)
 }
 
+/// The customer left before a human took the conversation: its pending offer is withdrawn and it
+/// is abandoned. 403 for another service's escalation; 409 once a human has it or it ended.
+pub fn abandon(
+    conn: &mut DbConn,
+    id: EscalationId,
+    service: ServiceAccountId,
+    now: DateTime<Utc>,
+) -> Result<escalation::Escalation, AppError> {
+    let found = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
+    if found.service_account_id != service {
+        return Err(AppError::Forbidden("this escalation is not yours".into()));
+    }
+    crate::dispatch::offers::withdraw_for_escalation(conn, id, now)?;
+    if !escalation::close(conn, id, &EscalationState::WAITING, EscalationState::Abandoned, db_time(now))? {
+        return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
+    }
+    escalation_event::record(conn, id, TimelineEvent::Abandoned, Some("the customer left"), db_time(now))?;
+    load(conn, id)
+}
+
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct RatingInput {
     #[validate(range(min = 1, max = 5))]

@@ -9,8 +9,8 @@ use validator::Validate;
 
 use crate::auth::AgentUser;
 use crate::availability::{input, presence, rates, store};
-use crate::error::{AppError, AppResult, Problem};
-use crate::models::agent;
+use crate::commands;
+use crate::error::{AppResult, Problem};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -60,16 +60,7 @@ pub async fn set_presence(
     state: web::Data<AppState>,
     body: ApiJson<PresenceRequest>,
 ) -> AppResult<HttpResponse> {
-    let (id, to) = (agent.id(), body.0.status);
-    let now_state = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let changed = presence::choose(conn, id, to, now)?;
-            Ok(changed)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(now_state))
+    Ok(HttpResponse::Ok().json(commands::set_presence(&state, agent.id(), body.0.status, Utc::now()).await?))
 }
 
 /// Keep an online agent online (the event stream does this by being open).
@@ -109,13 +100,8 @@ pub async fn set_capacity(
     state: web::Data<AppState>,
     body: ApiJson<CapacityRequest>,
 ) -> AppResult<HttpResponse> {
-    let limit = state.settings.max_concurrent_limit;
     let wanted = body.0.max_concurrent;
-    if wanted < 1 || wanted as u32 > limit {
-        return Err(AppError::invalid("max_concurrent", format!("must be between 1 and {limit}")));
-    }
-    let id = agent.id();
-    state.db.write(move |conn| Ok(agent::set_max_concurrent(conn, id, wanted)?)).await?;
+    let limit = commands::set_capacity(&state, agent.id(), wanted).await?;
     Ok(HttpResponse::Ok().json(Capacity { max_concurrent: wanted, limit }))
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AgentUser, Caller, ServiceClient, StaffUser};
+use crate::commands;
 use crate::dispatch::conversation::{self, Author, MessageInput, RatingInput, ResolveInput, TransferInput};
 use crate::dispatch::view;
 use crate::error::{AppError, AppResult, Problem};
@@ -36,9 +37,7 @@ pub async fn post_message(
             return Err(AppError::Forbidden("only the platform and the assigned agent write messages".into()));
         }
     };
-    let (id, text) = (id.into_inner(), body.0.text);
-    let sent = state.db.write(move |conn| conversation::post_message(conn, id, author, &text, Utc::now())).await?;
-    state.webhooks_queued();
+    let sent = commands::post_message(&state, id.into_inner(), author, body.0.text, Utc::now()).await?;
     Ok(HttpResponse::Created().json(sent))
 }
 
@@ -87,16 +86,7 @@ pub async fn resolve(
     id: web::Path<EscalationId>,
     body: ApiJson<ResolveInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, disposition) = (agent.id(), id.into_inner(), body.0.disposition);
-    let shown = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let resolved = conversation::resolve(conn, id, agent_id, &disposition, now)?;
-            view::escalation(conn, &resolved)
-        })
-        .await?;
-    state.webhooks_queued();
+    let shown = commands::resolve(&state, agent.id(), id.into_inner(), body.0.disposition, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(shown))
 }
 
@@ -110,16 +100,7 @@ pub async fn transfer(
     id: web::Path<EscalationId>,
     body: ApiJson<TransferInput>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, id, input) = (agent.id(), id.into_inner(), body.0);
-    let shown = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            conversation::transfer(conn, id, agent_id, &input, now)?;
-            let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-            view::escalation(conn, &current)
-        })
-        .await?;
+    let shown = commands::transfer(&state, agent.id(), id.into_inner(), body.0, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(shown))
 }
 

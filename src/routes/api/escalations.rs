@@ -6,12 +6,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Caller, ServiceClient};
-use crate::dispatch::{intake, offers, view};
+use crate::commands;
+use crate::dispatch::{intake, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::EscalationId;
-use crate::models::escalation::EscalationState;
-use crate::models::escalation_event::TimelineEvent;
-use crate::models::{db_time, escalation, escalation_event};
+use crate::models::escalation;
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -53,24 +52,7 @@ pub async fn create(
     body: ApiJson<intake::EscalationInput>,
 ) -> AppResult<HttpResponse> {
     let key = idempotency_key(&req)?;
-    let input = body.0;
-    let (service_id, replay_input, replay_key) = (service.id, input.clone(), key.clone());
-    let outcome =
-        state.db.write(move |conn| intake::intake(conn, service_id, &input, key.as_deref(), Utc::now())).await;
-    let (found, created) = match outcome {
-        Ok(result) => result,
-        Err(AppError::Conflict(message)) if message == intake::REPLAY_RACE => {
-            let existing = state
-                .db
-                .read(move |conn| {
-                    Ok(escalation::find_replay(conn, service_id, &replay_input.external_id, replay_key.as_deref())?)
-                })
-                .await?;
-            (existing.ok_or(AppError::Conflict(message))?, false)
-        }
-        Err(other) => return Err(other),
-    };
-    state.webhooks_queued();
+    let (found, created) = commands::escalate(&state, service.id, body.0, key, Utc::now()).await?;
     // Read again: the dispatcher's pass since the commit may have offered it and quoted its ETA.
     let id = found.id;
     let shown = state
@@ -125,24 +107,5 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<EscalationId>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let shown = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let found = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
-            if found.service_account_id != service.id {
-                return Err(AppError::Forbidden("this escalation is not yours".into()));
-            }
-            offers::withdraw_for_escalation(conn, id, now)?;
-            let waiting = [EscalationState::Queued, EscalationState::Offered];
-            if !escalation::close(conn, id, &waiting, EscalationState::Abandoned, db_time(now))? {
-                return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
-            }
-            escalation_event::record(conn, id, TimelineEvent::Abandoned, Some("the customer left"), db_time(now))?;
-            let updated = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-            view::escalation(conn, &updated)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(shown))
+    Ok(HttpResponse::Ok().json(commands::cancel(&state, service.id, id.into_inner(), Utc::now()).await?))
 }

@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::AgentUser;
-use crate::dispatch::{offers, view};
+use crate::commands;
+use crate::dispatch::view;
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::{EscalationId, OfferId};
 use crate::models::escalation;
@@ -32,17 +33,7 @@ pub async fn pending(agent: AgentUser, state: web::Data<AppState>) -> AppResult<
         (status = 409, description = "Expired, withdrawn or answered already", body = Problem)))]
 #[post("/api/v1/offers/{id}/accept")]
 pub async fn accept(agent: AgentUser, state: web::Data<AppState>, id: web::Path<OfferId>) -> AppResult<HttpResponse> {
-    let (agent_id, offer_id) = (agent.id(), id.into_inner());
-    let shown = state
-        .db
-        .write(move |conn| {
-            let assigned = offers::accept(conn, agent_id, offer_id, Utc::now())?;
-            view::escalation(conn, &assigned)
-        })
-        .await?;
-    state.metrics.human_reached((Utc::now() - shown.created_at).num_milliseconds() as f64 / 1000.0);
-    state.webhooks_queued();
-    Ok(HttpResponse::Ok().json(shown))
+    Ok(HttpResponse::Ok().json(commands::accept(&state, agent.id(), id.into_inner(), Utc::now()).await?))
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -61,15 +52,7 @@ pub async fn decline(
     id: web::Path<OfferId>,
     body: ApiJson<DeclineRequest>,
 ) -> AppResult<HttpResponse> {
-    let (agent_id, offer_id, reason) = (agent.id(), id.into_inner(), body.0.reason);
-    state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            offers::decline(conn, agent_id, offer_id, reason.as_deref(), now)?;
-            Ok(())
-        })
-        .await?;
+    commands::decline(&state, agent.id(), id.into_inner(), body.0.reason, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"state": "declined"})))
 }
 

@@ -11,9 +11,10 @@ use super::register::{Choice, parse_major_units};
 use super::{Chrome, Page, require_csrf};
 use crate::auth::AgentUser;
 use crate::availability::input::{self, AvailabilityInput, Day, ExceptionInput, SlotInput};
-use crate::availability::presence::{self, Presence};
+use crate::availability::presence::Presence;
 use crate::availability::rates::{self, RateChange};
 use crate::availability::store;
+use crate::commands;
 use crate::error::{AppError, PageError};
 use crate::ids::AgentId;
 use crate::models::agent;
@@ -294,14 +295,7 @@ pub async fn set_presence(
         _ => Presence::Offline,
     };
     let id = agent.0.id();
-    let changed = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let changed = presence::choose(conn, id, to, now)?;
-            Ok(changed)
-        })
-        .await;
+    let changed = commands::set_presence(&state, id, to, Utc::now()).await;
     match changed {
         // The dashboard's buttons come back to the dashboard.
         Ok(_) if fields.get("back") == "/agent" => {
@@ -322,19 +316,11 @@ pub async fn set_capacity(
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
     let id = agent.0.id();
-    let limit = state.settings.max_concurrent_limit as i32;
     let wanted: i32 = fields.get("max_concurrent").parse().unwrap_or(0);
-    if !(1..=limit).contains(&wanted) {
-        return refused(
-            &req,
-            &state,
-            id,
-            AppError::invalid("max_concurrent", format!("must be between 1 and {limit}")),
-        )
-        .await;
+    match commands::set_capacity(&state, id, wanted).await {
+        Ok(_) => Ok(back("capacity")),
+        Err(error) => refused(&req, &state, id, error).await,
     }
-    state.db.write(move |conn| Ok(agent::set_max_concurrent(conn, id, wanted)?)).await?;
-    Ok(back("capacity"))
 }
 
 #[post("/agent/rates")]

@@ -10,8 +10,9 @@ use chrono::Utc;
 use super::forms::Fields;
 use super::{Chrome, Page, require_csrf};
 use crate::auth::AgentUser;
+use crate::commands;
 use crate::dispatch::conversation::{self, Author, MessageView, TransferInput};
-use crate::dispatch::{intake::TranscriptLine, offers, view};
+use crate::dispatch::{intake::TranscriptLine, view};
 use crate::error::{AppError, PageError};
 use crate::ids::{EscalationId, OfferId};
 use crate::models::escalation::EscalationState;
@@ -163,23 +164,11 @@ pub async fn answer(
     require_csrf(&req, fields.get("csrf_token"))?;
     let (offer_id, answer) = path.into_inner();
     let agent_id = agent.0.id();
-    let (notice, waited) = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let (notice, waited) = match answer.as_str() {
-                "accept" => offers::accept(conn, agent_id, offer_id, now)
-                    .map(|e| ("accepted", Some((now - e.created_at.and_utc()).num_milliseconds() as f64 / 1000.0)))?,
-                "decline" => offers::decline(conn, agent_id, offer_id, None, now).map(|_| ("declined", None))?,
-                _ => return Err(AppError::NotFound("no such answer".into())),
-            };
-            Ok((notice, waited))
-        })
-        .await?;
-    if let Some(waited) = waited {
-        state.metrics.human_reached(waited);
-    }
-    state.webhooks_queued();
+    let notice = match answer.as_str() {
+        "accept" => commands::accept(&state, agent_id, offer_id, Utc::now()).await.map(|_| "accepted")?,
+        "decline" => commands::decline(&state, agent_id, offer_id, None, Utc::now()).await.map(|_| "declined")?,
+        _ => return Err(AppError::NotFound("no such answer".into()).into()),
+    };
     Ok(back(notice))
 }
 
@@ -199,29 +188,22 @@ pub async fn act(
     let disposition = fields.get("disposition").to_string();
     let note = fields.get("note").to_string();
     let skills: Vec<String> = fields.0.keys().filter_map(|k| k.strip_prefix("skill_").map(str::to_string)).collect();
-    let notice = state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let notice = match action.as_str() {
-                "reply" if !text.is_empty() && text.len() <= 10_000 => {
-                    conversation::post_message(conn, id, Author::Agent { id: agent_id }, &text, now).map(|_| "sent")?
-                }
-                "reply" => return Err(AppError::invalid("text", "write between 1 and 10,000 characters")),
-                "resolve" if !disposition.is_empty() => {
-                    conversation::resolve(conn, id, agent_id, &disposition, now).map(|_| "resolved")?
-                }
-                "resolve" => return Err(AppError::invalid("disposition", "choose how it ended")),
-                "transfer" if !note.is_empty() => {
-                    let input = TransferInput { required_skills: skills, note };
-                    conversation::transfer(conn, id, agent_id, &input, now).map(|_| "transferred")?
-                }
-                "transfer" => return Err(AppError::invalid("note", "say why, for the next agent")),
-                _ => return Err(AppError::NotFound("no such action".into())),
-            };
-            Ok(notice)
-        })
-        .await?;
-    state.webhooks_queued();
+    let now = Utc::now();
+    let notice = match action.as_str() {
+        "reply" if !text.is_empty() && text.len() <= 10_000 => {
+            commands::post_message(&state, id, Author::Agent { id: agent_id }, text, now).await.map(|_| "sent")?
+        }
+        "reply" => return Err(AppError::invalid("text", "write between 1 and 10,000 characters").into()),
+        "resolve" if !disposition.is_empty() => {
+            commands::resolve(&state, agent_id, id, disposition, now).await.map(|_| "resolved")?
+        }
+        "resolve" => return Err(AppError::invalid("disposition", "choose how it ended").into()),
+        "transfer" if !note.is_empty() => {
+            let input = TransferInput { required_skills: skills, note };
+            commands::transfer(&state, agent_id, id, input, now).await.map(|_| "transferred")?
+        }
+        "transfer" => return Err(AppError::invalid("note", "say why, for the next agent").into()),
+        _ => return Err(AppError::NotFound("no such action".into()).into()),
+    };
     Ok(back(notice))
 }

@@ -97,14 +97,17 @@ impl PassPool {
             passed.entry(escalation_id).or_default().push(agent_id);
         }
         let mut rules = HashMap::new();
+        let mut regions: HashMap<&str, Vec<String>> = HashMap::new();
+        let certified_skills = certified_skills(conn)?;
         // Widening may raise a step during the pass: the steps up to the ladder's end are known.
         for e in waiting {
+            if !regions.contains_key(e.market.as_str()) {
+                regions.insert(&e.market, region::allowed_for_market(conn, &e.market)?);
+            }
             for steps in e.widened_steps..=settings.ladder.len() as i32 {
-                let kind = (e.market.clone(), steps);
-                if !rules.contains_key(&kind) {
-                    let at_step = escalation::Escalation { widened_steps: steps, ..e.clone() };
-                    rules.insert(kind, rules_for(conn, &at_step, settings)?);
-                }
+                rules.entry((e.market.clone(), steps)).or_insert_with(|| {
+                    market_rules(regions[e.market.as_str()].clone(), certified_skills.clone(), steps, settings)
+                });
             }
         }
         Ok(PassPool { candidates, index, rules, passed })
@@ -123,11 +126,64 @@ impl PassPool {
         }
     }
 
+    /// Free candidates who could take `e` now: the ETA's input. Counted once per eligible pool
+    /// (what escalations need, their market and their step on the ladder), then corrected for
+    /// who passed on this one, so a backlog of similar escalations costs one count, not one each.
+    pub fn free_eligible(&mut self, e: &escalation::Escalation, pools: &mut EligiblePools) -> usize {
+        let Some(rules) = self.rules(e) else { return 0 };
+        let key = PoolKey::of(e);
+        if !pools.0.contains_key(&key) {
+            for c in self.candidates.iter_mut() {
+                c.passed_on_this = false;
+            }
+            let needs = needs_of(e);
+            let eligible: Vec<usize> = self
+                .index
+                .shortlist(&needs, &rules)
+                .filter(|&at| crate::matching::check(&needs, &self.candidates[at], &rules).is_ok())
+                .collect();
+            pools.0.insert(key.clone(), eligible);
+        }
+        let eligible = &pools.0[&key];
+        let passed = self.passed.get(&e.id).map_or(&[][..], Vec::as_slice);
+        eligible.iter().filter(|&&at| !passed.contains(&self.candidates[at].agent_id)).count()
+    }
+
     /// Whether anyone in the pool still has room this pass.
     pub fn anyone_free(&self) -> bool {
         self.candidates.iter().any(|c| c.available && c.free_capacity() > 0)
     }
 }
+
+/// Escalations that every candidate would judge alike: the same needs, market and ladder step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PoolKey {
+    language: String,
+    required_skills: String,
+    sensitive: bool,
+    /// The customer's location, bit for bit (distance is a hard constraint and a factor).
+    location: Option<(u64, u64)>,
+    market: String,
+    widened_steps: i32,
+}
+
+impl PoolKey {
+    fn of(e: &escalation::Escalation) -> PoolKey {
+        PoolKey {
+            language: e.language.clone(),
+            required_skills: e.required_skills.clone(),
+            sensitive: e.sensitive,
+            location: e.customer_lat.zip(e.customer_lon).map(|(lat, lon)| (lat.to_bits(), lon.to_bits())),
+            market: e.market.clone(),
+            widened_steps: e.widened_steps,
+        }
+    }
+}
+
+/// The free candidates eligible for each pool (positions in the pass's candidates, ignoring who
+/// passed), filled as a pass's ETAs need them.
+#[derive(Debug, Default)]
+pub struct EligiblePools(HashMap<PoolKey, Vec<usize>>);
 
 /// What the escalation needs, for the engine.
 pub fn needs_of(e: &escalation::Escalation) -> Needs {
@@ -139,17 +195,16 @@ pub fn needs_of(e: &escalation::Escalation) -> Needs {
     }
 }
 
-/// The rules for one escalation now: the market rule, certified skills, floors, and the
-/// ladder steps its wait has earned.
-pub fn rules_for(
-    conn: &mut DbConn,
-    e: &escalation::Escalation,
-    settings: &MatchingSettings,
-) -> Result<Rules, AppError> {
-    let allowed = region::allowed_for_market(conn, &e.market)?;
-    let certified_skills = skill::all(conn)?.into_iter().filter(|s| s.requires_certification).map(|s| s.name).collect();
-    let steps = (e.widened_steps.max(0) as usize).min(settings.ladder.len());
-    Ok(Rules {
+/// Skills that need a staff certification.
+fn certified_skills(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    Ok(skill::all(conn)?.into_iter().filter(|s| s.requires_certification).map(|s| s.name).collect())
+}
+
+/// The rules for an escalation in a market (its allowed regions; none: no rule) once its wait has
+/// earned `steps` of the ladder: certified skills, floors, and what those steps relaxed.
+fn market_rules(allowed: Vec<String>, certified_skills: Vec<String>, steps: i32, settings: &MatchingSettings) -> Rules {
+    let steps = (steps.max(0) as usize).min(settings.ladder.len());
+    Rules {
         certified_skills,
         allowed_regions: (!allowed.is_empty()).then_some(allowed),
         language_floor: settings.language_floor,
@@ -159,5 +214,5 @@ pub fn rules_for(
         rating_prior_mean: settings.rating_prior_mean,
         rating_prior_weight: settings.rating_prior_weight,
         relaxed: settings.ladder[..steps].iter().map(|s| s.relax).collect(),
-    })
+    }
 }

@@ -8,13 +8,12 @@
 use chrono::{DateTime, Utc};
 
 use super::Dispatcher;
-use super::candidates::{self, PassPool, needs_of};
+use super::candidates::{self, EligiblePools, PassPool};
 use super::eta::{self, EtaInputs};
 use super::offers;
 use super::settings::{self, MatchingSettings};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::matching;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, db_time, escalation, escalation_event};
@@ -153,7 +152,7 @@ pub fn dispatch_waiting(
         // (checked here, so a long backlog costs one scan per escalation, not a ranking).
         if pool.anyone_free() && offers::offer_next(conn, e, &mut pool, &settings, now)?.is_some() {
             report.offered += 1;
-            e.state = EscalationState::Offered.into();
+            e.state = EscalationState::Offered;
         }
     }
     refresh_etas(conn, &waiting, &mut pool, &history, now, refresh)?;
@@ -181,6 +180,7 @@ fn refresh_etas(
 ) -> Result<(), AppError> {
     let unquoted = |e: &escalation::Escalation| e.eta_at_intake_s == 0;
     let anyone_free = pool.anyone_free();
+    let mut pools = EligiblePools::default();
     for (place, e) in waiting.iter().enumerate() {
         if refresh == EtaRefresh::Unquoted && !unquoted(e) {
             continue;
@@ -188,16 +188,7 @@ fn refresh_etas(
         let seconds = if e.state == EscalationState::Offered {
             history.accept_s.round() as i32
         } else {
-            let free_eligible = match pool.rules(e) {
-                Some(rules) if anyone_free => {
-                    // Marks in place: the pool is this pass's own, and each escalation re-marks it.
-                    pool.mark_passed(e.id);
-                    let needs = needs_of(e);
-                    let eligible = |&at: &usize| matching::check(&needs, &pool.candidates[at], &rules).is_ok();
-                    pool.index.shortlist(&needs, &rules).filter(eligible).count()
-                }
-                _ => 0,
-            };
+            let free_eligible = if anyone_free { pool.free_eligible(e, &mut pools) } else { 0 };
             let (accept_s, handle_s, online) = (history.accept_s, history.handle_s, history.online);
             eta::estimate(&EtaInputs { position: place + 1, free_eligible, online, accept_s, handle_s })
         };

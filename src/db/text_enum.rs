@@ -67,3 +67,22 @@ macro_rules! text_enum {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::models::escalation::EscalationState;
+    use crate::models::offer::OfferState;
+
+    #[test]
+    fn every_state_reads_back_from_its_stored_name_and_nothing_else_does() {
+        for state in EscalationState::ALL {
+            assert_eq!(EscalationState::parse(state.as_str()), Some(*state));
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        for state in OfferState::ALL {
+            assert_eq!(OfferState::parse(&state.to_string()), Some(*state));
+        }
+        assert_eq!(EscalationState::parse("Queued"), None, "names are exact");
+        assert_eq!(OfferState::parse(""), None);
+    }
+}

@@ -216,3 +216,87 @@ fn market_rules(allowed: Vec<String>, certified_skills: Vec<String>, steps: i32,
         relaxed: settings.ladder[..steps].iter().map(|s| s.relax).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::ids::AgentId;
+    use crate::matching::Level;
+    use crate::models::escalation::EscalationState;
+
+    fn waiting(id: i64) -> escalation::Escalation {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        escalation::Escalation {
+            id: EscalationId(id),
+            service_account_id: crate::ids::ServiceAccountId(1),
+            external_id: format!("e{id}"),
+            idempotency_key: None,
+            language: "sv".into(),
+            market: "SE".into(),
+            required_skills: "payments".into(),
+            priority: "normal".into(),
+            priority_rank: 1,
+            sensitive: false,
+            reason: "customer_request".into(),
+            summary: String::new(),
+            customer_lat: None,
+            customer_lon: None,
+            state: EscalationState::Queued,
+            assigned_agent_id: None,
+            widened_steps: 0,
+            eta_at_intake_s: 0,
+            eta_seconds: 0,
+            created_at: at,
+            assigned_at: None,
+            closed_at: None,
+            updated_at: at,
+            disposition: None,
+            first_reply_at: None,
+        }
+    }
+
+    fn swedish_payments(id: i64) -> Candidate {
+        Candidate {
+            agent_id: AgentId(id),
+            available: true,
+            languages: vec![("sv".into(), Level::Native)],
+            skills: vec![("payments".into(), 4)],
+            certifications: vec![],
+            region: Some("nordics".into()),
+            location: Point { lat: 59.3, lon: 18.1 },
+            max_concurrent: 2,
+            active_conversations: 0,
+            pending_offers: 0,
+            rating_sum: 0.0,
+            rating_count: 0,
+            idle_seconds: 0,
+            engaged_minutes: 0.0,
+            hourly_rate_minor: 20_000,
+            currency: "SEK".into(),
+            passed_on_this: false,
+        }
+    }
+
+    #[test]
+    fn free_eligible_counts_each_pool_once_and_leaves_out_who_passed_on_each_escalation() {
+        let candidates = vec![swedish_payments(1), swedish_payments(2), swedish_payments(3)];
+        let settings = MatchingSettings::default();
+        let mut pool = PassPool {
+            index: CandidateIndex::build(&candidates),
+            candidates,
+            rules: (0..=settings.ladder.len() as i32)
+                .map(|steps| (("SE".to_string(), steps), market_rules(vec![], vec![], steps, &settings)))
+                .collect(),
+            passed: HashMap::from([(EscalationId(10), vec![AgentId(2)])]),
+        };
+        let mut pools = EligiblePools::default();
+        assert_eq!(pool.free_eligible(&waiting(10), &mut pools), 2, "agent 2 passed on escalation 10");
+        assert_eq!(pool.free_eligible(&waiting(11), &mut pools), 3);
+        assert_eq!(pools.0.len(), 1, "both escalations are one pool");
+        let english = escalation::Escalation { language: "en".into(), ..waiting(12) };
+        assert_eq!(pool.free_eligible(&english, &mut pools), 0);
+        assert_eq!(pools.0.len(), 2);
+    }
+}

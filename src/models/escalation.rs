@@ -182,6 +182,7 @@ pub fn assign(conn: &mut DbConn, id: EscalationId, agent: AgentId, at: NaiveDate
     Ok(updated == 1)
 }
 
+/// Ends an escalation (`to`: resolved or abandoned) only if it is in one of `from`.
 pub fn close(
     conn: &mut DbConn,
     id: EscalationId,

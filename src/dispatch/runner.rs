@@ -100,7 +100,12 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         epoch = Some(held);
         let requests = bus.take_requests();
         // Taken before the pass reads: a change committed after this is read again next pass.
-        let changed = bus.take_changed();
+        // The clock's pass reads everyone (what no note reaches: heartbeats, another process
+        // on the same SQLite file).
+        let changed = match (kind, bus.take_changed()) {
+            (PassKind::Clock, _) => ChangedAgents::Everyone,
+            (PassKind::Changes, changed) => changed,
+        };
         let started = std::time::Instant::now();
         match pass(&db, &dispatcher, &holder, held, kind, ticked, requests.clone(), changed).await {
             Ok(Some(report)) => {

@@ -171,3 +171,41 @@ async fn a_page_rendered_before_its_stream_opens_misses_nothing() {
     let mut stream = Stream { body: Box::pin(response.bytes_stream()), buffer: String::new() };
     assert_eq!(stream.next_of("offer").await.data["escalation_id"], created["id"]);
 }
+
+/// The leader keeps the free agents between passes: a change committed on another instance
+/// that no stream event announces (a decline) still reaches it (`c:` over NOTIFY), so the agent
+/// is offered the next escalation at once rather than after the next full read.
+#[tokio::test]
+async fn a_decline_on_a_follower_frees_the_agent_for_the_leaders_next_offer() {
+    if !std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("skipped: changes cross instances through PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = crate::helpers::spawn_app_with(|s| s.clock_tickers = false).await;
+    let (_, agent) = online_agent(&app, "declines@example.com", 4, "native").await;
+    let capacity = json!({"max_concurrent": 1});
+    let response = app.client.put(app.url("/api/v1/me/capacity")).bearer_auth(&agent).json(&capacity).send().await;
+    assert_eq!(response.unwrap().status(), 200);
+    let second_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(second_dir.path(), &app.database_url);
+    settings.clock_tickers = false;
+    let follower = handoff::startup::Application::build(settings).await.unwrap();
+    let follower_address = format!("http://127.0.0.1:{}", follower.port());
+    tokio::spawn(follower.run_until_stopped());
+
+    let service = app.service_token("bot").await;
+    let first = escalate(&app, &service, &escalation("first")).await;
+    assert_eq!(first["state"], "offered", "{first}");
+    let offer = crate::dispatch::offers_of(&app, &agent).await[0]["id"].as_i64().unwrap();
+    let declined = app
+        .client
+        .post(format!("{follower_address}/api/v1/offers/{offer}/decline"))
+        .bearer_auth(&agent)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), 200);
+    let second = escalate(&app, &service, &escalation("second")).await;
+    assert_eq!(second["state"], "offered", "the leader read the agent again after the decline: {second}");
+}

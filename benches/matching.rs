@@ -43,7 +43,7 @@ fn agents(count: usize) -> Vec<Candidate> {
                 available: rng.below(10) > 0,
                 languages,
                 skills,
-                certifications: if rng.below(4) == 0 { vec!["fraud".into()] } else { vec![] },
+                certifications: if rng.below(4) == 0 { vec!["fraud".into()].into() } else { vec![].into() },
                 region: Some(REGIONS[rng.below(3) as usize].to_string()),
                 location: Point { lat: 50.0 + rng.below(1500) as f64 / 100.0, lon: rng.below(2500) as f64 / 100.0 },
                 max_concurrent: 1 + rng.below(3) as u32,

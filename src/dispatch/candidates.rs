@@ -261,9 +261,9 @@ mod tests {
         Candidate {
             agent_id: AgentId(id),
             available: true,
-            languages: vec![("sv".into(), Level::Native)],
-            skills: vec![("payments".into(), 4)],
-            certifications: vec![],
+            languages: vec![("sv".into(), Level::Native)].into(),
+            skills: vec![("payments".into(), 4)].into(),
+            certifications: vec![].into(),
             region: Some("nordics".into()),
             location: Point { lat: 59.3, lon: 18.1 },
             max_concurrent: 2,

@@ -24,9 +24,9 @@ use crate::models::{agent_language, agent_rate, agent_skill, certification};
 #[derive(Debug, Default)]
 pub struct Profile {
     pub version: i64,
-    pub languages: Vec<(String, Level)>,
-    pub skills: Vec<(String, u8)>,
-    pub certifications: Vec<String>,
+    pub languages: Arc<[(String, Level)]>,
+    pub skills: Arc<[(String, u8)]>,
+    pub certifications: Arc<[String]>,
     /// Every rate, oldest first: a scheduled rate takes force without any write, so the rate in
     /// force is picked at each pass.
     rates: Vec<(NaiveDateTime, i64, String)>,
@@ -99,8 +99,8 @@ impl ProfileCache {
 /// Reads the profiles of some agents from the database, labelled with the versions given.
 fn load(conn: &mut DbConn, agents: &[(AgentId, i64)]) -> Result<HashMap<AgentId, Arc<Profile>>, AppError> {
     let ids: Vec<AgentId> = agents.iter().map(|(id, _)| *id).collect();
-    let mut profiles: HashMap<AgentId, Profile> =
-        agents.iter().map(|&(id, version)| (id, Profile { version, ..Profile::default() })).collect();
+    let mut profiles: HashMap<AgentId, ProfileLists> =
+        agents.iter().map(|&(id, version)| (id, ProfileLists { version, ..ProfileLists::default() })).collect();
     // Ids are keys of `profiles`, so these lookups cannot miss; `if let` keeps them panic-free.
     for l in agent_language::for_agents(conn, &ids)? {
         if let Some(p) = profiles.get_mut(&l.agent_id) {
@@ -122,7 +122,29 @@ fn load(conn: &mut DbConn, agents: &[(AgentId, i64)]) -> Result<HashMap<AgentId,
             p.rates.push((r.effective_from, r.hourly_rate_minor, r.currency));
         }
     }
-    Ok(profiles.into_iter().map(|(id, p)| (id, Arc::new(p))).collect())
+    Ok(profiles.into_iter().map(|(id, p)| (id, Arc::new(p.into_profile()))).collect())
+}
+
+/// A profile as it is read, list by list.
+#[derive(Default)]
+struct ProfileLists {
+    version: i64,
+    languages: Vec<(String, Level)>,
+    skills: Vec<(String, u8)>,
+    certifications: Vec<String>,
+    rates: Vec<(NaiveDateTime, i64, String)>,
+}
+
+impl ProfileLists {
+    fn into_profile(self) -> Profile {
+        Profile {
+            version: self.version,
+            languages: self.languages.into(),
+            skills: self.skills.into(),
+            certifications: self.certifications.into(),
+            rates: self.rates,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -73,9 +73,9 @@ impl CandidateIndex {
         let mut key = String::new();
         for (position, c) in candidates.iter().enumerate() {
             let region = c.region.as_deref();
-            for (language, _) in &c.languages {
+            for (language, _) in c.languages.iter() {
                 add(&mut index.by_language, language, position, region);
-                for (skill, _) in &c.skills {
+                for (skill, _) in c.skills.iter() {
                     pair_key(&mut key, language, skill);
                     add(&mut index.by_language_skill, &key, position, region);
                 }

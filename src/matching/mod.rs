@@ -12,6 +12,8 @@
 
 use crate::ids::AgentId;
 
+use std::sync::Arc;
+
 pub mod eligibility;
 pub mod factors;
 pub mod index;
@@ -118,10 +120,12 @@ pub struct Candidate {
     pub agent_id: AgentId,
     /// Account active, presence online, heartbeat live: the caller decides all three.
     pub available: bool,
-    pub languages: Vec<(String, Level)>,
+    /// Shared lists (`Arc`): the dispatcher builds its candidates every pass from cached
+    /// profiles, and a shared list costs a reference count where a cloned one cost allocations.
+    pub languages: Arc<[(String, Level)]>,
     /// Skill and self-assessed proficiency 1..5.
-    pub skills: Vec<(String, u8)>,
-    pub certifications: Vec<String>,
+    pub skills: Arc<[(String, u8)]>,
+    pub certifications: Arc<[String]>,
     pub region: Option<String>,
     pub location: Point,
     pub max_concurrent: u32,

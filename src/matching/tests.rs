@@ -9,9 +9,9 @@ fn agent(id: i64) -> Candidate {
     Candidate {
         agent_id: AgentId(id),
         available: true,
-        languages: vec![("sv".into(), Level::Native), ("en".into(), Level::Fluent)],
-        skills: vec![("payments".into(), 3), ("fraud".into(), 3)],
-        certifications: vec![],
+        languages: vec![("sv".into(), Level::Native), ("en".into(), Level::Fluent)].into(),
+        skills: vec![("payments".into(), 3), ("fraud".into(), 3)].into(),
+        certifications: vec![].into(),
         region: Some("nordics".into()),
         location: Point { lat: 59.33, lon: 18.07 },
         max_concurrent: 2,
@@ -34,7 +34,7 @@ fn needs() -> Needs {
 #[test]
 fn the_more_skilled_agent_wins_when_all_else_is_equal() {
     let mut strong = agent(2);
-    strong.skills[0].1 = 5;
+    strong.skills = vec![("payments".into(), 5), ("fraud".into(), 3)].into();
     let best = best(&needs(), &[agent(1), strong], &Rules::default(), &Weights::default()).unwrap();
     assert_eq!(best.agent_id, AgentId(2));
 }
@@ -68,7 +68,7 @@ fn each_hard_constraint_refuses() {
     let fraud = Needs { required_skills: vec!["fraud".into()], ..needs() };
     assert_eq!(check(&agent(1), &fraud), Err(Rejection::NotCertified("fraud".into())));
     let mut certified = agent(1);
-    certified.certifications.push("fraud".into());
+    certified.certifications = vec!["fraud".into()].into();
     assert_eq!(check(&certified, &fraud), Ok(()));
 
     let refunds = Needs { required_skills: vec!["refunds".into()], ..needs() };
@@ -89,8 +89,8 @@ fn each_hard_constraint_refuses() {
 #[test]
 fn the_ladder_relaxes_language_level_proficiency_and_distance() {
     let mut learner = agent(1);
-    learner.languages = vec![("sv".into(), Level::Conversational)];
-    learner.skills = vec![("payments".into(), 1)];
+    learner.languages = vec![("sv".into(), Level::Conversational)].into();
+    learner.skills = vec![("payments".into(), 1)].into();
     learner.location = Point { lat: -33.87, lon: 151.21 };
     let far = Needs { location: Some(Point { lat: 59.33, lon: 18.07 }), ..needs() };
     let mut rules = Rules { max_distance_km: Some(500.0), ..Rules::default() };
@@ -169,9 +169,9 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                 Candidate {
                     agent_id: AgentId(id),
                     available,
-                    languages,
-                    skills,
-                    certifications: if certified { vec!["fraud".into()] } else { vec![] },
+                    languages: languages.into(),
+                    skills: skills.into(),
+                    certifications: if certified { vec!["fraud".into()].into() } else { vec![].into() },
                     region: region.map(str::to_string),
                     location: Point { lat, lon },
                     max_concurrent: max,
@@ -279,7 +279,7 @@ proptest! {
             // A five-star rating (the smoothed rating can only go up).
             1 => { c.rating_sum += 5.0; c.rating_count += 1; }
             // More proficiency in every required skill.
-            _ => for skill in c.skills.iter_mut() { skill.1 = (skill.1 + 1).min(5) },
+            _ => c.skills = c.skills.iter().map(|(skill, p)| (skill.clone(), (p + 1).min(5))).collect(),
         }
         let after = rank(&needs, &candidates, &rules, &Weights::default());
         let new_score = after.iter().find(|r| r.agent_id == target).map(|r| r.score).unwrap_or(-1.0);

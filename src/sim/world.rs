@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use super::policy::{Policy, Selector};
 use super::random::Rng;
@@ -125,7 +126,7 @@ impl<'a> World<'a> {
                         available: true,
                         languages: g.languages.iter().map(|(code, level)| (code.clone(), *level)).collect(),
                         skills: g.skills.iter().map(|(skill, p)| (skill.clone(), *p)).collect(),
-                        certifications: vec![],
+                        certifications: Arc::from([]),
                         region: None,
                         location: g.location.unwrap_or(Point { lat: 59.33, lon: 18.07 }),
                         max_concurrent: g.capacity,

@@ -213,7 +213,7 @@ fn refresh_etas(
 
 /// 1-based place of a waiting escalation in the queue; `None` once a human has it.
 pub fn position(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Option<i64>, AppError> {
-    if e.state != EscalationState::Queued && e.state != EscalationState::Offered {
+    if !e.state.is_waiting() {
         return Ok(None);
     }
     Ok(Some(escalation::waiting_ahead(conn, e)? + 1))

@@ -86,6 +86,11 @@ pub fn explanation_of(found: &offer::Offer) -> MatchExplanation {
     MatchExplanation { agent_id: found.agent_id, score: found.score, factors }
 }
 
+/// The wait told to the customer: the estimate while waiting, 0 once a human has it.
+pub fn eta_seconds(e: &escalation::Escalation) -> i64 {
+    if e.state.is_waiting() { e.eta_seconds as i64 } else { 0 }
+}
+
 pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<EscalationView, AppError> {
     let assigned_agent = match e.assigned_agent_id {
         Some(id) => {
@@ -98,7 +103,6 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         .map(|ev| TimelineEntry { at: ev.at.and_utc(), event: ev.event.to_string(), detail: ev.detail })
         .collect();
     let match_explanation = offer::accepted_for(conn, e.id)?.map(|o| explanation_of(&o));
-    let waiting = e.state == EscalationState::Queued || e.state == EscalationState::Offered;
     let deadline = chrono::Duration::seconds(super::settings::load(conn)?.first_reply_deadline_s as i64);
     let first_reply_due_at = e.assigned_at.map(|at| at.and_utc() + deadline);
     let first_reply_overdue = e.state == EscalationState::Assigned
@@ -108,7 +112,7 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         id: e.id,
         external_id: e.external_id.clone(),
         state: e.state.to_string(),
-        eta_seconds: if waiting { e.eta_seconds as i64 } else { 0 },
+        eta_seconds: eta_seconds(e),
         queue_position: queue::position(conn, e)?,
         language: e.language.clone(),
         market: e.market.clone(),

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, ServiceClient};
 use crate::commands;
-use crate::dispatch::{intake, view};
+use crate::dispatch::{intake, queue, view};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::EscalationId;
 use crate::models::escalation;
@@ -54,20 +54,20 @@ pub async fn create(
     let key = idempotency_key(&req)?;
     let (found, created) = commands::escalate(&state, service.id, body.0, key, Utc::now()).await?;
     // Read again: the dispatcher's pass since the commit may have offered it and quoted its ETA.
+    // (Only what the answer shows: not the whole view with its timeline.)
     let id = found.id;
-    let shown = state
+    let body = state
         .db
         .read(move |conn| {
             let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
-            view::escalation(conn, &current)
+            Ok(Accepted {
+                id: current.id,
+                state: current.state.to_string(),
+                eta_seconds: view::eta_seconds(&current),
+                queue_position: queue::position(conn, &current)?,
+            })
         })
         .await?;
-    let body = Accepted {
-        id: shown.id,
-        state: shown.state,
-        eta_seconds: shown.eta_seconds,
-        queue_position: shown.queue_position,
-    };
     Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
 }
 

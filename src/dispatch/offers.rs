@@ -73,7 +73,8 @@ pub fn offer_next(
             agent::offer_released(conn, best.agent_id, false, db_time(now))?;
             return Ok(None);
         }
-        let why = explanation(&best).to_string();
+        let why = explanation(&best);
+        let stored = why.to_string();
         let created = offer::insert(
             conn,
             &offer::NewOffer {
@@ -81,7 +82,7 @@ pub fn offer_next(
                 agent_id: best.agent_id,
                 state: OfferState::Pending,
                 score: best.score,
-                explanation: &why,
+                explanation: &stored,
                 created_at: db_time(now),
                 expires_at: db_time(now + Duration::seconds(settings.offer_timeout_s as i64)),
             },
@@ -103,7 +104,7 @@ pub fn offer_next(
             priority: e.priority.clone(),
             sensitive: e.sensitive,
             summary: e.summary.clone(),
-            why: explanation(&best),
+            why,
         };
         realtime::notify(conn, best.agent_id, &shown, now)?;
         return Ok(Some(created));

@@ -7,11 +7,10 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::dispatch::Dispatcher;
-use crate::dispatch::candidates::{self, PassPool, needs_of};
+use crate::dispatch::candidates::{self, EligiblePools, PassPool};
 use crate::dispatch::settings;
 use crate::error::AppError;
 use crate::ids::EscalationId;
-use crate::matching;
 use crate::models::escalation;
 
 /// How many waiting escalations the view lists.
@@ -49,13 +48,9 @@ pub fn waiting(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) -
     let candidates = candidates::load(conn, now, dispatcher, None)?;
     let mut pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let mut entries = Vec::with_capacity(waiting.len());
+    let mut pools = EligiblePools::default();
     for (index, e) in waiting.iter().enumerate() {
-        pool.mark_passed(e.id);
-        let needs = needs_of(e);
-        let eligible = match pool.rules(e) {
-            Some(rules) => pool.candidates.iter().filter(|c| matching::check(&needs, c, &rules).is_ok()).count(),
-            None => 0,
-        };
+        let eligible = pool.free_eligible(e, &mut pools);
         entries.push(QueueEntry {
             id: e.id,
             external_id: e.external_id.clone(),

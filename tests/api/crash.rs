@@ -410,6 +410,12 @@ async fn run(instances: usize, kills: usize) {
         cluster.start(victim).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
+    // On a busy machine the load runs slower: keep it going until it has done enough to judge
+    // (the invariants below ask for more than 50 escalations), within a minute.
+    let enough_by = Instant::now() + Duration::from_secs(60);
+    while acked.escalations.lock().unwrap().len() <= 60 && Instant::now() < enough_by {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         task.await.expect("a load task failed (a 5xx answer panics it)");

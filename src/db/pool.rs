@@ -83,7 +83,8 @@ fn in_write_transaction<T>(
         DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
         DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
     }
-    match work(conn) {
+    // Other instances hear which escalations changed as this commits (one notice for all).
+    match work(conn).and_then(|value| Ok(bus::notify_escalations(conn).map(|()| value)?)) {
         Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(error) => {

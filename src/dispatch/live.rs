@@ -16,8 +16,8 @@ use crate::ids::AgentId;
 use crate::models::agent::{self, CandidateState};
 use crate::realtime::bus::ChangedAgents;
 
-/// The longest a pass relies on rows it did not read again.
-const READ_EVERYONE_AFTER: Duration = Duration::seconds(1);
+/// The longest a pass relies on rows it did not read again (the kept queue too).
+pub(super) const READ_EVERYONE_AFTER: Duration = Duration::seconds(1);
 
 /// Most deferred changes kept; past it, everyone is read again (an idle queue for a long time).
 const STALE_KEPT: usize = 5_000;

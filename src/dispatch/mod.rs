@@ -13,6 +13,7 @@ pub mod conversation;
 pub mod eta;
 pub mod intake;
 pub mod live;
+pub mod live_queue;
 pub mod offers;
 pub mod profiles;
 pub mod queue;
@@ -22,8 +23,8 @@ pub mod settings;
 pub mod view;
 
 /// What a dispatch pass needs besides a connection: how fresh a heartbeat must be, and what
-/// this instance keeps in memory between passes (the free agents, their profiles, recent-work
-/// statistics).
+/// this instance keeps in memory between passes (the waiting queue, the free agents, their
+/// profiles, recent-work statistics).
 /// Cheap to clone into a database closure.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
@@ -31,11 +32,18 @@ pub struct Dispatcher {
     pub profiles: Arc<profiles::ProfileCache>,
     pub recent: Arc<recent::RecentWork>,
     pub live: Arc<live::LiveAgents>,
+    pub queue: Arc<live_queue::LiveQueue>,
 }
 
 impl Dispatcher {
     pub fn new(heartbeat_timeout: Duration) -> Dispatcher {
-        Dispatcher { heartbeat_timeout, profiles: Arc::default(), recent: Arc::default(), live: Arc::default() }
+        Dispatcher {
+            heartbeat_timeout,
+            profiles: Arc::default(),
+            recent: Arc::default(),
+            live: Arc::default(),
+            queue: Arc::default(),
+        }
     }
 
     /// Drops what is kept in memory: rebuilt from the database by the next pass.
@@ -43,5 +51,6 @@ impl Dispatcher {
         self.profiles.clear();
         self.recent.clear();
         self.live.clear();
+        self.queue.clear();
     }
 }

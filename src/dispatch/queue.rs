@@ -17,12 +17,12 @@ use crate::error::AppError;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, db_time, escalation, escalation_event};
-use crate::realtime::bus::ChangedAgents;
+use crate::realtime::bus::Changes;
 
 /// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
 const ETA_NOTICE_S: i32 = 60;
-/// Most escalations one pass looks at.
-const PASS_LIMIT: i64 = 500;
+/// Most escalations one pass looks at (the head of the queue).
+const PASS_LIMIT: usize = 500;
 
 /// What one pass did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -55,24 +55,27 @@ pub struct PassInput {
 }
 
 /// Reads a pass's input. With nothing waiting, the costly part (the free agents) is skipped.
-/// `changed` (the dispatcher's own passes) reads again only the agents changed since its last
-/// pass; `None` reads everyone.
+/// `changed` (the dispatcher's own passes) reads again only the escalations and agents changed
+/// since its last pass, keeping the rest in memory; `None` reads everything and keeps nothing.
 pub fn prepare(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     dispatcher: &Dispatcher,
-    changed: Option<&ChangedAgents>,
+    changed: Option<&Changes>,
 ) -> Result<PassInput, AppError> {
     let settings = settings::load(conn)?;
-    let waiting = escalation::waiting(conn, PASS_LIMIT)?;
+    let waiting = match changed {
+        Some(changed) => dispatcher.queue.read(conn, now, &changed.escalations, PASS_LIMIT)?,
+        None => escalation::waiting(conn, PASS_LIMIT as i64)?,
+    };
     if waiting.is_empty() {
         if let Some(changed) = changed {
-            dispatcher.live.defer(changed);
+            dispatcher.live.defer(&changed.agents);
         }
         let history = EtaHistory { accept_s: 0.0, handle_s: 0.0, online: 0 };
         return Ok(PassInput { settings, waiting, pool: PassPool::default(), history });
     }
-    let candidates = candidates::load(conn, now, dispatcher, changed)?;
+    let candidates = candidates::load(conn, now, dispatcher, changed.map(|c| &c.agents))?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let recent = dispatcher.recent.at(conn, now)?;
     let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;

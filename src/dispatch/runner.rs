@@ -7,9 +7,9 @@
 //! inside its own transaction and commits only while the lease still names this instance and
 //! its epoch, so a dispatcher that stalled past its lease can never write a decision after
 //! another took over; on a lost lease or a failed pass it drops what it keeps in memory (the
-//! free agents, their profiles, recent-work statistics) and rebuilds from the database. Between
-//! passes it keeps the free agents and reads again only those named in committed changes
-//! (`dispatch::live`). The database's conditional UPDATEs and the one-pending-offer index remain
+//! waiting queue, the free agents, their profiles, recent-work statistics) and rebuilds from the
+//! database. Between passes it keeps the queue and the free agents and reads again only the
+//! escalations and agents named in committed changes (`dispatch::live_queue`, `dispatch::live`). The database's conditional UPDATEs and the one-pending-offer index remain
 //! the last line: two dispatchers overlapping for an instant still never over-assign. On SQLite
 //! the one process leads through the same code.
 //!
@@ -30,7 +30,7 @@ use super::queue::{self, EtaRefresh, PassReport};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::models::{db_time, lease};
-use crate::realtime::bus::{self, Bus, ChangedAgents};
+use crate::realtime::bus::{self, Bus, Changes};
 
 /// The lease's name in the `leases` table.
 pub const LEASE: &str = "dispatch";
@@ -103,7 +103,7 @@ async fn run(db: Db, dispatcher: Dispatcher, clock: bool, holder: String) {
         // The clock's pass reads everyone (what no note reaches: heartbeats, another process
         // on the same SQLite file).
         let changed = match (kind, bus.take_changed()) {
-            (PassKind::Clock, _) => ChangedAgents::Everyone,
+            (PassKind::Clock, _) => Changes::everything(),
             (PassKind::Changes, changed) => changed,
         };
         let started = std::time::Instant::now();
@@ -182,7 +182,7 @@ async fn pass(
     kind: PassKind,
     ticked: bool,
     requests: Vec<u64>,
-    changed: ChangedAgents,
+    changed: Changes,
 ) -> Result<Option<PassReport>, AppError> {
     let reading = dispatcher.clone();
     let input = db.read(move |conn| queue::prepare(conn, Utc::now(), &reading, Some(&changed))).await?;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::escalations};
 use crate::ids::{AgentId, EscalationId, ServiceAccountId};
-use crate::realtime::bus::dispatch_wanted;
+use crate::realtime::bus::{dispatch_wanted, escalation_changed};
 
 crate::text_enum! {
     /// Where an escalation is, stored and shown by the names API.md lists.
@@ -100,6 +100,7 @@ pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation>
     // (MultiConnection cannot return a `Selectable` subset: read the row back by its id.)
     let id: EscalationId =
         diesel::insert_into(escalations::table).values(new).returning(escalations::id).get_result(conn)?;
+    escalation_changed(id);
     escalations::table.find(id).select(Escalation::as_select()).first(conn)
 }
 
@@ -151,6 +152,31 @@ pub fn waiting(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Escalation>> {
         .load(conn)
 }
 
+/// Notes an escalation whose row an UPDATE changed, for the dispatcher's kept queue
+/// (`dispatch::live_queue`); every write to an escalation's row here goes through this.
+fn noted(id: EscalationId, updated: usize) -> usize {
+    if updated > 0 {
+        escalation_changed(id);
+    }
+    updated
+}
+
+/// Waiting escalations among `ids` (the dispatcher reading again the ones that changed).
+pub fn waiting_among(conn: &mut DbConn, ids: &[EscalationId]) -> QueryResult<Vec<Escalation>> {
+    let mut rows = Vec::new();
+    // Chunks keep each statement within SQLite's bound-parameter limit.
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            escalations::table
+                .filter(escalations::id.eq_any(chunk))
+                .filter(escalations::state.eq_any(EscalationState::WAITING))
+                .select(Escalation::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 /// Moves an escalation between states only if it is in one of `from`.
 pub fn transition(
     conn: &mut DbConn,
@@ -161,7 +187,8 @@ pub fn transition(
 ) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::updated_at.eq(at)))
-        .execute(conn)?;
+        .execute(conn)
+        .map(|updated| noted(id, updated))?;
     if updated == 1 && to == EscalationState::Queued {
         // Back in the queue (declined, missed, withdrawn): the next candidate gets it.
         dispatch_wanted(conn)?;
@@ -178,7 +205,8 @@ pub fn assign(conn: &mut DbConn, id: EscalationId, agent: AgentId, at: NaiveDate
             escalations::assigned_at.eq(at),
             escalations::updated_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map(|updated| noted(id, updated))?;
     Ok(updated == 1)
 }
 
@@ -192,7 +220,8 @@ pub fn close(
 ) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(from)))
         .set((escalations::state.eq(to), escalations::closed_at.eq(at), escalations::updated_at.eq(at)))
-        .execute(conn)?;
+        .execute(conn)
+        .map(|updated| noted(id, updated))?;
     Ok(updated == 1)
 }
 
@@ -201,13 +230,15 @@ pub fn set_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult
     diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(EscalationState::WAITING)))
         .set(escalations::eta_seconds.eq(seconds))
         .execute(conn)
+        .map(|updated| noted(id, updated))
 }
 
 /// Raises the widening steps (never lowers them: two instances may widen at once).
 pub fn widen_to(conn: &mut DbConn, id: EscalationId, steps: i32) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::widened_steps.lt(steps)))
         .set(escalations::widened_steps.eq(steps))
-        .execute(conn)?;
+        .execute(conn)
+        .map(|updated| noted(id, updated))?;
     Ok(updated == 1)
 }
 
@@ -274,7 +305,10 @@ pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Ve
 
 /// Keeps the estimate given at intake, to measure its error when the human arrives.
 pub fn set_intake_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
-    diesel::update(escalations::table.find(id)).set(escalations::eta_at_intake_s.eq(seconds)).execute(conn)
+    diesel::update(escalations::table.find(id))
+        .set(escalations::eta_at_intake_s.eq(seconds))
+        .execute(conn)
+        .map(|updated| noted(id, updated))
 }
 
 /// Resolves an assigned escalation with its disposition.
@@ -297,7 +331,8 @@ pub fn resolve(
         escalations::closed_at.eq(at),
         escalations::updated_at.eq(at),
     ))
-    .execute(conn)?;
+    .execute(conn)
+    .map(|updated| noted(id, updated))?;
     Ok(updated == 1)
 }
 
@@ -322,7 +357,8 @@ pub fn requeue_transfer(
         escalations::assigned_at.eq(None::<NaiveDateTime>),
         escalations::updated_at.eq(at),
     ))
-    .execute(conn)?;
+    .execute(conn)
+    .map(|updated| noted(id, updated))?;
     if updated == 1 {
         dispatch_wanted(conn)?;
     }
@@ -334,6 +370,7 @@ pub fn mark_first_reply(conn: &mut DbConn, id: EscalationId, at: NaiveDateTime) 
     diesel::update(escalations::table.find(id).filter(escalations::first_reply_at.is_null()))
         .set(escalations::first_reply_at.eq(at))
         .execute(conn)
+        .map(|updated| noted(id, updated))
 }
 
 /// Assigned escalations with no reply yet, assigned before `cutoff` (past the deadline).

@@ -10,7 +10,8 @@
 //! (`realtime::listener`) feeds them into its own bus. Payloads are short: `a:<agent id>` (a
 //! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it),
 //! `c:<agent id>` (an agent's facts changed without a stream event: a decline, a capacity or
-//! profile change; a stream event implies a change too), `s:<nonce>,<nonce>…` (the leader's pass
+//! profile change; a stream event implies a change too), `e:<id>,<id>…` (escalations whose row
+//! changed: one notice per transaction, sent as it commits), `s:<nonce>,<nonce>…` (the leader's pass
 //! that covered those requests has committed) and `h`
 //! (the leader's clock pass, once a second: someone leads, so writers may wait for passes).
 //!
@@ -28,7 +29,7 @@ use diesel::sql_types::Text;
 use tokio::sync::{Notify, oneshot};
 
 use crate::db::DbConn;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, EscalationId};
 
 /// The PostgreSQL channel every instance listens on.
 pub const CHANNEL: &str = "handoff";
@@ -43,18 +44,21 @@ const LEADER_SILENT_AFTER: Duration = Duration::from_millis(1500);
 /// The leader's once-a-second notice.
 pub const LEADER_HEARTBEAT: &str = "h";
 
-/// Most changed agents the bus remembers between passes; past it, the dispatcher reads every
-/// agent again (cheaper than a list that long, and memory stays bounded on an instance that
-/// hears every change but does not lead).
-const CHANGED_AGENTS_KEPT: usize = 5_000;
+/// Most changed agents (or escalations) the bus remembers between passes; past it, the
+/// dispatcher reads all of them again (cheaper than a list that long, and memory stays bounded
+/// on an instance that hears every change but does not lead).
+const CHANGED_KEPT: usize = 5_000;
+/// Most escalation ids in one `e:` notice (NOTIFY payloads must stay under 8,000 bytes).
+const IDS_PER_NOTICE: usize = 300;
 
 /// What a transaction noted: agents with a new stream event, agents whose facts changed
-/// otherwise, and the nonce of the pass it asked for. Kept per thread while the transaction
-/// runs, taken when it commits.
+/// otherwise, escalations whose row changed, and the nonce of the pass it asked for. Kept per
+/// thread while the transaction runs, taken when it commits.
 #[derive(Debug, Default)]
 pub struct Notes {
     agents: Vec<AgentId>,
     changed: Vec<AgentId>,
+    escalations: Vec<EscalationId>,
     dispatch: Option<u64>,
 }
 
@@ -87,6 +91,32 @@ pub fn agent_changed(conn: &mut DbConn, agent: AgentId) -> diesel::QueryResult<(
         !known
     });
     if first { pg_notify(conn, &format!("c:{agent}")) } else { Ok(()) }
+}
+
+/// Notes, inside a transaction, that an escalation's row changed (created, moved between states,
+/// widened, quoted), so the dispatcher reads it again (`dispatch::live_queue`). Other
+/// instances hear of it through one notice per transaction ([`notify_escalations`]).
+pub fn escalation_changed(id: EscalationId) {
+    NOTES.with(|n| {
+        let mut notes = n.borrow_mut();
+        if !notes.escalations.contains(&id) {
+            notes.escalations.push(id);
+        }
+    });
+}
+
+/// Sends the escalations the running transaction changed to every instance, as it commits: one
+/// notice for the whole transaction (a pass that quotes 500 ETAs sends two, not 500).
+pub fn notify_escalations(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if !matches!(conn, DbConn::Pg(_)) {
+        return Ok(());
+    }
+    let ids = NOTES.with(|n| n.borrow().escalations.clone());
+    for chunk in ids.chunks(IDS_PER_NOTICE) {
+        let list: Vec<String> = chunk.iter().map(EscalationId::to_string).collect();
+        pg_notify(conn, &format!("e:{}", list.join(",")))?;
+    }
+    Ok(())
 }
 
 /// Notes, inside a transaction, that it changed what dispatch decides on: after commit the
@@ -137,17 +167,45 @@ pub fn take() -> Notes {
     NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()))
 }
 
-/// Which agents changed since the dispatcher last read them.
+/// Which agents (or escalations) changed since the dispatcher last read them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChangedAgents {
+pub enum Changed<T> {
     /// Too many to list, or unknown: read everyone.
     Everyone,
-    Only(Vec<AgentId>),
+    Only(Vec<T>),
 }
 
-impl Default for ChangedAgents {
-    fn default() -> ChangedAgents {
-        ChangedAgents::Only(Vec::new())
+pub type ChangedAgents = Changed<AgentId>;
+pub type ChangedEscalations = Changed<EscalationId>;
+
+impl<T> Default for Changed<T> {
+    fn default() -> Changed<T> {
+        Changed::Only(Vec::new())
+    }
+}
+
+impl<T> Changed<T> {
+    fn extend(&mut self, more: impl Iterator<Item = T>) {
+        if let Changed::Only(list) = self {
+            list.extend(more);
+            if list.len() > CHANGED_KEPT {
+                *self = Changed::Everyone;
+            }
+        }
+    }
+}
+
+/// What changed since the dispatcher's last pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub agents: ChangedAgents,
+    pub escalations: ChangedEscalations,
+}
+
+impl Changes {
+    /// Unknown: read everything again.
+    pub fn everything() -> Changes {
+        Changes { agents: Changed::Everyone, escalations: Changed::Everyone }
     }
 }
 
@@ -160,8 +218,8 @@ pub struct Bus {
     pub doorbell: Notify,
     /// Nonces of passes asked for and not yet run.
     requested: Mutex<Vec<u64>>,
-    /// Agents changed since the dispatcher last read them.
-    changed: Mutex<ChangedAgents>,
+    /// Agents and escalations changed since the dispatcher last read them.
+    changed: Mutex<Changes>,
     /// Writers waiting for the pass that covers their nonce.
     waiters: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     /// Whether a dispatcher runs on this instance (else writers do not wait for passes: a
@@ -187,6 +245,7 @@ impl Bus {
     /// After a commit: wakes the agents' streams here and rings the dispatcher.
     pub fn publish(&self, committed: Notes) {
         self.note_changed(committed.agents.iter().chain(&committed.changed).copied());
+        self.note_escalations(committed.escalations.into_iter());
         self.wake_agents(committed.agents);
         if let Some(nonce) = committed.dispatch {
             self.request_pass(nonce);
@@ -244,17 +303,15 @@ impl Bus {
     }
 
     fn note_changed(&self, agents: impl Iterator<Item = AgentId>) {
-        let mut changed = self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let ChangedAgents::Only(list) = &mut *changed {
-            list.extend(agents);
-            if list.len() > CHANGED_AGENTS_KEPT {
-                *changed = ChangedAgents::Everyone;
-            }
-        }
+        self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).agents.extend(agents);
     }
 
-    /// The dispatcher takes the agents changed since its last pass (before reading them).
-    pub fn take_changed(&self) -> ChangedAgents {
+    fn note_escalations(&self, escalations: impl Iterator<Item = EscalationId>) {
+        self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).escalations.extend(escalations);
+    }
+
+    /// The dispatcher takes what changed since its last pass (before reading it again).
+    pub fn take_changed(&self) -> Changes {
         std::mem::take(&mut *self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
@@ -322,6 +379,9 @@ impl Bus {
                 if let Ok(agent) = agent.parse() {
                     self.note_changed(std::iter::once(agent));
                 }
+            }
+            Some(("e", list)) => {
+                self.note_escalations(list.split(',').filter_map(|id| id.parse().ok()));
             }
             Some(("d", nonce)) => {
                 if let Ok(nonce) = nonce.parse() {

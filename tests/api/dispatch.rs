@@ -515,3 +515,58 @@ async fn the_dispatcher_reads_again_only_changed_agents_and_everyone_each_second
     assert_eq!(ids_at(later, ChangedAgents::Only(vec![])).await, [agent], "a second on, everyone is read again");
     assert!(ids_at(later, ChangedAgents::Everyone).await.contains(&agent));
 }
+
+/// The dispatcher keeps the waiting queue between passes, in queue order: it reads again only
+/// the escalations named in changes, the whole queue once its last full read is a second old,
+/// and with a queue longer than a pass looks at, exactly the head (an urgent arrival pushes the
+/// last one out; departures that leave the head half empty read the queue again).
+#[tokio::test]
+async fn the_dispatcher_keeps_the_head_of_the_queue_and_reads_again_only_changed_escalations() {
+    use handoff::dispatch::Dispatcher;
+    use handoff::ids::EscalationId;
+    use handoff::realtime::bus::ChangedEscalations;
+
+    // No agent is online: everything escalated stays queued.
+    let app = spawn_app_with(|s| s.clock_tickers = false).await;
+    let service = app.service_token("bot").await;
+    let kept = Dispatcher::new(Duration::seconds(45));
+    let db = app.db();
+    let now = Utc::now();
+    let queue_at = move |at: chrono::DateTime<Utc>, changed: Vec<EscalationId>, limit: usize| {
+        let (kept, db) = (kept.clone(), db.clone());
+        async move {
+            let changed = ChangedEscalations::Only(changed);
+            let rows = db.read(move |conn| kept.queue.read(conn, at, &changed, limit)).await.unwrap();
+            rows.iter().map(|e| e.external_id.clone()).collect::<Vec<_>>()
+        }
+    };
+    let id_of = |view: &Value| EscalationId(view["id"].as_i64().unwrap());
+    let a = escalate(&app, &service, &escalation("a")).await;
+    assert_eq!(queue_at(now, vec![], 10).await, ["a"], "the first read reads the queue");
+    let b = escalate(&app, &service, &escalation("b")).await;
+    assert_eq!(queue_at(now, vec![], 10).await, ["a"], "unchanged, the queue comes from memory");
+    assert_eq!(queue_at(now, vec![id_of(&b)], 10).await, ["a", "b"], "an arrival named in a change is read");
+    let cancel = format!("/api/v1/escalations/{}/cancel", a["id"]);
+    assert_eq!(app.post_json(&cancel, &json!({}), Some(&service)).await.status(), 200);
+    assert_eq!(queue_at(now, vec![id_of(&a)], 10).await, ["b"], "a departure named in a change leaves");
+
+    // A head of two: "b" and "c" are kept, "d" arrives behind the horizon and is not.
+    let later = now + Duration::milliseconds(1500);
+    escalate(&app, &service, &escalation("c")).await;
+    assert_eq!(queue_at(later, vec![], 2).await, ["b", "c"], "a second on, the queue is read again");
+    let d = escalate(&app, &service, &escalation("d")).await;
+    assert_eq!(queue_at(later, vec![id_of(&d)], 2).await, ["b", "c"], "behind the head");
+    let mut urgent = escalation("e");
+    urgent["priority"] = json!("urgent");
+    let e = escalate(&app, &service, &urgent).await;
+    assert_eq!(queue_at(later, vec![id_of(&e)], 2).await, ["e", "b"], "an urgent arrival takes the head");
+    for gone in [&e, &b] {
+        let cancel = format!("/api/v1/escalations/{}/cancel", gone["id"]);
+        assert_eq!(app.post_json(&cancel, &json!({}), Some(&service)).await.status(), 200);
+    }
+    assert_eq!(
+        queue_at(later, vec![id_of(&e), id_of(&b)], 2).await,
+        ["c", "d"],
+        "a drained head reads the queue again, behind the old horizon too"
+    );
+}

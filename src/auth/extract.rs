@@ -23,7 +23,7 @@ use actix_web::{
     web,
 };
 
-use super::{Role, cookies::ACCESS_COOKIE, csrf, tokens};
+use super::{Role, cookies::ACCESS_COOKIE, csrf, revocation, tokens};
 use crate::error::AppError;
 use crate::ids::{AgentId, ServiceAccountId, UserId};
 use crate::models::service_account;
@@ -74,6 +74,13 @@ fn user_from_claims(claims: tokens::Claims) -> Result<CurrentUser, AppError> {
     Ok(CurrentUser { id, role: claims.role, session: claims.sid })
 }
 
+/// The person behind a verified access token whose login has not been revoked since.
+async fn live_user(state: &AppState, claims: tokens::Claims) -> Result<CurrentUser, AppError> {
+    let user = user_from_claims(claims)?;
+    revocation::ensure_live(state, &user).await?;
+    Ok(user)
+}
+
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -102,7 +109,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
         }
         let claims =
             state.keys.verify(&token).ok_or_else(|| AppError::Unauthorized("invalid or expired token".into()))?;
-        return Ok(Caller::User(user_from_claims(claims)?));
+        return Ok(Caller::User(live_user(&state, claims).await?));
     }
     if let Some(cookie) = req.cookie(ACCESS_COOKIE) {
         let claims =
@@ -113,7 +120,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
                 return Err(AppError::Forbidden("missing or wrong X-CSRF-Token header".into()));
             }
         }
-        return Ok(Caller::User(user_from_claims(claims)?));
+        return Ok(Caller::User(live_user(&state, claims).await?));
     }
     Err(AppError::Unauthorized("log in first: send Authorization: Bearer <token>".into()))
 }

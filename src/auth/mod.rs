@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod extract;
 pub mod password;
 pub mod rate_limit;
+pub mod revocation;
 pub mod secret;
 pub mod session;
 pub mod tokens;

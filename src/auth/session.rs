@@ -163,7 +163,7 @@ pub fn rotate(
         let recently = token.used_at.is_some_and(|at| db_time(now) - at < reuse_grace);
         if !recently {
             tracing::warn!(user_id = %token.user_id, "a spent refresh token was presented again; revoking its login");
-            refresh_token::revoke_family(conn, &token.family, db_time(now))?;
+            refresh_token::revoke_family(conn, token.user_id, &token.family, db_time(now))?;
         }
         return Ok(Refreshed::Refused);
     }
@@ -173,15 +173,14 @@ pub fn rotate(
             Ok(Refreshed::Rotated(issue(conn, keys, &owner, &token.family, lifetimes, now)?))
         }
         _ => {
-            refresh_token::revoke_family(conn, &token.family, db_time(now))?;
+            refresh_token::revoke_family(conn, token.user_id, &token.family, db_time(now))?;
             Ok(Refreshed::Refused)
         }
     }
 }
 
-/// Ends a login: none of its refresh tokens work any more. Access tokens already issued run
-/// out on their own within `access_token_ttl_s`.
-pub fn end(conn: &mut DbConn, session: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    refresh_token::revoke_family(conn, session, db_time(now))?;
+/// Ends a login: none of its refresh or access tokens work any more.
+pub fn end(conn: &mut DbConn, user: UserId, session: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    refresh_token::revoke_family(conn, user, session, db_time(now))?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::refresh_tokens};
 use crate::ids::UserId;
+use crate::realtime::bus::sessions_revoked;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
@@ -55,8 +56,10 @@ pub fn spend(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool>
     Ok(updated == 1)
 }
 
-/// Revokes every token of a login (logout, or a spent token presented again).
-pub fn revoke_family(conn: &mut DbConn, family: &str, at: NaiveDateTime) -> QueryResult<usize> {
+/// Revokes every token of a login (logout, or a spent token presented again). Its access
+/// tokens stop working on the next request (`auth::revocation`).
+pub fn revoke_family(conn: &mut DbConn, user: UserId, family: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    sessions_revoked(conn, user)?;
     diesel::update(
         refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()),
     )
@@ -64,10 +67,22 @@ pub fn revoke_family(conn: &mut DbConn, family: &str, at: NaiveDateTime) -> Quer
     .execute(conn)
 }
 
-/// Whether a login still has a live token (not revoked, not expired).
-pub fn family_is_live(conn: &mut DbConn, family: &str, now: NaiveDateTime) -> QueryResult<bool> {
+/// Revokes every login of a user (suspension, a new password): all their access tokens stop
+/// working on the next request.
+pub fn revoke_all(conn: &mut DbConn, user: UserId, at: NaiveDateTime) -> QueryResult<usize> {
+    sessions_revoked(conn, user)?;
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Whether a user's login still has a live token (not revoked, not expired).
+pub fn family_is_live(conn: &mut DbConn, user: UserId, family: &str, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user))
             .filter(refresh_tokens::family.eq(family))
             .filter(refresh_tokens::revoked_at.is_null())
             .filter(refresh_tokens::expires_at.gt(now)),

@@ -11,7 +11,9 @@
 //! stream event), `d:<nonce>` (a pass is wanted; the nonce lets the writer wait for it),
 //! `c:<agent id>` (an agent's facts changed without a stream event: a decline, a capacity or
 //! profile change; a stream event implies a change too), `e:<id>,<id>…` (escalations whose row
-//! changed: one notice per transaction, sent as it commits), `s:<nonce>,<nonce>…` (the leader's pass
+//! changed: one notice per transaction, sent as it commits), `u:<user id>` (a login of that
+//! user was revoked: instances forget what they knew of its sessions and close its streams),
+//! `s:<nonce>,<nonce>…` (the leader's pass
 //! that covered those requests has committed) and `h`
 //! (the leader's clock pass, once a second: someone leads, so writers may wait for passes).
 //!
@@ -28,8 +30,9 @@ use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
 use tokio::sync::{Notify, oneshot};
 
+use crate::auth::revocation::KnownSessions;
 use crate::db::DbConn;
-use crate::ids::{AgentId, EscalationId};
+use crate::ids::{AgentId, EscalationId, UserId};
 
 /// The PostgreSQL channel every instance listens on.
 pub const CHANNEL: &str = "handoff";
@@ -59,6 +62,7 @@ pub struct Notes {
     agents: Vec<AgentId>,
     changed: Vec<AgentId>,
     escalations: Vec<EscalationId>,
+    revoked: Vec<UserId>,
     dispatch: Option<u64>,
 }
 
@@ -117,6 +121,14 @@ pub fn notify_escalations(conn: &mut DbConn) -> diesel::QueryResult<()> {
         pg_notify(conn, &format!("e:{}", list.join(",")))?;
     }
     Ok(())
+}
+
+/// Notes, inside a transaction, that it revoked logins of `user`: when it commits, every
+/// instance checks that user's access tokens against the database again and closes their
+/// event streams.
+pub fn sessions_revoked(conn: &mut DbConn, user: UserId) -> diesel::QueryResult<()> {
+    NOTES.with(|n| n.borrow_mut().revoked.push(user));
+    pg_notify(conn, &format!("u:{user}"))
 }
 
 /// Notes, inside a transaction, that it changed what dispatch decides on: after commit the
@@ -229,6 +241,8 @@ pub struct Bus {
     listening: AtomicBool,
     /// When a leader's pass was last seen (here or through a notice).
     leader_seen: Mutex<Option<std::time::Instant>>,
+    /// What this instance knows of logins' access tokens (forgotten on revocation).
+    pub sessions: KnownSessions,
 }
 
 impl std::fmt::Debug for Bus {
@@ -246,6 +260,9 @@ impl Bus {
     pub fn publish(&self, committed: Notes) {
         self.note_changed(committed.agents.iter().chain(&committed.changed).copied());
         self.note_escalations(committed.escalations.into_iter());
+        for user in committed.revoked {
+            self.sessions_revoked(user);
+        }
         self.wake_agents(committed.agents);
         if let Some(nonce) = committed.dispatch {
             self.request_pass(nonce);
@@ -288,6 +305,13 @@ impl Bus {
                 });
             }
         }
+    }
+
+    /// A login of `user` was revoked: their access tokens are checked against the database
+    /// again, and their open streams wake to find out they must close.
+    fn sessions_revoked(&self, user: UserId) {
+        self.sessions.forget_user(user);
+        self.wake_agents(vec![AgentId::of_user(user)]);
     }
 
     /// Wakes every open stream on this instance (after notices may have been missed).
@@ -380,6 +404,11 @@ impl Bus {
                     self.note_changed(std::iter::once(agent));
                 }
             }
+            Some(("u", user)) => {
+                if let Ok(user) = user.parse() {
+                    self.sessions_revoked(user);
+                }
+            }
             Some(("e", list)) => {
                 self.note_escalations(list.split(',').filter_map(|id| id.parse().ok()));
             }
@@ -404,6 +433,8 @@ impl Bus {
 
     pub fn set_listening(&self, listening: bool) {
         self.listening.store(listening, Ordering::Relaxed);
+        // Revocations may have gone unheard while the listener was down.
+        self.sessions.clear();
     }
 
     /// Whether notices from other instances arrive (else streams poll as a fallback).

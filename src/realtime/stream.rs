@@ -9,11 +9,10 @@ use actix_web_lab::sse;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use crate::auth::AgentUser;
+use crate::auth::{AgentUser, CurrentUser, revocation};
 use crate::availability::presence;
 use crate::dispatch::view;
 use crate::error::AppResult;
-use crate::ids::AgentId;
 use crate::models::agent_event;
 use crate::startup::AppState;
 
@@ -71,16 +70,23 @@ pub async fn events(agent: AgentUser, req: HttpRequest, state: web::Data<AppStat
             latest
         }
     };
-    tokio::spawn(pump(state.into_inner(), agent_id, start, sender));
+    tokio::spawn(pump(state.into_inner(), agent.0, start, sender));
     Ok(sse::Sse::from_infallible_receiver(receiver).with_keep_alive(Duration::from_secs(15)))
 }
 
-/// Sends new events until the client goes away. (The open stream is the agent's heartbeat:
-/// `beat_open_streams` writes it for every agent with a stream on this instance in one go.)
-async fn pump(state: std::sync::Arc<AppState>, agent_id: AgentId, mut last: i64, sender: mpsc::Sender<sse::Event>) {
+/// Sends new events until the client goes away or its login is revoked (a revocation wakes
+/// the stream). (The open stream is the agent's heartbeat: `beat_open_streams` writes it for
+/// every agent with a stream on this instance in one go.)
+async fn pump(state: std::sync::Arc<AppState>, agent: CurrentUser, mut last: i64, sender: mpsc::Sender<sse::Event>) {
+    let agent_id = agent.agent_id();
     let woken = state.db.bus().subscribe(agent_id);
     loop {
         if sender.is_closed() {
+            return;
+        }
+        // (A database outage keeps the stream open: it is not a revocation.)
+        if let Ok(false) = revocation::is_live(&state, &agent).await {
+            tracing::info!(%agent_id, "closing an event stream: its login was revoked");
             return;
         }
         let after = last;

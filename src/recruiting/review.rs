@@ -10,7 +10,7 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::ids::{AgentId, UserId};
-use crate::models::{agent, certification, db_time, skill, user};
+use crate::models::{agent, certification, db_time, refresh_token, skill, user};
 
 /// Who decides, and where the approval email's login link points.
 #[derive(Debug, Clone)]
@@ -66,6 +66,7 @@ pub fn reject(
 ) -> Result<(), AppError> {
     let person = agent_user(conn, agent_id)?;
     transition(conn, &person, user::status::PENDING_REVIEW, user::status::REJECTED, "rejected", now)?;
+    refresh_token::revoke_all(conn, person.id, db_time(now))?;
     agent::mark_reviewed(conn, agent_id, db_time(now))?;
     record(conn, Some(reviewer.staff_id), agent_id, "rejected", Some(reason), now)?;
     let mail = messages::rejected(&person.full_name, reason)?;
@@ -82,6 +83,8 @@ pub fn suspend(
 ) -> Result<(), AppError> {
     let person = agent_user(conn, agent_id)?;
     transition(conn, &person, user::status::ACTIVE, user::status::SUSPENDED, "suspended", now)?;
+    // Signed out everywhere at once; they may log in again to read why.
+    refresh_token::revoke_all(conn, person.id, db_time(now))?;
     presence::force_offline(conn, agent_id, presence::reason::SUSPENDED, now)?;
     record(conn, Some(reviewer.staff_id), agent_id, "suspended", Some(reason), now)
 }

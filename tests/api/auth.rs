@@ -89,6 +89,11 @@ async fn logout_revokes_the_refresh_token() {
     problem(refresh(&app, pair["refresh_token"].as_str().unwrap()).await, 401).await;
 }
 
+/// The claims of an access token (read without checking it).
+pub fn claims_of(token: &str) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap()
+}
+
 fn forge(claims: &Value, secret: &str) -> String {
     let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key).unwrap()
@@ -103,8 +108,10 @@ async fn expired_forged_and_unsigned_tokens_get_401() {
     let app = spawn_app().await;
     let pair = app.login_ok(&app.admin_email, &app.admin_password).await;
     let id = pair["user"]["id"].as_i64().unwrap().to_string();
+    // Forged tokens name the real login, so only the signature, expiry or audience is wrong.
+    let sid = claims_of(pair["access_token"].as_str().unwrap())["sid"].as_str().unwrap().to_string();
     let now = Utc::now().timestamp();
-    let claims = |exp: i64| json!({"sub": id, "role": "admin", "sid": "s", "iss": "handoff", "aud": "handoff", "iat": now - 2000, "exp": exp});
+    let claims = |exp: i64| json!({"sub": id, "role": "admin", "sid": sid, "iss": "handoff", "aud": "handoff", "iat": now - 2000, "exp": exp});
 
     // Control: a token we sign the same way, still valid, is accepted.
     assert_eq!(admin_call(&app, &forge(&claims(now + 600), TEST_JWT_SECRET)).await.status(), 201);
@@ -116,7 +123,7 @@ async fn expired_forged_and_unsigned_tokens_get_401() {
     problem(admin_call(&app, &wrong_key).await, 401).await;
 
     let wrong_audience = forge(
-        &json!({"sub": id, "role": "admin", "sid": "s", "iss": "handoff", "aud": "other", "iat": now, "exp": now + 600}),
+        &json!({"sub": id, "role": "admin", "sid": sid, "iss": "handoff", "aud": "other", "iat": now, "exp": now + 600}),
         TEST_JWT_SECRET,
     );
     problem(admin_call(&app, &wrong_audience).await, 401).await;

@@ -134,10 +134,10 @@ fn rows() -> Vec<Row> {
         ),
         row(post.clone(), "/api/v1/escalations/{esc}/cancel", None, SERVICE),
         row(put.clone(), "/api/v1/me/presence", Some(json!({"status": "away"})), AGENTS),
-        row(post.clone(), "/api/v1/auth/logout", empty(), PEOPLE),
-        // Suspending the test's agent comes last: it ends their session.
         row(post.clone(), "/api/v1/staff/agents/{agent}/reinstate", empty(), STAFF),
         row(post.clone(), "/api/v1/staff/agents/{agent}/suspend", empty(), STAFF),
+        // Logging out comes last: each person's token stops working at once.
+        row(post.clone(), "/api/v1/auth/logout", empty(), PEOPLE),
     ]
 }
 

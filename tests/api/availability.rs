@@ -155,6 +155,10 @@ async fn a_suspended_agent_is_taken_offline_and_cannot_come_back() {
             .status(),
         200
     );
+    problem(app.get_json("/api/v1/me", &agent).await, 401).await;
+    // Suspension ended their login; they may log in again to see why.
+    let agent =
+        app.login_ok("e@example.com", "applicant-password-1").await["access_token"].as_str().unwrap().to_string();
     let me: Value = app.get_json("/api/v1/me", &agent).await.json().await.unwrap();
     assert_eq!((me["presence"].as_str(), me["presence_reason"].as_str()), (Some("offline"), Some("suspended")));
     for status in ["online", "away"] {

@@ -12,19 +12,19 @@ use crate::helpers::spawn_app;
 
 /// One parsed event.
 #[derive(Debug, Clone)]
-struct Event {
+pub struct Event {
     id: Option<i64>,
     kind: String,
     data: Value,
 }
 
 /// An open stream and what has been read of it so far.
-struct Stream {
+pub struct Stream {
     body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>>>>,
     buffer: String,
 }
 
-async fn open(app: &TestApp, token: &str, last_event_id: Option<i64>) -> Stream {
+pub async fn open(app: &TestApp, token: &str, last_event_id: Option<i64>) -> Stream {
     let mut request = app.client.get(app.url("/api/v1/me/events")).bearer_auth(token);
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id.to_string());
@@ -37,7 +37,7 @@ async fn open(app: &TestApp, token: &str, last_event_id: Option<i64>) -> Stream 
 
 impl Stream {
     /// The next event of `kind` (skipping others), waiting up to 10 s.
-    async fn next_of(&mut self, kind: &str) -> Event {
+    pub async fn next_of(&mut self, kind: &str) -> Event {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
@@ -60,6 +60,18 @@ impl Stream {
                 .await
                 .unwrap_or_else(|_| panic!("no {kind} event arrived"));
             self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open").unwrap()));
+        }
+    }
+
+    /// Whether the server ends the stream within 10 s (events before the end are skipped).
+    pub async fn ends(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
         }
     }
 }

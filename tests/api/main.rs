@@ -29,6 +29,7 @@ mod payroll_pages;
 mod payroll_python;
 mod recruiting;
 mod recruiting_pages;
+mod revocation;
 mod roles;
 mod secrets;
 mod settings_pages;

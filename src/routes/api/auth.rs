@@ -88,6 +88,6 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
 )]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
-    state.db.write(move |conn| session::end(conn, &user.session, Utc::now())).await?;
+    state.db.write(move |conn| session::end(conn, user.id, &user.session, Utc::now())).await?;
     Ok(HttpResponse::NoContent().finish())
 }

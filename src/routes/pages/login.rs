@@ -77,7 +77,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     require_csrf(&req, &form.csrf_token)?;
     if let Some(user) = visitor.0 {
-        state.db.write(move |conn| session::end(conn, &user.session, Utc::now())).await?;
+        state.db.write(move |conn| session::end(conn, user.id, &user.session, Utc::now())).await?;
     }
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, "/login"));

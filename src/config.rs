@@ -76,6 +76,9 @@ pub struct Settings {
     /// Let webhooks go to loopback and private addresses (a platform on the same network).
     /// Off by default: see `webhooks::destination` (server-side request forgery).
     pub webhook_private_addresses: bool,
+    /// When set, GET /metrics answers only `Authorization: Bearer <this token>` (401 otherwise).
+    /// Empty (the default, for local use) leaves it open; set it in production.
+    pub metrics_token: String,
 }
 
 impl Default for Settings {
@@ -105,6 +108,7 @@ impl Default for Settings {
             clock_tickers: true,
             payroll_timezone: "UTC".into(),
             webhook_private_addresses: false,
+            metrics_token: String::new(),
         }
     }
 }
@@ -186,6 +190,9 @@ impl Settings {
         }
         if self.registrations_per_hour == 0 {
             return Err(invalid("REGISTRATIONS_PER_HOUR", "must be at least 1"));
+        }
+        if !self.metrics_token.is_empty() && self.metrics_token.len() < 16 {
+            return Err(invalid("METRICS_TOKEN", "must be at least 16 characters (or empty for an open /metrics)"));
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));

@@ -1,6 +1,7 @@
 //! GET /healthz (the process answers) and GET /readyz (and its database does).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use subtle::ConstantTimeEq;
 use serde_json::json;
 
 use actix_web::ResponseError;
@@ -32,9 +33,23 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus text: request counts and latencies, time to a human, escalations by state, queue
 /// length, agents online, offers by outcome, outbox backlog.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+/// With `HANDOFF_METRICS_TOKEN` set, only `Authorization: Bearer <that token>` is answered.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+    (status = 401, description = "HANDOFF_METRICS_TOKEN is set and the request does not carry it", body = crate::error::Problem)))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> crate::error::AppResult<HttpResponse> {
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> crate::error::AppResult<HttpResponse> {
+    let expected = state.settings.metrics_token.as_bytes();
+    if !expected.is_empty() {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(presented.trim().as_bytes().ct_eq(expected)) {
+            return Err(AppError::Unauthorized("send Authorization: Bearer <HANDOFF_METRICS_TOKEN>".into()));
+        }
+    }
     let timeout = crate::routes::api::availability::heartbeat_timeout(&state);
     let snapshot =
         state.db.read(move |conn| crate::operations::prometheus::snapshot(conn, chrono::Utc::now(), timeout)).await?;

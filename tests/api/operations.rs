@@ -141,3 +141,24 @@ async fn prometheus_metrics_parse_and_count_what_happened() {
     // Route labels are patterns: no id or token ever becomes a label value.
     assert!(!text.contains(&format!("/api/v1/offers/{offer_id}/accept")));
 }
+
+#[tokio::test]
+async fn metrics_can_require_a_bearer_token_and_a_wrong_one_is_refused() {
+    let token = "metrics-scraper-token-0123456789";
+    let app = spawn_app_with(|s| s.metrics_token = token.into()).await;
+    let scrape = |bearer: Option<&str>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        request.send()
+    };
+    let refused = problem(scrape(None).await.unwrap(), 401).await;
+    assert!(!refused.to_string().contains(token), "the answer never shows the token");
+    problem(scrape(Some("metrics-scraper-token-0123456788")).await.unwrap(), 401).await;
+    let admin = app.admin_token().await;
+    problem(scrape(Some(&admin)).await.unwrap(), 401).await;
+    let answered = scrape(Some(token)).await.unwrap();
+    assert_eq!(answered.status(), 200);
+    assert!(answered.text().await.unwrap().contains("handoff_"), "the usual exposition");
+}

@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod extract;
 pub mod password;
+pub mod password_reset;
 pub mod rate_limit;
 pub mod revocation;
 pub mod secret;

@@ -41,6 +41,15 @@ impl LoginLimiter {
         Ok(())
     }
 
+    /// Counts one attempt against the client address's budget only (an action with no email:
+    /// spending a reset link).
+    pub fn check_client(&self, client: Option<IpAddr>) -> Result<(), AppError> {
+        match client {
+            Some(ip) => self.by_client.check_key(&ip).map_err(|wait| self.too_many(wait)),
+            None => Ok(()),
+        }
+    }
+
     fn too_many(&self, wait: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> AppError {
         let seconds = wait.wait_time_from(self.clock.now()).as_secs_f64().ceil() as u64;
         AppError::TooManyRequests { retry_after_s: seconds.max(1) }

@@ -77,6 +77,31 @@ pub fn rejected(name: &str, reason: &str) -> anyhow::Result<EmailContent> {
     })
 }
 
+#[derive(Template)]
+#[template(path = "email/reset.txt")]
+struct ResetText<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/reset.html")]
+struct ResetHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+/// "Reset your password": the single-use link to /reset-password.
+pub fn password_reset(name: &str, link: &str, minutes: i64) -> anyhow::Result<EmailContent> {
+    Ok(EmailContent {
+        subject: "Reset your Handoff password".into(),
+        text: ResetText { name, link, minutes }.render()?,
+        html: ResetHtml { name, link, minutes }.render()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,3 +104,11 @@ pub fn agent_status_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>>
         .select((users::status, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// Replaces a user's password hash.
+pub fn set_password_hash(conn: &mut DbConn, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}

@@ -10,6 +10,7 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::ids::{AgentId, UserId};
+use crate::models::email_verification::LinkPurpose;
 use crate::models::{agent, agent_language, agent_rate, agent_skill, audit, db_time, email_verification, user};
 
 /// How new agents start: one conversation at a time until they raise it.
@@ -109,7 +110,14 @@ fn send_verification(
 ) -> Result<(), AppError> {
     let token = tokens::random_token();
     let expires = now + Duration::hours(links.verification_ttl_h as i64);
-    email_verification::insert(conn, user_id, &tokens::token_hash(&token), db_time(now), db_time(expires))?;
+    email_verification::insert(
+        conn,
+        LinkPurpose::ConfirmEmail,
+        user_id,
+        &tokens::token_hash(&token),
+        db_time(now),
+        db_time(expires),
+    )?;
     let link = format!("{}/verify?token={token}", links.public_url);
     let content = messages::verification(name, &link, links.verification_ttl_h)?;
     outbox::enqueue(conn, email, &content, now)
@@ -137,7 +145,8 @@ fn invalid_link(message: &str) -> AppError {
 
 /// Uses a confirmation link: the applicant moves to `pending_review`. Returns the new status.
 pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<String, AppError> {
-    let Some(link) = email_verification::find_by_hash(conn, &tokens::token_hash(token))? else {
+    let Some(link) = email_verification::find_by_hash(conn, LinkPurpose::ConfirmEmail, &tokens::token_hash(token))?
+    else {
         return Err(invalid_link("this confirmation link is not valid"));
     };
     if link.used_at.is_some() {

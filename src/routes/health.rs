@@ -1,8 +1,8 @@
 //! GET /healthz (the process answers) and GET /readyz (and its database does).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
-use subtle::ConstantTimeEq;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use actix_web::ResponseError;
 

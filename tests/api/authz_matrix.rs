@@ -76,10 +76,19 @@ fn rows() -> Vec<Row> {
             credentials_only: true,
             ..row(post.clone(), "/api/v1/auth/refresh", Some(json!({"refresh_token": "x"})), &[])
         },
-        // Probes and metrics are public (keep /metrics on the internal network; SECURITY.md).
+        // Probes and metrics are public (unless HANDOFF_METRICS_TOKEN is set; SECURITY.md).
         row(get.clone(), "/healthz", None, EVERYONE),
         row(get.clone(), "/readyz", None, EVERYONE),
         row(get.clone(), "/metrics", None, EVERYONE),
+        // Anyone may ask for a reset link or spend one (the link is the credential).
+        row(post.clone(), "/api/v1/auth/password-reset", Some(json!({"email": "x@example.com"})), EVERYONE),
+        row(
+            post.clone(),
+            "/api/v1/auth/password-reset/complete",
+            Some(json!({"token": "not-a-token", "new_password": "long enough password"})),
+            EVERYONE,
+        ),
+        row(post.clone(), "/api/v1/me/password", empty(), PEOPLE),
         row(post.clone(), "/api/v1/agents", empty(), EVERYONE),
         row(post.clone(), "/api/v1/agents/verify", Some(json!({"token": "not-a-token"})), EVERYONE),
         row(post.clone(), "/api/v1/agents/verify/resend", Some(json!({"email": "x@example.com"})), EVERYONE),

@@ -65,3 +65,10 @@ pub fn verification_token(mail: &Mail) -> String {
     let start = mail.text.find("/verify?token=").expect("the mail has a confirmation link") + "/verify?token=".len();
     mail.text[start..].split_whitespace().next().unwrap().to_string()
 }
+
+/// The token of the reset link in a "Reset your Handoff password" mail.
+pub fn reset_token(mail: &Mail) -> String {
+    let marker = "/reset-password?token=";
+    let start = mail.text.find(marker).expect("the mail has a reset link") + marker.len();
+    mail.text[start..].split_whitespace().next().unwrap().to_string()
+}

@@ -24,6 +24,7 @@ mod migrations;
 mod operations;
 mod outbox;
 mod pages;
+mod passwords;
 mod payroll;
 mod payroll_pages;
 mod payroll_python;

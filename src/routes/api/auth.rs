@@ -77,7 +77,7 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
     }
 }
 
-/// Log out: the login's refresh tokens stop working.
+/// Log out: the login's refresh and access tokens stop working at once, on every instance.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),

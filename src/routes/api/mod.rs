@@ -11,6 +11,7 @@ pub mod me;
 pub mod offers;
 pub mod operations;
 pub mod paging;
+pub mod passwords;
 pub mod pay_bands;
 pub mod payroll;
 pub mod recruits;

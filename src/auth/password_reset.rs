@@ -1,0 +1,101 @@
+//! Getting back in and changing a password. A forgotten password is reset through a single-use,
+//! expiring link mailed to the account's address (hashed at rest, sent through the mail
+//! outbox); asking answers the same for known and unknown addresses. The link sets a password
+//! only: it never signs in and never removes a second factor. Changing a password needs the
+//! current one. Either way every login of that user ends at once (`auth::revocation`).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::tokens;
+use crate::db::DbConn;
+use crate::email::{messages, outbox};
+use crate::error::AppError;
+use crate::ids::UserId;
+use crate::models::audit::{self, NewAuditEntry};
+use crate::models::email_verification::{self, LinkPurpose};
+use crate::models::{db_time, refresh_token, user};
+
+/// How long a reset link works.
+pub const LINK_LIFETIME: Duration = Duration::hours(1);
+
+/// Mails a reset link to `email` if it belongs to an account; silent either way. Any older
+/// unused link of that account stops working (the newest mail is the one to use).
+pub fn request(conn: &mut DbConn, email: &str, public_url: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    let Some(person) = user::find_by_email(conn, &user::normalize_email(email))? else {
+        return Ok(());
+    };
+    email_verification::spend_all(conn, LinkPurpose::ResetPassword, person.id, db_time(now))?;
+    let token = tokens::random_token();
+    let expires = db_time(now + LINK_LIFETIME);
+    email_verification::insert(
+        conn,
+        LinkPurpose::ResetPassword,
+        person.id,
+        &tokens::token_hash(&token),
+        db_time(now),
+        expires,
+    )?;
+    let link = format!("{public_url}/reset-password?token={token}");
+    let content = messages::password_reset(&person.full_name, &link, LINK_LIFETIME.num_minutes())?;
+    outbox::enqueue(conn, &person.email, &content, now)?;
+    record(conn, None, person.id, "password_reset_requested", now)
+}
+
+/// Whether a reset link can still be used (for the page that asks for the new password).
+pub fn link_is_usable(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<bool, AppError> {
+    let link = email_verification::find_by_hash(conn, LinkPurpose::ResetPassword, &tokens::token_hash(token))?;
+    Ok(link.is_some_and(|link| link.used_at.is_none() && link.expires_at > db_time(now)))
+}
+
+/// Spends a reset link and sets the password (`new_hash`, already argon2id). 400 naming
+/// `token` for a link that is unknown, used or expired.
+pub fn complete(conn: &mut DbConn, token: &str, new_hash: &str, now: DateTime<Utc>) -> Result<UserId, AppError> {
+    let unusable = || {
+        AppError::invalid("token", "this reset link is not valid, was used already or has expired; ask for a new one")
+    };
+    let link = email_verification::find_by_hash(conn, LinkPurpose::ResetPassword, &tokens::token_hash(token))?
+        .ok_or_else(unusable)?;
+    if !email_verification::consume(conn, link.id, db_time(now))? {
+        return Err(unusable());
+    }
+    set_password(conn, link.user_id, None, new_hash, "password_reset", now)?;
+    Ok(link.user_id)
+}
+
+/// Sets a new password and ends every login of the user (the caller checked the current
+/// password, or spent a reset link).
+pub fn set_password(
+    conn: &mut DbConn,
+    user_id: UserId,
+    actor: Option<UserId>,
+    new_hash: &str,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if !user::set_password_hash(conn, user_id, new_hash, db_time(now))? {
+        return Err(AppError::NotFound("the account is gone".into()));
+    }
+    refresh_token::revoke_all(conn, user_id, db_time(now))?;
+    record(conn, actor, user_id, action, now)
+}
+
+fn record(
+    conn: &mut DbConn,
+    actor: Option<UserId>,
+    user_id: UserId,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &NewAuditEntry {
+            actor_id: actor,
+            subject_kind: "user",
+            subject_id: Some(user_id.0),
+            action,
+            detail: None,
+            created_at: db_time(now),
+        },
+    )?;
+    Ok(())
+}

@@ -418,3 +418,46 @@ async fn a_queued_escalation_appears_on_the_operations_page_and_leaves_without_a
     assert!(content <= viewport, "the settings page is {content}px wide on a {viewport}px screen");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_agent_who_forgot_their_password_resets_it_from_the_emailed_link() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let email = "forgetful@example.com";
+    app.active_agent_token(email).await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1000).await;
+
+    client.goto(&app.url("/login")).await.unwrap();
+    client.find(Locator::LinkText("Forgot your password?")).await.unwrap().click().await.unwrap();
+    fill(&client, "email", email).await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "we have emailed it a link").await;
+    screenshot(&client, "20-forgot-password").await;
+
+    let mails = mail::wait_for(&app.data_dir.join("mail"), email, "Reset your Handoff password", 1).await;
+    let link = format!("/reset-password?token={}", mail::reset_token(&mails[0]));
+    client.goto(&app.url(&link)).await.unwrap();
+    fill(&client, "password", "my new long password").await;
+    fill(&client, "confirm", "my new long passwort").await;
+    client.find(Locator::Id("set-password")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "The two passwords differ").await;
+    fill(&client, "password", "my new long password").await;
+    fill(&client, "confirm", "my new long password").await;
+    screenshot(&client, "21-reset-password").await;
+    client.find(Locator::Id("set-password")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your password is changed").await;
+    screenshot(&client, "22-password-changed").await;
+
+    client.goto(&app.url(&link)).await.unwrap();
+    wait_for_text(&client, "This link is not valid any more").await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", email).await;
+    fill(&client, "password", "my new long password").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Log out").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/agent", "the agent is in with the new password");
+    client.close().await.unwrap();
+}

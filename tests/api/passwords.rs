@@ -109,3 +109,36 @@ async fn changing_a_password_needs_the_current_one_and_ends_every_login() {
     let by_service = app.post_json("/api/v1/me/password", &change("x", "a brand new password"), Some(&service)).await;
     problem(by_service, 403).await;
 }
+
+#[tokio::test]
+async fn the_reset_pages_need_the_csrf_token_and_a_spent_link_offers_a_new_one() {
+    let app = spawn_app().await;
+    app.active_agent_token("pages@example.com").await;
+    let forged = app.client.post(app.url("/forgot-password")).form(&[("email", "pages@example.com")]).send().await;
+    assert_eq!(forged.unwrap().status(), 403);
+    let html = app.client.get(app.url("/forgot-password")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::recruiting_pages::csrf_of(&html);
+    let sent = app
+        .client
+        .post(app.url("/forgot-password"))
+        .form(&[("email", "pages@example.com"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let mails = wait_for(&app.data_dir.join("mail"), "pages@example.com", RESET_SUBJECT, 1).await;
+    let token = reset_token(&mails[0]);
+    let form = app.client.get(app.url(&format!("/reset-password?token={token}"))).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let forged = app
+        .client
+        .post(app.url("/reset-password"))
+        .form(&[("token", token.as_str()), ("password", "a brand new password"), ("confirm", "a brand new password")])
+        .send()
+        .await;
+    assert_eq!(forged.unwrap().status(), 403, "no CSRF token, no new password");
+    assert_eq!(complete(&app, &token, "a brand new password").await.status(), 204);
+    let spent = app.client.get(app.url(&format!("/reset-password?token={token}"))).send().await.unwrap();
+    assert_eq!(spent.status(), 422);
+    assert!(spent.text().await.unwrap().contains("Ask for a new link"));
+}

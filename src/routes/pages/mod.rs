@@ -8,6 +8,7 @@ pub mod agent_earnings;
 pub mod forms;
 pub mod home;
 pub mod login;
+pub mod password;
 pub mod pay_period;
 pub mod register;
 pub mod staff_operations;

@@ -101,10 +101,12 @@ impl Application {
             from: settings.mail_from.parse().context("reading HANDOFF_MAIL_FROM")?,
             wakeup: Arc::new(tokio::sync::Notify::new()),
         };
+        // Instances sharing PostgreSQL share their rate limits; SQLite's one process keeps its own.
+        let shared_limits = (db.backend() == crate::db::Backend::Postgres).then(|| db.clone());
         let state = web::Data::new(AppState {
             keys: JwtKeys::new(&secret),
-            login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
-            registration_limiter: HourlyLimiter::new(settings.registrations_per_hour),
+            login_limiter: LoginLimiter::new(settings.login_attempts_per_minute, shared_limits.clone()),
+            registration_limiter: HourlyLimiter::new(settings.registrations_per_hour, shared_limits),
             outbox,
             webhooks: WebhookWorker::new(db.clone(), settings.webhook_private_addresses)?,
             metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
@@ -156,7 +158,8 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     .context("opening the database")?
 }
 
-/// Periodic upkeep that needs no database: forgetting idle rate-limit keys.
+/// Periodic upkeep: forgetting idle rate-limit keys (in memory, and the shared ones on
+/// PostgreSQL; any instance may delete them, the statement is idempotent).
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
@@ -164,6 +167,11 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             every_minute.tick().await;
             state.login_limiter.forget_idle();
             state.registration_limiter.forget_idle();
+            if state.db.backend() == crate::db::Backend::Postgres
+                && let Err(error) = crate::auth::rate_limit::forget_idle_shared(&state.db).await
+            {
+                tracing::warn!(%error, "could not forget idle shared rate limits");
+            }
         }
     });
 }

@@ -62,7 +62,7 @@ pub async fn log_in(
     email: &str,
     password: String,
 ) -> Result<TokenPair, AppError> {
-    state.login_limiter.check(client, email)?;
+    state.login_limiter.check(client, email).await?;
     let email = email.to_string();
     let found = state.db.read(move |conn| Ok(user::find_by_email(conn, &email)?)).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());

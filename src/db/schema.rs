@@ -16,6 +16,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        tat_us -> BigInt,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -362,6 +369,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    rate_limits,
     refresh_tokens,
     service_accounts,
     skills,

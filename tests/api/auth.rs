@@ -206,3 +206,30 @@ async fn a_service_account_gets_a_working_token_shown_once() {
     let error = problem(app.post_json("/api/v1/admin/service-accounts", &bad, Some(&admin)).await, 422).await;
     assert_eq!(error["errors"][0]["field"], "webhook_url");
 }
+
+/// On PostgreSQL the login budget is one for all instances: attempts on two instances add up.
+#[tokio::test]
+async fn the_login_limit_holds_across_instances() {
+    if !std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("skipped: instances share a database only on PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app_with(|s| s.login_attempts_per_minute = 3).await;
+    let second_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(second_dir.path(), &app.database_url);
+    settings.login_attempts_per_minute = 3;
+    let second = handoff::startup::Application::build(settings).await.unwrap();
+    let second_login = format!("http://127.0.0.1:{}/api/v1/auth/login", second.port());
+    tokio::spawn(second.run_until_stopped());
+    let wrong = json!({"email": app.admin_email, "password": "wrong-password"});
+
+    assert_eq!(app.login(&app.admin_email, "wrong-password").await.status(), 401);
+    for _ in 0..2 {
+        let on_second = app.client.post(&second_login).json(&wrong).send().await.unwrap();
+        assert_eq!(on_second.status(), 401);
+    }
+    let limited = app.login(&app.admin_email, "wrong-password").await;
+    assert!(limited.headers().contains_key("retry-after"));
+    problem(limited, 429).await;
+    problem(app.client.post(&second_login).json(&wrong).send().await.unwrap(), 429).await;
+}

@@ -39,7 +39,7 @@ pub async fn apply(
     state: web::Data<AppState>,
     body: ApiJson<Registration>,
 ) -> AppResult<HttpResponse> {
-    state.registration_limiter.check(req.peer_addr().map(|a| a.ip()))?;
+    state.registration_limiter.check(req.peer_addr().map(|a| a.ip())).await?;
     let id = submit_application(&state, body.0).await?;
     Ok(HttpResponse::Created().json(Applied { id, status: "pending_verification".into() }))
 }
@@ -97,7 +97,7 @@ pub async fn resend(
     state: web::Data<AppState>,
     body: ApiJson<ResendRequest>,
 ) -> AppResult<HttpResponse> {
-    state.registration_limiter.check(req.peer_addr().map(|a| a.ip()))?;
+    state.registration_limiter.check(req.peer_addr().map(|a| a.ip())).await?;
     let (email, links) = (body.0.email, state.link_settings());
     state.db.write(move |conn| register::resend_verification(conn, &email, &links, Utc::now())).await?;
     state.mail_queued();

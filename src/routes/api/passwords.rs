@@ -38,7 +38,7 @@ pub async fn request_reset(
     body: ApiJson<ResetRequest>,
 ) -> AppResult<HttpResponse> {
     let email = body.0.email;
-    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &email)?;
+    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &email).await?;
     let public_url = state.settings.public_url();
     state.db.write(move |conn| password_reset::request(conn, &email, &public_url, Utc::now())).await?;
     state.mail_queued();
@@ -74,7 +74,7 @@ pub async fn complete_reset(
     body: ApiJson<CompleteResetRequest>,
 ) -> AppResult<HttpResponse> {
     let ApiJson(CompleteResetRequest { token, new_password }) = body;
-    state.login_limiter.check_client(req.peer_addr().map(|a| a.ip()))?;
+    state.login_limiter.check_client(req.peer_addr().map(|a| a.ip())).await?;
     let hash = accounts::hash_off_thread(new_password).await?;
     state.db.write(move |conn| password_reset::complete(conn, &token, &hash, Utc::now())).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -116,7 +116,7 @@ pub async fn change(
     let found = state.db.read(move |conn| Ok(user::find(conn, id)?)).await?;
     let found = found.ok_or_else(|| AppError::NotFound("the account is gone".into()))?;
     // Guessing the current password through here costs the same budget as logging in.
-    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &found.email)?;
+    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &found.email).await?;
     let stored = found.password_hash;
     let matches = actix_web::web::block(move || password::verify_password(&current_password, &stored))
         .await

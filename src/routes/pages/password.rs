@@ -45,7 +45,7 @@ pub async fn forgot_submit(
 ) -> Result<ForgotPage, PageError> {
     let form = form.into_inner();
     require_csrf(&req, &form.csrf_token)?;
-    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &form.email)?;
+    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &form.email).await?;
     let public_url = state.settings.public_url();
     state.db.write(move |conn| password_reset::request(conn, &form.email, &public_url, Utc::now())).await?;
     state.mail_queued();
@@ -115,7 +115,7 @@ pub async fn reset_submit(
 ) -> Result<HttpResponse, PageError> {
     let ResetForm { token, password, confirm, csrf_token } = form.into_inner();
     require_csrf(&req, &csrf_token)?;
-    state.login_limiter.check_client(req.peer_addr().map(|a| a.ip()))?;
+    state.login_limiter.check_client(req.peer_addr().map(|a| a.ip())).await?;
     let mut page = ResetPage::new(&req, token.clone(), true);
     if (password.chars().count() as u64) < MIN_PASSWORD_LEN || password.len() > 1024 {
         page.error = Some(format!("Choose a password of at least {MIN_PASSWORD_LEN} characters."));

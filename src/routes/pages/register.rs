@@ -256,7 +256,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let fields = Fields::from_pairs(posted.into_inner());
     require_csrf(&req, fields.get("csrf_token"))?;
-    state.registration_limiter.check(req.peer_addr().map(|a| a.ip()))?;
+    state.registration_limiter.check(req.peer_addr().map(|a| a.ip())).await?;
     let catalogue = state.db.read(skills::catalogue).await?;
     let mut errors = FormErrors::default();
     let application = read_application(&fields, &catalogue, &mut errors);

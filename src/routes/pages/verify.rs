@@ -97,7 +97,7 @@ pub async fn resend(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     require_csrf(&req, &form.csrf_token)?;
-    state.registration_limiter.check(req.peer_addr().map(|a| a.ip()))?;
+    state.registration_limiter.check(req.peer_addr().map(|a| a.ip())).await?;
     let links = state.link_settings();
     let email = form.email.chars().take(254).collect::<String>();
     state.db.write(move |conn| register::resend_verification(conn, &email, &links, Utc::now())).await?;

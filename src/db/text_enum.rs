@@ -72,6 +72,7 @@ macro_rules! text_enum {
 mod tests {
     use crate::models::escalation::EscalationState;
     use crate::models::offer::OfferState;
+    use crate::models::user::UserStatus;
 
     #[test]
     fn every_state_reads_back_from_its_stored_name_and_nothing_else_does() {
@@ -82,6 +83,10 @@ mod tests {
         for state in OfferState::ALL {
             assert_eq!(OfferState::parse(&state.to_string()), Some(*state));
         }
+        for status in UserStatus::ALL {
+            assert_eq!(UserStatus::parse(status.as_str()), Some(*status));
+        }
+        assert_eq!(UserStatus::Active.as_str(), "active");
         assert_eq!(EscalationState::parse("Queued"), None, "names are exact");
         assert_eq!(OfferState::parse(""), None);
     }

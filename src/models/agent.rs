@@ -8,7 +8,7 @@ use crate::db::{
     schema::{agents, users},
 };
 use crate::ids::AgentId;
-use crate::models::user::User;
+use crate::models::user::{User, UserStatus};
 use crate::realtime::bus::{agent_changed, dispatch_wanted};
 
 crate::text_enum! {
@@ -114,7 +114,7 @@ pub fn find_with_user(conn: &mut DbConn, user_id: AgentId) -> QueryResult<Option
 }
 
 /// Agents with their users, optionally only those in one status, oldest application first.
-pub fn list_with_users(conn: &mut DbConn, status: Option<&str>, limit: i64) -> QueryResult<Vec<(Agent, User)>> {
+pub fn list_with_users(conn: &mut DbConn, status: Option<UserStatus>, limit: i64) -> QueryResult<Vec<(Agent, User)>> {
     let mut query = agents::table
         .inner_join(users::table)
         .select((Agent::as_select(), User::as_select()))
@@ -122,7 +122,7 @@ pub fn list_with_users(conn: &mut DbConn, status: Option<&str>, limit: i64) -> Q
         .limit(limit)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(users::status.eq(status.to_string()));
+        query = query.filter(users::status.eq(status));
     }
     query.load(conn)
 }

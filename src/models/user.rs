@@ -7,14 +7,30 @@ use crate::auth::Role;
 use crate::db::{DbConn, schema::users};
 use crate::ids::UserId;
 
-/// Account status. Agents move `pending_verification` → `pending_review` → `active` |
-/// `rejected`, and `active` ↔ `suspended`; staff and admins are created `active`.
+crate::text_enum! {
+    /// Where an account is in its life, stored and shown by the names API.md lists. Agents
+    /// move `pending_verification` → `pending_review` → `active` | `rejected`, and `active` ↔
+    /// `suspended`; staff and admins are created `active`.
+    pub enum UserStatus {
+        /// Applied; the emailed link has not been followed yet.
+        PendingVerification => "pending_verification",
+        /// Confirmed; staff have not decided yet.
+        PendingReview => "pending_review",
+        Active => "active",
+        Rejected => "rejected",
+        /// Stopped from working by staff; may still log in to read why.
+        Suspended => "suspended",
+    }
+}
+
+/// The statuses by their stored names' constants (shorter at call sites).
 pub mod status {
-    pub const PENDING_VERIFICATION: &str = "pending_verification";
-    pub const PENDING_REVIEW: &str = "pending_review";
-    pub const ACTIVE: &str = "active";
-    pub const REJECTED: &str = "rejected";
-    pub const SUSPENDED: &str = "suspended";
+    use super::UserStatus;
+    pub const PENDING_VERIFICATION: UserStatus = UserStatus::PendingVerification;
+    pub const PENDING_REVIEW: UserStatus = UserStatus::PendingReview;
+    pub const ACTIVE: UserStatus = UserStatus::Active;
+    pub const REJECTED: UserStatus = UserStatus::Rejected;
+    pub const SUSPENDED: UserStatus = UserStatus::Suspended;
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -25,7 +41,7 @@ pub struct User {
     pub password_hash: String,
     pub full_name: String,
     pub role: String,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
@@ -45,7 +61,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub full_name: &'a str,
     pub role: &'a str,
-    pub status: &'a str,
+    pub status: UserStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -82,8 +98,8 @@ pub fn record_login(conn: &mut DbConn, id: UserId, at: NaiveDateTime) -> QueryRe
 pub fn transition_status(
     conn: &mut DbConn,
     id: UserId,
-    from: &[&str],
-    to: &str,
+    from: &[UserStatus],
+    to: UserStatus,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let updated = diesel::update(users::table.find(id).filter(users::status.eq_any(from)))

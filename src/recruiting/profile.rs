@@ -9,6 +9,7 @@ use super::{placement, skills};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::AgentId;
+use crate::models::user::UserStatus;
 use crate::models::{agent, agent_language, agent_rate, agent_skill, audit, certification, db_time, user};
 use crate::places::Location;
 
@@ -46,7 +47,8 @@ pub struct AgentProfile {
     pub id: AgentId,
     pub email: String,
     pub full_name: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: UserStatus,
     /// `online`, `away` or `offline`.
     pub presence: String,
     /// Why presence last changed: `chosen`, `heartbeat_lost` (the agent went silent) or `suspended`.

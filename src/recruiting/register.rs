@@ -144,7 +144,7 @@ fn invalid_link(message: &str) -> AppError {
 }
 
 /// Uses a confirmation link: the applicant moves to `pending_review`. Returns the new status.
-pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<String, AppError> {
+pub fn verify(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<user::UserStatus, AppError> {
     let Some(link) = email_verification::find_by_hash(conn, LinkPurpose::ConfirmEmail, &tokens::token_hash(token))?
     else {
         return Err(invalid_link("this confirmation link is not valid"));

@@ -10,6 +10,7 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::ids::{AgentId, UserId};
+use crate::models::user::UserStatus;
 use crate::models::{agent, certification, db_time, refresh_token, skill, user};
 
 /// Who decides, and where the approval email's login link points.
@@ -30,13 +31,13 @@ fn agent_user(conn: &mut DbConn, agent_id: AgentId) -> Result<user::User, AppErr
 fn transition(
     conn: &mut DbConn,
     person: &user::User,
-    from: &str,
-    to: &str,
+    from: UserStatus,
+    to: UserStatus,
     verb: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if !user::transition_status(conn, person.id, &[from], to, db_time(now))? {
-        let current = user::find(conn, person.id)?.map(|u| u.status).unwrap_or_default();
+        let current = user::find(conn, person.id)?.map(|u| u.status.to_string()).unwrap_or_default();
         return Err(AppError::Conflict(format!("only agents who are {from} can be {verb}; this one is {current}")));
     }
     Ok(())

@@ -11,6 +11,7 @@ use validator::Validate;
 use crate::auth::StaffUser;
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::AgentId;
+use crate::models::user::UserStatus;
 use crate::models::{agent, user};
 use crate::recruiting::{profile, review};
 use crate::routes::json::ApiJson;
@@ -19,13 +20,6 @@ use crate::startup::AppState;
 
 /// Longest list one call returns.
 const LIST_LIMIT: i64 = 500;
-const STATUSES: [&str; 5] = [
-    user::status::PENDING_VERIFICATION,
-    user::status::PENDING_REVIEW,
-    user::status::ACTIVE,
-    user::status::REJECTED,
-    user::status::SUSPENDED,
-];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -55,12 +49,13 @@ pub fn recruits(conn: &mut crate::db::DbConn, ids: Vec<AgentId>) -> AppResult<Ve
 }
 
 /// Checks the status filter of a listing.
-pub fn status_filter(status: Option<String>) -> AppResult<Option<String>> {
+pub fn status_filter(status: Option<String>) -> AppResult<Option<UserStatus>> {
     match status {
-        Some(s) if !STATUSES.contains(&s.as_str()) => {
-            Err(AppError::invalid("status", format!("must be one of {}", STATUSES.join(", "))))
-        }
-        other => Ok(other),
+        None => Ok(None),
+        Some(text) => UserStatus::parse(&text).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = UserStatus::ALL.iter().map(|s| s.as_str()).collect();
+            AppError::invalid("status", format!("must be one of {}", names.join(", ")))
+        }),
     }
 }
 
@@ -81,10 +76,7 @@ pub async fn list(
     let listed = state
         .db
         .read(move |conn| {
-            let ids = agent::list_with_users(conn, status.as_deref(), LIST_LIMIT)?
-                .into_iter()
-                .map(|(a, _)| a.user_id)
-                .collect();
+            let ids = agent::list_with_users(conn, status, LIST_LIMIT)?.into_iter().map(|(a, _)| a.user_id).collect();
             recruits(conn, ids)
         })
         .await?;

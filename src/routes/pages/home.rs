@@ -31,7 +31,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, visitor: MaybeUs
             let found = state.db.read(move |conn| Ok(user::find(conn, current.id)?)).await?;
             found.map(|u| SignedIn {
                 role: u.role().as_str(),
-                agent_status: (u.role() == Role::Agent).then(|| u.status.clone()),
+                agent_status: (u.role() == Role::Agent).then(|| u.status.to_string()),
                 full_name: u.full_name,
                 email: u.email,
             })

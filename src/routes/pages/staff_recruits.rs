@@ -11,6 +11,7 @@ use super::{Chrome, Page, require_csrf};
 use crate::auth::StaffUser;
 use crate::error::{AppError, PageError};
 use crate::ids::AgentId;
+use crate::models::user::UserStatus;
 use crate::models::{agent, skill, user};
 use crate::money;
 use crate::recruiting::review;
@@ -18,7 +19,7 @@ use crate::routes::api::recruits::{Recruit, recruits, status_filter};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
-const TABS: [(&str, &str); 5] = [
+const TABS: [(UserStatus, &str); 5] = [
     (user::status::PENDING_REVIEW, "Awaiting review"),
     (user::status::PENDING_VERIFICATION, "Email unconfirmed"),
     (user::status::ACTIVE, "Active"),
@@ -78,24 +79,23 @@ pub async fn list(
     query: ApiQuery<RecruitsQuery>,
 ) -> Result<RecruitsPage, PageError> {
     let query = query.into_inner();
-    let status = status_filter(Some(query.status.unwrap_or_else(|| user::status::PENDING_REVIEW.to_string())))?
-        .unwrap_or_default();
-    let shown = status.clone();
+    let status = status_filter(query.status)?.unwrap_or(user::status::PENDING_REVIEW);
+    let shown = status;
     let (counts, found, catalogue) = state
         .db
         .read(move |conn| {
             let counts = user::agent_status_counts(conn)?;
             let ids =
-                agent::list_with_users(conn, Some(&shown), PAGE_LIMIT)?.into_iter().map(|(a, _)| a.user_id).collect();
+                agent::list_with_users(conn, Some(shown), PAGE_LIMIT)?.into_iter().map(|(a, _)| a.user_id).collect();
             Ok((counts, recruits(conn, ids)?, skill::all(conn)?))
         })
         .await?;
     let tabs = TABS
         .iter()
         .map(|(tab_status, label)| Tab {
-            status: tab_status,
+            status: tab_status.as_str(),
             label,
-            count: counts.iter().find(|(s, _)| s == tab_status).map(|(_, n)| *n).unwrap_or(0),
+            count: counts.iter().find(|(s, _)| s == tab_status.as_str()).map(|(_, n)| *n).unwrap_or(0),
             current: *tab_status == status,
         })
         .collect();
@@ -117,7 +117,7 @@ pub async fn list(
     Ok(RecruitsPage {
         chrome: Chrome::of(&req),
         tabs,
-        status,
+        status: status.to_string(),
         cards,
         notice: notice_for(query.done.as_deref()),
         certifiable,
@@ -175,8 +175,7 @@ pub async fn decide(
         })
         .await?;
     state.mail_queued();
-    let back_to =
-        status_filter(Some(form.back_to)).ok().flatten().unwrap_or_else(|| user::status::PENDING_REVIEW.into());
+    let back_to = status_filter(Some(form.back_to)).ok().flatten().unwrap_or(user::status::PENDING_REVIEW);
     let past = match done.as_str() {
         "approve" => "approved",
         "reject" => "rejected",

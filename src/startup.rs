@@ -158,8 +158,9 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     .context("opening the database")?
 }
 
-/// Periodic upkeep: forgetting idle rate-limit keys (in memory, and the shared ones on
-/// PostgreSQL; any instance may delete them, the statement is idempotent).
+/// Periodic upkeep: deleting security events past their retention and forgetting idle
+/// rate-limit keys (in memory, and the shared ones on PostgreSQL). Any instance may run the
+/// deletes: they are idempotent.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
@@ -167,6 +168,11 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             every_minute.tick().await;
             state.login_limiter.forget_idle();
             state.registration_limiter.forget_idle();
+            let cutoff = crate::models::db_time(chrono::Utc::now() - crate::models::security_event::RETENTION);
+            let expired = state.db.write(move |conn| Ok(crate::models::security_event::forget_before(conn, cutoff)?));
+            if let Err(error) = expired.await {
+                tracing::warn!(%error, "could not delete security events past their retention");
+            }
             if state.db.backend() == crate::db::Backend::Postgres
                 && let Err(error) = crate::auth::rate_limit::forget_idle_shared(&state.db).await
             {

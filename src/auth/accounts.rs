@@ -8,6 +8,7 @@ use super::{Role, password, tokens};
 use crate::db::{Db, DbConn, is_unique_violation};
 use crate::error::AppError;
 use crate::ids::ServiceAccountId;
+use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
 use crate::models::{db_time, service_account, user};
 
 /// Email of the admin created on a fresh database.
@@ -41,13 +42,19 @@ pub fn create_staff(
         created_at: db_time(now),
         updated_at: db_time(now),
     };
-    user::insert(conn, &new).map_err(|e| {
+    let created = user::insert(conn, &new).map_err(|e| {
         if is_unique_violation(&e) {
             AppError::Conflict("an account with this email already exists".into())
         } else {
-            e.into()
+            AppError::from(e)
         }
-    })
+    })?;
+    let event = NewSecurityEvent {
+        detail: Some(role.as_str()),
+        ..NewSecurityEvent::about(SecurityEventKind::StaffCreated, created.id, db_time(now))
+    };
+    security_event::record(conn, &event)?;
+    Ok(created)
 }
 
 /// A new service account with what is shown once: the bearer token and the webhook secret.

@@ -11,8 +11,8 @@ use crate::db::DbConn;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::ids::UserId;
-use crate::models::audit::{self, NewAuditEntry};
 use crate::models::email_verification::{self, LinkPurpose};
+use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
 use crate::models::{db_time, refresh_token, user};
 
 /// How long a reset link works.
@@ -38,7 +38,7 @@ pub fn request(conn: &mut DbConn, email: &str, public_url: &str, now: DateTime<U
     let link = format!("{public_url}/reset-password?token={token}");
     let content = messages::password_reset(&person.full_name, &link, LINK_LIFETIME.num_minutes())?;
     outbox::enqueue(conn, &person.email, &content, now)?;
-    record(conn, None, person.id, "password_reset_requested", now)
+    record(conn, SecurityEventKind::PasswordResetRequested, person.id, now)
 }
 
 /// Whether a reset link can still be used (for the page that asks for the new password).
@@ -58,7 +58,7 @@ pub fn complete(conn: &mut DbConn, token: &str, new_hash: &str, now: DateTime<Ut
     if !email_verification::consume(conn, link.id, db_time(now))? {
         return Err(unusable());
     }
-    set_password(conn, link.user_id, None, new_hash, "password_reset", now)?;
+    set_password(conn, link.user_id, new_hash, SecurityEventKind::PasswordReset, now)?;
     Ok(link.user_id)
 }
 
@@ -67,35 +67,18 @@ pub fn complete(conn: &mut DbConn, token: &str, new_hash: &str, now: DateTime<Ut
 pub fn set_password(
     conn: &mut DbConn,
     user_id: UserId,
-    actor: Option<UserId>,
     new_hash: &str,
-    action: &str,
+    why: SecurityEventKind,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if !user::set_password_hash(conn, user_id, new_hash, db_time(now))? {
         return Err(AppError::NotFound("the account is gone".into()));
     }
     refresh_token::revoke_all(conn, user_id, db_time(now))?;
-    record(conn, actor, user_id, action, now)
+    record(conn, why, user_id, now)
 }
 
-fn record(
-    conn: &mut DbConn,
-    actor: Option<UserId>,
-    user_id: UserId,
-    action: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &NewAuditEntry {
-            actor_id: actor,
-            subject_kind: "user",
-            subject_id: Some(user_id.0),
-            action,
-            detail: None,
-            created_at: db_time(now),
-        },
-    )?;
+fn record(conn: &mut DbConn, kind: SecurityEventKind, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
+    security_event::record(conn, &NewSecurityEvent::about(kind, user, db_time(now)))?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use super::{Role, password, tokens};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::UserId;
+use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
 use crate::models::{db_time, refresh_token, user};
 use crate::startup::AppState;
 
@@ -64,7 +65,8 @@ pub async fn log_in(
 ) -> Result<TokenPair, AppError> {
     state.login_limiter.check(client, email).await?;
     let email = email.to_string();
-    let found = state.db.read(move |conn| Ok(user::find_by_email(conn, &email)?)).await?;
+    let looked_up = email.clone();
+    let found = state.db.read(move |conn| Ok(user::find_by_email(conn, &looked_up)?)).await?;
     let stored_hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = actix_web::web::block(move || {
         let hash = stored_hash.as_deref().unwrap_or_else(|| password::dummy_hash());
@@ -72,13 +74,42 @@ pub async fn log_in(
     })
     .await
     .context("verifying a password")?;
+    let ip = client.map(|c| c.to_string());
     let user = match found {
         Some(user) if matches => user,
-        _ => return Err(wrong_credentials()),
+        found => {
+            let (typed, ip) = (email.clone(), ip.clone());
+            state
+                .db
+                .write(move |conn| {
+                    let failed = NewSecurityEvent {
+                        kind: SecurityEventKind::LoginFailed,
+                        user_id: found.map(|u| u.id),
+                        email: Some(&typed),
+                        client_ip: ip.as_deref(),
+                        detail: None,
+                        created_at: db_time(Utc::now()),
+                    };
+                    Ok(security_event::record(conn, &failed)?)
+                })
+                .await?;
+            return Err(wrong_credentials());
+        }
     };
     check_may_log_in(&user)?;
     let (keys, lifetimes) = (state.keys.clone(), state.token_lifetimes());
-    state.db.write(move |conn| start(conn, &keys, &user, lifetimes, Utc::now())).await
+    state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let signed_in = NewSecurityEvent {
+                client_ip: ip.as_deref(),
+                ..NewSecurityEvent::about(SecurityEventKind::LoginSucceeded, user.id, db_time(now))
+            };
+            security_event::record(conn, &signed_in)?;
+            start(conn, &keys, &user, lifetimes, now)
+        })
+        .await
 }
 
 /// Agents log in only once they have confirmed their email address.
@@ -164,6 +195,8 @@ pub fn rotate(
         if !recently {
             tracing::warn!(user_id = %token.user_id, "a spent refresh token was presented again; revoking its login");
             refresh_token::revoke_family(conn, token.user_id, &token.family, db_time(now))?;
+            let reused = NewSecurityEvent::about(SecurityEventKind::RefreshTokenReused, token.user_id, db_time(now));
+            security_event::record(conn, &reused)?;
         }
         return Ok(Refreshed::Refused);
     }
@@ -182,5 +215,6 @@ pub fn rotate(
 /// Ends a login: none of its refresh or access tokens work any more.
 pub fn end(conn: &mut DbConn, user: UserId, session: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     refresh_token::revoke_family(conn, user, session, db_time(now))?;
+    security_event::record(conn, &NewSecurityEvent::about(SecurityEventKind::Logout, user, db_time(now)))?;
     Ok(())
 }

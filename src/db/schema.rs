@@ -36,6 +36,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    security_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     service_accounts (id) {
         id -> BigInt,
         name -> Text,
@@ -331,6 +343,7 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(security_events -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
 diesel::joinable!(agent_languages -> agents (agent_id));
 diesel::joinable!(agent_skills -> agents (agent_id));
@@ -371,6 +384,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     rate_limits,
     refresh_tokens,
+    security_events,
     service_accounts,
     skills,
     agents,

@@ -24,6 +24,7 @@ pub mod presence_event;
 pub mod rating;
 pub mod refresh_token;
 pub mod region;
+pub mod security_event;
 pub mod service_account;
 pub mod skill;
 pub mod user;

@@ -10,6 +10,7 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::ids::{AgentId, UserId};
+use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
 use crate::models::user::UserStatus;
 use crate::models::{agent, certification, db_time, refresh_token, skill, user};
 
@@ -40,6 +41,12 @@ fn transition(
         let current = user::find(conn, person.id)?.map(|u| u.status.to_string()).unwrap_or_default();
         return Err(AppError::Conflict(format!("only agents who are {from} can be {verb}; this one is {current}")));
     }
+    let detail = format!("{from} → {to}");
+    let changed = NewSecurityEvent {
+        detail: Some(&detail),
+        ..NewSecurityEvent::about(SecurityEventKind::StatusChanged, person.id, db_time(now))
+    };
+    security_event::record(conn, &changed)?;
     Ok(())
 }
 

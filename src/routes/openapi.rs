@@ -27,6 +27,7 @@ use super::{api, health};
         api::passwords::change,
         api::admin::create_staff,
         api::admin::create_service_account,
+        api::security_events::list,
         api::agents::apply,
         api::agents::verify,
         api::agents::resend,

@@ -94,6 +94,7 @@ fn rows() -> Vec<Row> {
         row(post.clone(), "/api/v1/agents/verify/resend", Some(json!({"email": "x@example.com"})), EVERYONE),
         row(post.clone(), "/api/v1/admin/staff", empty(), ADMIN),
         row(post.clone(), "/api/v1/admin/service-accounts", empty(), ADMIN),
+        row(get.clone(), "/api/v1/admin/security-events", None, ADMIN),
         row(get.clone(), "/api/v1/me", None, AGENTS),
         row(patch.clone(), "/api/v1/me", empty(), AGENTS),
         row(get.clone(), "/api/v1/me/availability", None, AGENTS),

@@ -33,5 +33,6 @@ mod recruiting_pages;
 mod revocation;
 mod roles;
 mod secrets;
+mod security_events;
 mod settings_pages;
 mod smtp;

@@ -16,5 +16,6 @@ pub mod pay_bands;
 pub mod payroll;
 pub mod recruits;
 pub mod regions;
+pub mod security_events;
 pub mod skills;
 pub mod staff_agents;

@@ -11,6 +11,7 @@ use validator::Validate;
 use crate::auth::password::{self, MIN_PASSWORD_LEN};
 use crate::auth::{CurrentUser, accounts, password_reset};
 use crate::error::{AppError, AppResult, Problem};
+use crate::models::security_event::SecurityEventKind;
 use crate::models::user;
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
@@ -127,7 +128,9 @@ pub async fn change(
     let hash = accounts::hash_off_thread(new_password).await?;
     state
         .db
-        .write(move |conn| password_reset::set_password(conn, id, Some(id), &hash, "password_changed", Utc::now()))
+        .write(move |conn| {
+            password_reset::set_password(conn, id, &hash, SecurityEventKind::PasswordChanged, Utc::now())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

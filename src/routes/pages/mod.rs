@@ -14,6 +14,7 @@ pub mod register;
 pub mod staff_operations;
 pub mod staff_payroll;
 pub mod staff_recruits;
+pub mod staff_security;
 pub mod staff_settings;
 pub mod staff_settings_forms;
 pub mod verify;
@@ -51,6 +52,10 @@ pub struct Chrome {
 impl Chrome {
     pub fn of(req: &HttpRequest) -> Chrome {
         Chrome { csrf_token: csrf_token(req), role: caller_role(req) }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Some(Role::Admin)
     }
 
     pub fn is_staff(&self) -> bool {

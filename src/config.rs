@@ -26,9 +26,13 @@ pub struct Settings {
     /// The address users reach the service at; used in email links and to decide whether
     /// cookies are marked `Secure` (an `https` URL). Empty means `http://<bind>`.
     pub public_url: String,
-    /// `smtp://host:port` or `smtps://user:pass@host`; empty writes mail as .eml files under
-    /// the data folder.
+    /// `smtp://host:port` or `smtps://user@host` (a password in the URL works too, but then it
+    /// sits in the environment with the URL); empty writes mail as .eml files under the data
+    /// folder.
     pub smtp_url: String,
+    /// A file holding the SMTP password for the URL's user (a mounted secret), read at start.
+    /// Keeps the password out of the URL and the environment.
+    pub smtp_password_file: String,
     /// The sender of every email, for example `Handoff <no-reply@example.com>`.
     pub mail_from: String,
     /// How often the email outbox is checked for due mail, in seconds (new mail is sent at once).
@@ -89,6 +93,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             public_url: String::new(),
             smtp_url: String::new(),
+            smtp_password_file: String::new(),
             mail_from: "Handoff <no-reply@handoff.local>".into(),
             outbox_poll_s: 5,
             verification_ttl_h: 48,
@@ -126,6 +131,16 @@ fn invalid(name: &'static str, problem: impl Into<String>) -> SettingError {
 }
 
 impl Settings {
+    /// The SMTP password from `smtp_password_file`, if one is set (its last newline dropped).
+    pub fn smtp_password(&self) -> anyhow::Result<Option<String>> {
+        if self.smtp_password_file.is_empty() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&self.smtp_password_file)
+            .map_err(|e| anyhow::anyhow!("reading HANDOFF_SMTP_PASSWORD_FILE: {e}"))?;
+        Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
+    }
+
     /// The payroll time zone (checked by [`Settings::validate`]).
     pub fn payroll_tz(&self) -> chrono_tz::Tz {
         self.payroll_timezone.parse().unwrap_or(chrono_tz::UTC)
@@ -156,6 +171,12 @@ impl Settings {
             let smtp = Url::parse(&self.smtp_url).map_err(|e| invalid("SMTP_URL", e.to_string()))?;
             if !matches!(smtp.scheme(), "smtp" | "smtps") {
                 return Err(invalid("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+            if !self.smtp_password_file.is_empty() && (smtp.username().is_empty() || smtp.password().is_some()) {
+                return Err(invalid(
+                    "SMTP_PASSWORD_FILE",
+                    "needs a user and no password in HANDOFF_SMTP_URL (smtps://user@host)",
+                ));
             }
         }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {

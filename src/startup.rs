@@ -97,7 +97,7 @@ impl Application {
         let secret = secret::load_or_create(&settings.jwt_secret, &settings.data_dir)?;
         let outbox = Outbox {
             db: db.clone(),
-            mailer: Mailer::from_settings(&settings.smtp_url, &settings.data_dir)?,
+            mailer: Mailer::from_settings(&settings.smtp_url, settings.smtp_password()?, &settings.data_dir)?,
             from: settings.mail_from.parse().context("reading HANDOFF_MAIL_FROM")?,
             wakeup: Arc::new(tokio::sync::Notify::new()),
         };

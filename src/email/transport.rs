@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// How long one SMTP conversation may take before the attempt counts as failed.
@@ -19,16 +20,25 @@ pub enum Mailer {
 impl Mailer {
     /// SMTP when `smtp_url` is set (`smtp://host:port`, `smtps://user:pass@host`), else the
     /// `mail` folder under the data folder.
-    pub fn from_settings(smtp_url: &str, data_dir: &std::path::Path) -> anyhow::Result<Mailer> {
+    /// `password` (from `HANDOFF_SMTP_PASSWORD_FILE`) signs in as the URL's user.
+    pub fn from_settings(
+        smtp_url: &str,
+        password: Option<String>,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Mailer> {
         if smtp_url.is_empty() {
             let folder = data_dir.join("mail");
             std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
             return Ok(Mailer::Folder(AsyncFileTransport::new(&folder), folder));
         }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .context("reading HANDOFF_SMTP_URL")?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).context("reading HANDOFF_SMTP_URL")?;
+        if let Some(password) = password {
+            let user = url::Url::parse(smtp_url).context("reading HANDOFF_SMTP_URL")?.username().to_string();
+            let user = percent_encoding::percent_decode_str(&user).decode_utf8_lossy().into_owned();
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        let transport = builder.timeout(Some(SMTP_TIMEOUT)).build();
         Ok(Mailer::Smtp(transport))
     }
 

@@ -30,12 +30,12 @@ async fn a_mail_that_fails_is_kept_retried_after_backoff_and_sent_once() {
     db.write(move |conn| outbox::enqueue(conn, "ada@example.com", &content, now)).await.unwrap();
 
     // Nothing listens on port 1: the attempt fails and the mail stays queued.
-    let unreachable = worker(&db, Mailer::from_settings("smtp://127.0.0.1:1", data_dir.path()).unwrap());
+    let unreachable = worker(&db, Mailer::from_settings("smtp://127.0.0.1:1", None, data_dir.path()).unwrap());
     assert_eq!(unreachable.deliver_due(now).await.unwrap(), outbox::PassReport { sent: 0, failed: 1 });
 
     // A new process with a working transport: not before the backoff, then exactly once.
     let folder = data_dir.path().join("delivered");
-    let working = worker(&db, Mailer::from_settings("", &folder).unwrap());
+    let working = worker(&db, Mailer::from_settings("", None, &folder).unwrap());
     assert_eq!(working.deliver_due(now + Duration::seconds(5)).await.unwrap(), outbox::PassReport::default());
     assert_eq!(
         working.deliver_due(now + Duration::seconds(11)).await.unwrap(),

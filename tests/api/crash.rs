@@ -325,6 +325,9 @@ async fn check_invariants(cluster: &Cluster, acked: &Acknowledged, received: &Re
     let settings = db.read(|conn| handoff::dispatch::settings::load(conn)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     wait_for_outboxes(&db).await;
+    // Only now: a mail claimed by a killed instance is sent after its claim lapses, which can be
+    // well after the load stopped.
+    gather_mail(cluster);
     let now = handoff::models::db_time(chrono::Utc::now());
     let stale_before = now - chrono::Duration::seconds(3);
     let Snapshot { known, bad_states, stuck, agent_rows, pending, assigned, delivery_ids, workers } =
@@ -420,7 +423,6 @@ async fn run(instances: usize, kills: usize) {
     for task in tasks {
         task.await.expect("a load task failed (a 5xx answer panics it)");
     }
-    gather_mail(&cluster);
     check_invariants(&cluster, &acked, &received).await;
     println!(
         "{} escalations and {} registrations acknowledged, {} requests failed while servers were down",

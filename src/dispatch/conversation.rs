@@ -124,7 +124,7 @@ pub fn resolve(
     if !escalation::resolve(conn, id, agent_id, disposition, db_time(now))? {
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
-    assignment::finish(conn, id, agent_id, assignment::outcome::RESOLVED, db_time(now))?;
+    assignment::finish(conn, id, agent_id, assignment::Outcome::Resolved, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     escalation_event::record(conn, id, TimelineEvent::Resolved, Some(disposition), db_time(now))?;
     let closed = AgentNotice::Closed { escalation_id: id, disposition: Some(disposition.into()), transferred: None };
@@ -177,7 +177,7 @@ pub fn transfer(
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
     offer::mark_transferred(conn, id, db_time(now))?;
-    assignment::finish(conn, id, agent_id, assignment::outcome::TRANSFERRED, db_time(now))?;
+    assignment::finish(conn, id, agent_id, assignment::Outcome::Transferred, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
     let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
     escalation_event::record(conn, id, TimelineEvent::Transferred, Some(&detail), db_time(now))?;

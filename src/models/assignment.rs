@@ -7,9 +7,14 @@ use diesel::prelude::*;
 use crate::db::{DbConn, schema::assignments};
 use crate::ids::{AgentId, EscalationId};
 
-pub mod outcome {
-    pub const RESOLVED: &str = "resolved";
-    pub const TRANSFERRED: &str = "transferred";
+crate::text_enum! {
+    /// How a stretch of work ended.
+    pub enum Outcome {
+        /// The agent resolved the conversation (it counts for per-conversation pay).
+        Resolved => "resolved",
+        /// The agent handed it back to the queue.
+        Transferred => "transferred",
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,7 +25,7 @@ pub struct Assignment {
     pub agent_id: AgentId,
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
 }
 
 /// The agent took the escalation at `at`.
@@ -39,7 +44,7 @@ pub fn finish(
     conn: &mut DbConn,
     escalation: EscalationId,
     agent: AgentId,
-    outcome: &str,
+    outcome: Outcome,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

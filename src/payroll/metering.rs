@@ -28,7 +28,7 @@ pub fn activity(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTi
         .collect();
     let resolutions = stretches
         .iter()
-        .filter(|a| a.outcome.as_deref() == Some(assignment::outcome::RESOLVED))
+        .filter(|a| a.outcome == Some(assignment::Outcome::Resolved))
         .filter_map(|a| a.ended_at.map(|at| (a.escalation_id, at.and_utc())))
         .collect();
     let online_at_start = presence_event::presence_before(conn, agent, from)? == Some(Presence::Online);

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Chrome, home_for, require_csrf};
+use super::{Chrome, home_for, render_with_status, require_csrf};
 use crate::auth::{MaybeUser, cookies, session};
 use crate::error::{AppError, PageError};
 use crate::startup::AppState;
@@ -55,8 +55,7 @@ pub async fn login_submit(
         }
         Err(AppError::Unauthorized(message) | AppError::Forbidden(message)) => {
             let page = LoginPage { chrome: Chrome::of(&req), email: form.email, error: Some(message) };
-            let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
-            Ok(HttpResponse::build(StatusCode::UNAUTHORIZED).content_type("text/html; charset=utf-8").body(body))
+            render_with_status(&page, StatusCode::UNAUTHORIZED)
         }
         Err(other) => Err(PageError(other)),
     }

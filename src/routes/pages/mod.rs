@@ -22,7 +22,7 @@ pub mod verify;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::StatusCode};
 
 use crate::auth::{Caller, Role, csrf, extract::caller_role};
 use crate::error::{AppError, PageError};
@@ -91,3 +91,9 @@ impl<T: FromRequest<Error = AppError> + 'static> FromRequest for Page<T> {
 
 /// Anyone signed in (used by pages that only need to know).
 pub type SignedIn = Page<Caller>;
+
+/// A page answered with a status other than 200 (a form sent back with what was wrong).
+pub fn render_with_status(page: &impl askama::Template, status: StatusCode) -> Result<HttpResponse, PageError> {
+    let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Chrome, require_csrf};
+use super::{Chrome, render_with_status, require_csrf};
 use crate::auth::accounts;
 use crate::auth::password::MIN_PASSWORD_LEN;
 use crate::auth::password_reset;
@@ -70,11 +70,6 @@ impl ResetPage {
     }
 }
 
-fn render(page: ResetPage, status: StatusCode) -> Result<HttpResponse, PageError> {
-    let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
-}
-
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -92,7 +87,7 @@ pub async fn reset_form(
     let usable = !token.is_empty()
         && state.db.read(move |conn| password_reset::link_is_usable(conn, &checking, Utc::now())).await?;
     let status = if usable { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render(ResetPage::new(&req, token, usable), status)
+    render_with_status(&ResetPage::new(&req, token, usable), status)
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,21 +114,21 @@ pub async fn reset_submit(
     let mut page = ResetPage::new(&req, token.clone(), true);
     if (password.chars().count() as u64) < MIN_PASSWORD_LEN || password.len() > 1024 {
         page.error = Some(format!("Choose a password of at least {MIN_PASSWORD_LEN} characters."));
-        return render(page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
     }
     if password != confirm {
         page.error = Some("The two passwords differ; type the same one twice.".into());
-        return render(page, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let hash = accounts::hash_off_thread(password).await?;
     match state.db.write(move |conn| password_reset::complete(conn, &token, &hash, Utc::now())).await {
         Ok(_) => {
             page.done = true;
-            render(page, StatusCode::OK)
+            render_with_status(&page, StatusCode::OK)
         }
         Err(AppError::Validation(_)) => {
             page.usable = false;
-            render(page, StatusCode::UNPROCESSABLE_ENTITY)
+            render_with_status(&page, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(other) => Err(PageError(other)),
     }

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Chrome, require_csrf};
+use super::{Chrome, render_with_status, require_csrf};
 use crate::error::{AppError, PageError};
 use crate::recruiting::register;
 use crate::routes::query::ApiQuery;
@@ -47,11 +47,6 @@ pub struct VerifyForm {
     csrf_token: String,
 }
 
-fn render(page: VerifyPage, status: StatusCode) -> Result<HttpResponse, PageError> {
-    let body = page.render().map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
-}
-
 #[post("/verify")]
 pub async fn confirm(
     req: HttpRequest,
@@ -77,7 +72,7 @@ pub async fn confirm(
         Err(AppError::Conflict(message)) => (Outcome { confirmed: false, message }, StatusCode::CONFLICT),
         Err(other) => return Err(PageError(other)),
     };
-    render(VerifyPage { chrome: Chrome::of(&req), token: form.token, outcome: Some(outcome) }, status)
+    render_with_status(&VerifyPage { chrome: Chrome::of(&req), token: form.token, outcome: Some(outcome) }, status)
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,5 +101,8 @@ pub async fn resend(
         confirmed: false,
         message: "If that address is waiting for confirmation, a new link is on its way.".into(),
     };
-    render(VerifyPage { chrome: Chrome::of(&req), token: String::new(), outcome: Some(outcome) }, StatusCode::ACCEPTED)
+    render_with_status(
+        &VerifyPage { chrome: Chrome::of(&req), token: String::new(), outcome: Some(outcome) },
+        StatusCode::ACCEPTED,
+    )
 }

@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod listener;
+pub mod notes;
 pub mod notice;
 pub mod stream;
 

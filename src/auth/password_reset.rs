@@ -21,7 +21,7 @@ pub const LINK_LIFETIME: Duration = Duration::hours(1);
 /// Mails a reset link to `email` if it belongs to an account; silent either way. Any older
 /// unused link of that account stops working (the newest mail is the one to use).
 pub fn request(conn: &mut DbConn, email: &str, public_url: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    let Some(person) = user::find_by_email(conn, &user::normalize_email(email))? else {
+    let Some(person) = user::find_by_email(conn, email)? else {
         return Ok(());
     };
     email_verification::spend_all(conn, LinkPurpose::ResetPassword, person.id, db_time(now))?;

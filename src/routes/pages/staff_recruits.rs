@@ -80,13 +80,12 @@ pub async fn list(
 ) -> Result<RecruitsPage, PageError> {
     let query = query.into_inner();
     let status = status_filter(query.status)?.unwrap_or(user::status::PENDING_REVIEW);
-    let shown = status;
     let (counts, found, catalogue) = state
         .db
         .read(move |conn| {
             let counts = user::agent_status_counts(conn)?;
             let ids =
-                agent::list_with_users(conn, Some(shown), PAGE_LIMIT)?.into_iter().map(|(a, _)| a.user_id).collect();
+                agent::list_with_users(conn, Some(status), PAGE_LIMIT)?.into_iter().map(|(a, _)| a.user_id).collect();
             Ok((counts, recruits(conn, ids)?, skill::all(conn)?))
         })
         .await?;

@@ -8,6 +8,12 @@ set -euo pipefail
 rate=${1:?rate per second}; agents=${2:-2000}; duration=${3:-20}; shift $(( $# < 3 ? $# : 3 ))
 bin="${HANDOFF_BIN:-$(dirname "$0")/../target/release/handoff}"
 folder=$(mktemp -d)
+# Server and load generator share the data key: on SQLite the key file in the shared data folder,
+# on PostgreSQL one generated here for both (unless one is set already).
+export HANDOFF_DATA_DIR="$folder"
+if [[ "${HANDOFF_DATABASE_URL:-}" == postgres* && -z "${HANDOFF_DATA_KEY:-}" ]]; then
+  HANDOFF_DATA_KEY=$("$bin" data-key generate); export HANDOFF_DATA_KEY
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 if [[ "${HANDOFF_DATABASE_URL:-}" == postgres* ]]; then
   HANDOFF_DATABASE_URL="$HANDOFF_DATABASE_URL" "$bin" migrate --revert-all >/dev/null 2>&1 || true
@@ -15,7 +21,7 @@ if [[ "${HANDOFF_DATABASE_URL:-}" == postgres* ]]; then
 else
   url="sqlite://$folder/handoff.db"
 fi
-HANDOFF_DATABASE_URL="$url" HANDOFF_DATA_DIR="$folder" HANDOFF_BIND="127.0.0.1:$port" HANDOFF_LOG=error \
+HANDOFF_DATABASE_URL="$url" HANDOFF_BIND="127.0.0.1:$port" HANDOFF_LOG=error \
   HANDOFF_WEBHOOK_PRIVATE_ADDRESSES=true HANDOFF_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
   HANDOFF_HEARTBEAT_TIMEOUT_S=3600 "$bin" serve >"$folder/server.log" 2>&1 &
 server=$!

@@ -99,6 +99,21 @@ pub enum Command {
         #[command(subcommand)]
         action: PayrollAction,
     },
+    /// The data key that seals webhook and TOTP secrets (see SECURITY.md, "Secrets at rest").
+    DataKey {
+        #[command(subcommand)]
+        action: DataKeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataKeyAction {
+    /// Print a new random key for HANDOFF_DATA_KEY.
+    Generate,
+    /// Seal every secret again under the current key. With HANDOFF_DATA_KEY set, the old key
+    /// must be in HANDOFF_DATA_KEY_PREVIOUS; on SQLite with the generated key file, a new key
+    /// is generated first (stop the server, rotate, start it again).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +200,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Demo { data_dir, escalations_per_minute } => {
             crate::demo::run(settings, crate::demo::DemoOptions { data_dir, escalations_per_minute }).await
         }
+        Command::DataKey { action: DataKeyAction::Generate } => {
+            println!("{}", crate::auth::data_key::generate());
+            Ok(())
+        }
+        Command::DataKey { action: DataKeyAction::Rotate } => crate::auth::rotation::rotate(settings).await,
         Command::Payroll { action: PayrollAction::Export { from, to, out, detail, agent_id } } => {
             crate::payroll::command::export(
                 settings,
@@ -262,9 +282,9 @@ async fn create_service_account(settings: Settings, name: String, webhook_url: O
     if let Some(url) = &webhook_url {
         anyhow::ensure!(accounts::is_webhook_url(url), "--webhook-url must be an http or https URL");
     }
-    let db = connect_and_migrate(&settings).await?;
+    let (db, key) = crate::startup::connect_with_data_key(&settings).await?;
     let created = db
-        .write(move |conn| accounts::create_service_account(conn, &name, webhook_url.as_deref(), Utc::now()))
+        .write(move |conn| accounts::create_service_account(conn, &key, &name, webhook_url.as_deref(), Utc::now()))
         .await
         .map_err(anyhow::Error::new)?;
     println!("created service account {} (id {}); these are shown only now:", created.name, created.id);

@@ -83,6 +83,13 @@ pub struct Settings {
     /// When set, GET /metrics answers only `Authorization: Bearer <this token>` (401 otherwise).
     /// Empty (the default, for local use) leaves it open; set it in production.
     pub metrics_token: String,
+    /// The key (32 bytes, base64) sealing the secrets the service reads back: webhook and TOTP
+    /// secrets. Required on PostgreSQL, the same on every instance; on SQLite, when empty,
+    /// `<data_dir>/data_key` is generated on first run. `handoff data-key generate` makes one.
+    pub data_key: String,
+    /// During a rotation, the key being replaced: it still opens what it sealed until
+    /// `handoff data-key rotate` has sealed everything again under `data_key`.
+    pub data_key_previous: String,
 }
 
 impl Default for Settings {
@@ -114,6 +121,8 @@ impl Default for Settings {
             payroll_timezone: "UTC".into(),
             webhook_private_addresses: false,
             metrics_token: String::new(),
+            data_key: String::new(),
+            data_key_previous: String::new(),
         }
     }
 }

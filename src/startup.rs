@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::{
     cookies,
+    data_key::DataKey,
     rate_limit::{HourlyLimiter, LoginLimiter},
     secret,
     session::TokenLifetimes,
@@ -38,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<crate::operations::prometheus::ServiceMetrics>,
     /// Dispatch passes' settings and this instance's in-memory agent profiles.
     pub dispatcher: Dispatcher,
+    /// Seals and opens the secrets the service reads back (webhook and TOTP secrets).
+    pub data_key: DataKey,
 }
 
 impl AppState {
@@ -76,6 +79,8 @@ pub struct Application {
     pub db: Db,
     /// The running service's dispatcher (so in-process drivers share its profile cache).
     pub dispatcher: Dispatcher,
+    /// The running service's data key (for in-process drivers that create service accounts).
+    pub data_key: DataKey,
 }
 
 impl Application {
@@ -89,7 +94,7 @@ impl Application {
             // Links in emails must carry the port actually bound (port 0 picks one).
             settings.public_url = format!("http://{}", listener.local_addr()?);
         }
-        let db = connect_and_migrate(&settings).await?;
+        let (db, data_key) = connect_with_data_key(&settings).await?;
         let first_admin = crate::auth::accounts::ensure_first_admin(&db).await.map_err(anyhow::Error::new)?;
         db.write(|conn| placement::ensure_default_regions(conn, chrono::Utc::now()))
             .await
@@ -108,7 +113,8 @@ impl Application {
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute, shared_limits.clone()),
             registration_limiter: HourlyLimiter::new(settings.registrations_per_hour, shared_limits),
             outbox,
-            webhooks: WebhookWorker::new(db.clone(), settings.webhook_private_addresses)?,
+            webhooks: WebhookWorker::new(db.clone(), settings.webhook_private_addresses, data_key.clone())?,
+            data_key,
             metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
             dispatcher: Dispatcher::new(chrono::Duration::seconds(settings.heartbeat_timeout_s as i64)),
             settings: Arc::new(settings),
@@ -127,9 +133,9 @@ impl Application {
         tokio::spawn(crate::realtime::listener::run(state.db.clone()));
         tokio::spawn(state.outbox.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
         tokio::spawn(state.webhooks.clone().run(Duration::from_secs(state.settings.outbox_poll_s)));
-        let (db, dispatcher) = (state.db.clone(), state.dispatcher.clone());
+        let (db, dispatcher, data_key) = (state.db.clone(), state.dispatcher.clone(), state.data_key.clone());
         let server = serve(listener, state)?;
-        Ok(Application { port, server, first_admin, db, dispatcher })
+        Ok(Application { port, server, first_admin, db, dispatcher, data_key })
     }
 
     pub fn port(&self) -> u16 {
@@ -156,6 +162,15 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Db> {
     })
     .await
     .context("opening the database")?
+}
+
+/// Opens the database (migrated) and the data key, and checks that the key is the one the
+/// database's sealed values belong to: what every process that reads or writes secrets needs.
+pub async fn connect_with_data_key(settings: &Settings) -> anyhow::Result<(Db, DataKey)> {
+    let db = connect_and_migrate(settings).await?;
+    let key = DataKey::from_settings(settings, db.backend())?;
+    crate::auth::sealed::check_at_start(&db, &key).await?;
+    Ok((db, key))
 }
 
 /// Periodic upkeep: deleting security events past their retention and forgetting idle

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use super::data_key::{DataKey, Purpose};
 use super::{Role, password, tokens};
 use crate::db::{Db, DbConn, is_unique_violation};
 use crate::error::AppError;
@@ -66,9 +67,11 @@ pub struct NewServiceCredentials {
     pub webhook_secret: String,
 }
 
-/// Creates a service account; 409 if the name is taken. Only the token's hash is stored.
+/// Creates a service account; 409 if the name is taken. Only the token's hash is stored, and
+/// the webhook secret sealed with the data key.
 pub fn create_service_account(
     conn: &mut DbConn,
+    key: &DataKey,
     name: &str,
     webhook_url: Option<&str>,
     now: DateTime<Utc>,
@@ -81,7 +84,7 @@ pub fn create_service_account(
             name: name.trim(),
             token_hash: &tokens::token_hash(&token),
             webhook_url,
-            webhook_secret: &webhook_secret,
+            webhook_secret: &key.seal(Purpose::WebhookSecret, &webhook_secret),
             created_at: db_time(now),
         },
     )

@@ -7,11 +7,14 @@
 pub mod accounts;
 pub mod cookies;
 pub mod csrf;
+pub mod data_key;
 pub mod extract;
 pub mod password;
 pub mod password_reset;
 pub mod rate_limit;
 pub mod revocation;
+pub mod rotation;
+pub mod sealed;
 pub mod secret;
 pub mod session;
 pub mod tokens;

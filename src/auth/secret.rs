@@ -1,4 +1,5 @@
-//! The JWT signing secret: from `HANDOFF_JWT_SECRET`, or generated once into the data folder.
+//! Secrets kept in the data folder: the JWT signing secret (unless `HANDOFF_JWT_SECRET` is set)
+//! and, through [`load_or_create_file`], the data key on SQLite.
 
 use std::{fs, io::Write, path::Path};
 
@@ -13,26 +14,35 @@ pub fn load_or_create(configured: &str, data_dir: &Path) -> anyhow::Result<Vec<u
         return Ok(configured.as_bytes().to_vec());
     }
     let path = data_dir.join(SECRET_FILE);
-    if let Ok(existing) = fs::read_to_string(&path) {
-        let existing = existing.trim();
-        anyhow::ensure!(existing.len() >= 32, "{} is shorter than 32 characters", path.display());
-        return Ok(existing.as_bytes().to_vec());
+    let secret =
+        load_or_create_file(&path, || format!("{}{}", super::tokens::random_token(), super::tokens::random_token()))?;
+    anyhow::ensure!(secret.len() >= 32, "{} is shorter than 32 characters", path.display());
+    Ok(secret.into_bytes())
+}
+
+/// The secret kept in `path` (trimmed), created by `generate` with mode 0600 the first time.
+/// Safe when several processes start at once: one file wins and all read it.
+pub fn load_or_create_file(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<String> {
+    if let Ok(existing) = fs::read_to_string(path) {
+        return Ok(existing.trim().to_string());
     }
-    fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let secret = format!("{}{}", super::tokens::random_token(), super::tokens::random_token());
-    if publish_private(&path, &secret).with_context(|| format!("writing {}", path.display()))? {
-        tracing::info!(path = %path.display(), "generated a new JWT signing secret");
-        return Ok(secret.into_bytes());
+    if let Some(folder) = path.parent() {
+        fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+    }
+    let secret = generate();
+    if publish_private(path, &secret).with_context(|| format!("writing {}", path.display()))? {
+        tracing::info!(path = %path.display(), "generated a new secret");
+        return Ok(secret);
     }
     // Another instance starting at the same moment won the race: use its secret.
-    let existing = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(existing.trim().as_bytes().to_vec())
+    let existing = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(existing.trim().to_string())
 }
 
 /// Writes `content` to a private temporary file (mode 0600) and links it into place only if
 /// `path` does not exist yet, so readers never see a half-written secret. Returns whether ours
 /// was the one published.
-fn publish_private(path: &Path, content: &str) -> std::io::Result<bool> {
+pub(crate) fn publish_private(path: &Path, content: &str) -> std::io::Result<bool> {
     let temporary = path.with_extension(format!("tmp{}", std::process::id()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

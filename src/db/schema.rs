@@ -48,6 +48,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    keyring (name) {
+        name -> Text,
+        key_id -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mfa_factors (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mfa_recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_challenges (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        enrolment -> Bool,
+        failed_attempts -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     service_accounts (id) {
         id -> BigInt,
         name -> Text,
@@ -344,6 +385,9 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
+diesel::joinable!(mfa_factors -> users (user_id));
+diesel::joinable!(mfa_recovery_codes -> users (user_id));
+diesel::joinable!(login_challenges -> users (user_id));
 diesel::joinable!(agents -> users (user_id));
 diesel::joinable!(agent_languages -> agents (agent_id));
 diesel::joinable!(agent_skills -> agents (agent_id));
@@ -385,6 +429,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     refresh_tokens,
     security_events,
+    keyring,
+    mfa_factors,
+    mfa_recovery_codes,
+    login_challenges,
     service_accounts,
     skills,
     agents,

@@ -49,7 +49,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     let application = Application::build(settings).await?;
     let public_url = format!("http://127.0.0.1:{}", application.port());
     let (admin_email, admin_password) = application.first_admin.clone().context("a fresh database has an admin")?;
-    let db = application.db.clone();
+    let (db, key) = (application.db.clone(), application.data_key.clone());
     let hash = accounts::hash_off_thread(AGENT_PASSWORD.to_string()).await.map_err(anyhow::Error::new)?;
     let link_base = public_url.clone();
     let lookup = admin_email.clone();
@@ -59,7 +59,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
             let admin =
                 user::find_by_email(conn, &lookup)?.ok_or_else(|| crate::error::AppError::NotFound("admin".into()))?;
             let approver = Reviewer { staff_id: admin.id, public_url: link_base };
-            Ok((seed::agents(conn, &hash, &approver, now)?, seed::chatbot(conn, now)?))
+            Ok((seed::agents(conn, &hash, &approver, now)?, seed::chatbot(conn, &key, now)?))
         })
         .await
         .map_err(anyhow::Error::new)?;

@@ -187,8 +187,12 @@ pub fn agents(
 }
 
 /// The chatbot's service account: (id, token).
-pub fn chatbot(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(ServiceAccountId, String), AppError> {
-    let created = accounts::create_service_account(conn, "demo-chatbot", None, now)?;
+pub fn chatbot(
+    conn: &mut DbConn,
+    key: &crate::auth::data_key::DataKey,
+    now: DateTime<Utc>,
+) -> Result<(ServiceAccountId, String), AppError> {
+    let created = accounts::create_service_account(conn, key, "demo-chatbot", None, now)?;
     Ok((created.id, created.token))
 }
 

@@ -23,6 +23,7 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::accounts;
+use crate::auth::data_key::DataKey;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::operations::metrics::percentile;
@@ -73,11 +74,14 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 }
 
 /// The server under test: its URL and its database (for seeding and the raw write rate).
-async fn server(mut settings: Settings, options: &LoadOptions) -> anyhow::Result<(String, Db)> {
+async fn server(mut settings: Settings, options: &LoadOptions) -> anyhow::Result<(String, Db, DataKey)> {
     if let Some(target) = &options.target {
+        // The same database and data key as the server (its data folder on SQLite).
         let url = settings.database_url();
         let db = tokio::task::spawn_blocking(move || Db::connect(&url, 4, "NORMAL")).await??;
-        return Ok((target.trim_end_matches('/').to_string(), db));
+        let key = DataKey::from_settings(&settings, db.backend())?;
+        crate::auth::sealed::check_at_start(&db, &key).await?;
+        return Ok((target.trim_end_matches('/').to_string(), db, key));
     }
     let folder = crate::demo::fresh_folder(options.data_dir.clone())?;
     settings.data_dir = folder.clone();
@@ -94,14 +98,14 @@ async fn server(mut settings: Settings, options: &LoadOptions) -> anyhow::Result
     settings.public_url = String::new();
     let application = Application::build(settings).await?;
     let url = format!("http://127.0.0.1:{}", application.port());
-    let db = application.db.clone();
+    let (db, key) = (application.db.clone(), application.data_key.clone());
     tokio::spawn(application.run_until_stopped());
-    Ok((url, db))
+    Ok((url, db, key))
 }
 
 pub async fn run(settings: Settings, options: LoadOptions) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (url, db) = server(settings, &options).await?;
+    let (url, db, key) = server(settings, &options).await?;
     let backend = if db.backend() == crate::db::Backend::Postgres { "PostgreSQL" } else { "SQLite" };
     let mode = if options.target.is_some() { "in its own process" } else { "in this process" };
     println!("load test against {url} ({backend}, server {mode})");
@@ -120,6 +124,7 @@ pub async fn run(settings: Settings, options: LoadOptions) -> anyhow::Result<()>
         .write(move |conn| {
             accounts::create_service_account(
                 conn,
+                &key,
                 &format!("loadtest-{}", Utc::now().timestamp_micros()),
                 Some(&hook),
                 Utc::now(),

@@ -13,6 +13,7 @@ pub struct ServiceAccount {
     pub name: String,
     pub token_hash: String,
     pub webhook_url: Option<String>,
+    /// Sealed with the data key (`auth::data_key`); open it with `Purpose::WebhookSecret`.
     pub webhook_secret: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -48,4 +49,16 @@ pub fn find_active_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<O
 
 pub fn find(conn: &mut DbConn, id: ServiceAccountId) -> QueryResult<Option<ServiceAccount>> {
     service_accounts::table.find(id).select(ServiceAccount::as_select()).first(conn).optional()
+}
+
+/// Every account's sealed webhook secret, for sealing again under a new data key.
+pub fn sealed_secrets(conn: &mut DbConn) -> QueryResult<Vec<(ServiceAccountId, String)>> {
+    service_accounts::table.select((service_accounts::id, service_accounts::webhook_secret)).load(conn)
+}
+
+/// Replaces a sealed secret, only if it is still `old` (a concurrent change wins).
+pub fn replace_sealed_secret(conn: &mut DbConn, id: ServiceAccountId, old: &str, new: &str) -> QueryResult<usize> {
+    diesel::update(service_accounts::table.find(id).filter(service_accounts::webhook_secret.eq(old)))
+        .set(service_accounts::webhook_secret.eq(new))
+        .execute(conn)
 }

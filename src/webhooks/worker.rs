@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use super::{body, destination, signature};
+use crate::auth::data_key::{DataKey, Purpose};
 use crate::db::Db;
 use crate::email::outbox::backoff_seconds;
 use crate::error::AppError;
@@ -35,11 +36,13 @@ pub struct WebhookWorker {
     /// Rung after an event is queued, so it goes out at once.
     pub wakeup: Arc<Notify>,
     private_addresses: bool,
+    /// Opens the accounts' sealed webhook secrets.
+    key: DataKey,
 }
 
 impl WebhookWorker {
     /// `private_addresses`: whether receivers on loopback and private networks are allowed.
-    pub fn new(db: Db, private_addresses: bool) -> anyhow::Result<WebhookWorker> {
+    pub fn new(db: Db, private_addresses: bool, key: DataKey) -> anyhow::Result<WebhookWorker> {
         // rustls needs a crypto provider; ring is the one the rest of the build uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut client = reqwest::Client::builder()
@@ -50,7 +53,7 @@ impl WebhookWorker {
         if !private_addresses {
             client = client.dns_resolver(destination::PublicOnly);
         }
-        Ok(WebhookWorker { db, client: client.build()?, wakeup: Arc::new(Notify::new()), private_addresses })
+        Ok(WebhookWorker { db, client: client.build()?, wakeup: Arc::new(Notify::new()), private_addresses, key })
     }
 
     /// Delivers every event due at `now`: claims a batch in one transaction, sends them in order,
@@ -100,7 +103,11 @@ impl WebhookWorker {
             }
             let (status, error) = match self.refusal(&url) {
                 Some(refused) => (None, Some(refused)),
-                None => self.send(&url, &account.webhook_secret, &delivery).await,
+                None => match self.key.open(Purpose::WebhookSecret, &account.webhook_secret) {
+                    Ok(secret) => self.send(&url, &secret, &delivery).await,
+                    // Never sent unsigned: retried, in case an instance with the right key takes it.
+                    Err(error) => (None, Some(error.to_string())),
+                },
             };
             let retry_at = db_time(now + chrono::Duration::seconds(backoff_seconds(delivery.attempts)));
             if let Some(error) = &error {

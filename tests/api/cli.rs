@@ -9,6 +9,7 @@ fn handoff(data_dir: &std::path::Path, database_url: &str, args: &[&str]) -> std
         .args(args)
         .env("HANDOFF_DATA_DIR", data_dir)
         .env("HANDOFF_DATABASE_URL", database_url)
+        .env("HANDOFF_DATA_KEY", crate::helpers::TEST_DATA_KEY)
         .env("HANDOFF_PASSWORD", "cli-password-123")
         .env("HANDOFF_LOG", "warn")
         .output()

@@ -96,6 +96,18 @@ async fn a_conversation_runs_from_assignment_to_rating_and_the_platform_hears_of
     let (signature, raw, assigned) = received.wait_for("escalation.assigned").await;
     assert_signed(&secret, &signature, &raw);
     assert_eq!(assigned["data"]["external_id"], "chat-1");
+    // The database holds the secret sealed: not readable there, yet the signature verifies.
+    let stored: Vec<String> = app
+        .db()
+        .read(|conn| {
+            use diesel::prelude::*;
+            use handoff::db::schema::service_accounts;
+            Ok(service_accounts::table.select(service_accounts::webhook_secret).load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].starts_with("sealed:v1:") && !stored[0].contains(&secret[6..]), "{}", stored[0]);
     assert_eq!(assigned["data"]["agent"]["display_name"], "Astrid L.");
 
     let customer = app
@@ -188,7 +200,8 @@ async fn a_failed_webhook_is_kept_and_retried_after_backoff_until_delivered() {
     let failed = pending.iter().find(|d| d["event"] == "escalation.assigned").unwrap();
     assert_eq!(failed["last_status"], 500);
 
-    let worker = handoff::webhooks::worker::WebhookWorker::new(app.db(), true).unwrap();
+    let worker =
+        handoff::webhooks::worker::WebhookWorker::new(app.db(), true, crate::helpers::test_data_key()).unwrap();
     assert_eq!(
         worker.deliver_due(Utc::now() + Duration::seconds(5)).await.unwrap().delivered,
         0,

@@ -67,6 +67,7 @@ impl Cluster {
             .env("HANDOFF_DATABASE_URL", &self.database_url)
             .env("HANDOFF_BIND", format!("127.0.0.1:{}", self.ports[i]))
             .env("HANDOFF_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
+            .env("HANDOFF_DATA_KEY", crate::helpers::TEST_DATA_KEY)
             .env("HANDOFF_LOG", "warn")
             .env("HANDOFF_OUTBOX_POLL_S", "1")
             .env("HANDOFF_WEBHOOK_PRIVATE_ADDRESSES", "true")
@@ -143,6 +144,7 @@ async fn prepare(cluster: &Cluster, webhook_url: &str) -> (String, Vec<String>) 
             handoff::loadtest::seed::agents(conn, 0, AGENTS, &hash, chrono::Utc::now())?;
             let created = handoff::auth::accounts::create_service_account(
                 conn,
+                &crate::helpers::test_data_key(),
                 "crash-platform",
                 Some(&url),
                 chrono::Utc::now(),

@@ -11,6 +11,8 @@ use tempfile::TempDir;
 
 /// The tests sign tokens of their own (expired ones, say) with this secret.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The data key every test instance shares (PostgreSQL requires one in the environment).
+pub const TEST_DATA_KEY: &str = "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTAxMjM=";
 
 pub struct TestApp {
     pub address: String,
@@ -82,12 +84,20 @@ fn init_logging() {
     });
 }
 
+/// The data key of [`TEST_DATA_KEY`], for tests that seal or open secrets themselves.
+pub fn test_data_key() -> handoff::auth::data_key::DataKey {
+    let settings = Settings { data_key: TEST_DATA_KEY.into(), ..Settings::default() };
+    handoff::auth::data_key::DataKey::from_settings(&settings, handoff::db::Backend::Postgres)
+        .expect("the test key reads")
+}
+
 pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
     Settings {
         data_dir: data_dir.to_path_buf(),
         database_url: database_url.to_string(),
         bind: "127.0.0.1:0".into(),
         jwt_secret: TEST_JWT_SECRET.into(),
+        data_key: TEST_DATA_KEY.into(),
         workers: 1,
         db_pool_size: 4,
         // The webhook receivers of the tests listen on 127.0.0.1.

@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod conversation;
 mod crash;
+mod data_key;
 mod demo;
 mod dispatch;
 mod errors;

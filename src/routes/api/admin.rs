@@ -124,11 +124,11 @@ pub async fn create_service_account(
     state: web::Data<AppState>,
     body: ApiJson<NewServiceAccountRequest>,
 ) -> AppResult<HttpResponse> {
-    let request = body.0;
+    let (request, key) = (body.0, state.data_key.clone());
     let created = state
         .db
         .write(move |conn| {
-            accounts::create_service_account(conn, &request.name, request.webhook_url.as_deref(), Utc::now())
+            accounts::create_service_account(conn, &key, &request.name, request.webhook_url.as_deref(), Utc::now())
         })
         .await?;
     Ok(HttpResponse::Created().json(ServiceAccountCreated {

@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod data_key;
 pub mod extract;
+pub mod mfa;
 pub mod password;
 pub mod password_reset;
 pub mod rate_limit;

@@ -119,10 +119,11 @@ pub async fn forget_idle_shared(db: &Db) -> Result<usize, AppError> {
     .await
 }
 
-/// Login budgets: per client address and per email.
+/// Login budgets: per client address and per email, and second-factor codes per account.
 pub struct LoginLimiter {
     by_client: Budget,
     by_email: Budget,
+    codes_by_account: Budget,
 }
 
 impl LoginLimiter {
@@ -132,7 +133,8 @@ impl LoginLimiter {
         let minute = Duration::from_secs(60);
         LoginLimiter {
             by_client: Budget::new("login-client", per_minute.max(1) * CLIENT_BUDGET_FACTOR, minute, shared.clone()),
-            by_email: Budget::new("login-email", per_minute.max(1), minute, shared),
+            by_email: Budget::new("login-email", per_minute.max(1), minute, shared.clone()),
+            codes_by_account: Budget::new("mfa-account", per_minute.max(1), minute, shared),
         }
     }
 
@@ -151,9 +153,17 @@ impl LoginLimiter {
         }
     }
 
+    /// Counts one second-factor code: against the client address and the account, so neither
+    /// new challenges nor many addresses buy more guesses at one account's codes.
+    pub async fn check_code(&self, client: Option<IpAddr>, account: crate::ids::UserId) -> Result<(), AppError> {
+        self.check_client(client).await?;
+        self.codes_by_account.spend(&account.to_string()).await
+    }
+
     pub fn forget_idle(&self) {
         self.by_client.forget_idle();
         self.by_email.forget_idle();
+        self.codes_by_account.forget_idle();
     }
 }
 

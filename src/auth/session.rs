@@ -10,12 +10,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Role, password, tokens};
+use super::{Role, mfa, password, tokens};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::UserId;
 use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
-use crate::models::{db_time, refresh_token, user};
+use crate::models::{db_time, mfa as mfa_factors, refresh_token, user};
 use crate::startup::AppState;
 
 /// How long each kind of token lives.
@@ -55,14 +55,38 @@ fn wrong_credentials() -> AppError {
     AppError::Unauthorized("email or password is wrong".into())
 }
 
-/// Checks the password and opens a login. Rate-limited per client address and per email;
-/// an unknown email costs the same argon2 time as a wrong password.
+/// A right password: tokens, or (for an account with a second factor, and staff who must set
+/// one up) a challenge to complete with a code.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    Tokens(TokenPair),
+    SecondFactor(MfaChallenge),
+}
+
+/// What a login answers when a code is needed; no tokens yet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MfaChallenge {
+    /// Always true: complete with POST /api/v1/auth/mfa.
+    pub mfa_required: bool,
+    /// Staff without a second factor: fetch a secret with POST /api/v1/auth/mfa/enrolment,
+    /// then complete with a code from it.
+    pub mfa_enrolment_required: bool,
+    /// Opaque, single use.
+    pub challenge: String,
+    /// Seconds the challenge stays valid.
+    pub expires_in: u64,
+}
+
+/// Checks the password and opens a login, or a challenge for the second factor. Rate-limited
+/// per client address and per email; an unknown email costs the same argon2 time as a wrong
+/// password.
 pub async fn log_in(
     state: &AppState,
     client: Option<IpAddr>,
     email: &str,
     password: String,
-) -> Result<TokenPair, AppError> {
+) -> Result<LoginOutcome, AppError> {
     state.login_limiter.check(client, email).await?;
     let email = email.to_string();
     let looked_up = email.clone();
@@ -102,12 +126,128 @@ pub async fn log_in(
         .db
         .write(move |conn| {
             let now = Utc::now();
-            let signed_in = NewSecurityEvent {
-                client_ip: ip.as_deref(),
-                ..NewSecurityEvent::about(SecurityEventKind::LoginSucceeded, user.id, db_time(now))
+            let enrolled = mfa_factors::is_enrolled(conn, user.id)?;
+            if enrolled || mfa::required_for(user.role()) {
+                let challenge = mfa::open_challenge(conn, user.id, !enrolled, now)?;
+                return Ok(LoginOutcome::SecondFactor(MfaChallenge {
+                    mfa_required: true,
+                    mfa_enrolment_required: !enrolled,
+                    challenge,
+                    expires_in: mfa::CHALLENGE_TTL_S as u64,
+                }));
+            }
+            record_sign_in(conn, user.id, ip.as_deref(), now)?;
+            Ok(LoginOutcome::Tokens(start(conn, &keys, &user, lifetimes, now)?))
+        })
+        .await
+}
+
+fn record_sign_in(conn: &mut DbConn, user: UserId, ip: Option<&str>, now: DateTime<Utc>) -> Result<(), AppError> {
+    let signed_in = NewSecurityEvent {
+        client_ip: ip,
+        ..NewSecurityEvent::about(SecurityEventKind::LoginSucceeded, user, db_time(now))
+    };
+    security_event::record(conn, &signed_in)?;
+    Ok(())
+}
+
+/// A completed second factor: the token pair, and the recovery codes when this completed an
+/// enrolment (shown once).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MfaCompleted {
+    #[serde(flatten)]
+    pub pair: TokenPair,
+    /// Present only when this completed an enrolment: ten single-use codes, shown only now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// What presenting a code did; a wrong code is counted (committed), so it is a value.
+enum CodeOutcome {
+    Completed(MfaCompleted),
+    Refused(&'static str),
+}
+
+/// Completes a challenge with a TOTP code or a recovery code (a TOTP code from the new secret
+/// for an enrolment). Rate-limited per client address and per account.
+pub async fn complete_mfa(
+    state: &AppState,
+    client: Option<IpAddr>,
+    challenge: String,
+    code: String,
+) -> Result<MfaCompleted, AppError> {
+    let now = Utc::now();
+    let lookup = challenge.clone();
+    let pending = state.db.read(move |conn| mfa::live_challenge(conn, &lookup, now)).await?;
+    state.login_limiter.check_code(client, pending.user_id).await?;
+    let (keys, lifetimes, data_key) = (state.keys.clone(), state.token_lifetimes(), state.data_key.clone());
+    let ip = client.map(|c| c.to_string());
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let pending = mfa::live_challenge(conn, &challenge, now)?;
+            let user = user::find(conn, pending.user_id)?.ok_or_else(wrong_credentials)?;
+            check_may_log_in(&user)?;
+            let checked = mfa::check_code(conn, &data_key, &user, &code, pending.enrolment, now)?;
+            let refusal = match checked {
+                mfa::CodeCheck::Wrong => Some("that code is not right"),
+                mfa::CodeCheck::Replayed => Some("that code was used already: wait for the next one"),
+                _ => None,
             };
-            security_event::record(conn, &signed_in)?;
-            start(conn, &keys, &user, lifetimes, now)
+            if let Some(refusal) = refusal {
+                if mfa_factors::count_failure(conn, pending.id)? >= mfa::MAX_FAILED_CODES {
+                    mfa_factors::spend_challenge(conn, pending.id, db_time(now))?;
+                }
+                let failed = NewSecurityEvent {
+                    client_ip: ip.as_deref(),
+                    detail: Some(refusal),
+                    ..NewSecurityEvent::about(SecurityEventKind::MfaFailed, user.id, db_time(now))
+                };
+                security_event::record(conn, &failed)?;
+                return Ok(CodeOutcome::Refused(refusal));
+            }
+            if !mfa_factors::spend_challenge(conn, pending.id, db_time(now))? {
+                return Err(AppError::Unauthorized("this sign-in was completed already".into()));
+            }
+            let recovery_codes = if pending.enrolment {
+                let codes = mfa::confirm_enrolment(conn, user.id, now)?;
+                security_event::record(
+                    conn,
+                    &NewSecurityEvent::about(SecurityEventKind::MfaEnrolled, user.id, db_time(now)),
+                )?;
+                Some(codes)
+            } else {
+                None
+            };
+            if checked == mfa::CodeCheck::AcceptedRecoveryCode {
+                let used = NewSecurityEvent::about(SecurityEventKind::RecoveryCodeUsed, user.id, db_time(now));
+                security_event::record(conn, &used)?;
+            }
+            record_sign_in(conn, user.id, ip.as_deref(), now)?;
+            let pair = start(conn, &keys, &user, lifetimes, now)?;
+            Ok(CodeOutcome::Completed(MfaCompleted { pair, recovery_codes }))
+        })
+        .await?;
+    match outcome {
+        CodeOutcome::Completed(done) => Ok(done),
+        CodeOutcome::Refused(message) => Err(AppError::Unauthorized(message.into())),
+    }
+}
+
+/// Starts the forced enrolment of a challenge's account: a new secret to scan.
+pub async fn begin_challenge_enrolment(state: &AppState, challenge: String) -> Result<mfa::Enrolment, AppError> {
+    let data_key = state.data_key.clone();
+    state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let pending = mfa::live_challenge(conn, &challenge, now)?;
+            if !pending.enrolment {
+                return Err(AppError::Conflict("this account has a second factor already: enter a code".into()));
+            }
+            let user = user::find(conn, pending.user_id)?.ok_or_else(wrong_credentials)?;
+            mfa::begin_enrolment(conn, &data_key, &user, now)
         })
         .await
 }

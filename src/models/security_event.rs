@@ -28,6 +28,18 @@ crate::text_enum! {
         StatusChanged => "status_changed",
         /// A staff or admin account was created.
         StaffCreated => "staff_created",
+        /// A second factor was set up (at a forced enrolment or by choice).
+        MfaEnrolled => "mfa_enrolled",
+        /// A wrong or replayed second-factor code.
+        MfaFailed => "mfa_failed",
+        /// A recovery code was spent to sign in.
+        RecoveryCodeUsed => "recovery_code_used",
+        /// New recovery codes replaced the old ones.
+        RecoveryCodesRenewed => "recovery_codes_renewed",
+        /// An agent removed their own second factor.
+        MfaRemoved => "mfa_removed",
+        /// An admin removed someone's second factor (a lost phone); they enrol again.
+        MfaReset => "mfa_reset",
     }
 }
 

@@ -76,6 +76,23 @@ fn rows() -> Vec<Row> {
             credentials_only: true,
             ..row(post.clone(), "/api/v1/auth/refresh", Some(json!({"refresh_token": "x"})), &[])
         },
+        // A second-factor code completes a challenge, which is the credential.
+        Row {
+            credentials_only: true,
+            ..row(post.clone(), "/api/v1/auth/mfa", Some(json!({"challenge": "x", "code": "123456"})), &[])
+        },
+        Row {
+            credentials_only: true,
+            ..row(post.clone(), "/api/v1/auth/mfa/enrolment", Some(json!({"challenge": "x"})), &[])
+        },
+        // Before the agent starts an enrolment below: a reset would end the agent's logins.
+        row(Method::DELETE, "/api/v1/admin/users/{agent}/mfa", None, ADMIN),
+        row(get.clone(), "/api/v1/me/mfa", None, PEOPLE),
+        row(post.clone(), "/api/v1/me/mfa", None, PEOPLE),
+        row(post.clone(), "/api/v1/me/mfa/confirm", Some(json!({"code": "000000"})), PEOPLE),
+        row(post.clone(), "/api/v1/me/mfa/recovery-codes", Some(json!({"code": "000000"})), PEOPLE),
+        // Staff must keep their second factor; agents may remove theirs.
+        row(post.clone(), "/api/v1/me/mfa/remove", Some(json!({"code": "000000"})), AGENTS),
         // Probes and metrics are public (unless HANDOFF_METRICS_TOKEN is set; SECURITY.md).
         row(get.clone(), "/healthz", None, EVERYONE),
         row(get.clone(), "/readyz", None, EVERYONE),

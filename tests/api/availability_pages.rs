@@ -89,12 +89,6 @@ async fn an_agent_edits_the_week_goes_online_and_sets_rates_on_the_page() {
 #[tokio::test]
 async fn staff_cannot_open_the_agent_page() {
     let app = spawn_app().await;
-    let login_page = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let form = [
-        ("email", app.admin_email.as_str()),
-        ("password", app.admin_password.as_str()),
-        ("csrf_token", &csrf_of(&login_page)),
-    ];
-    app.client.post(app.url("/login")).form(&form).send().await.unwrap();
+    app.browser_login(&app.admin_email, &app.admin_password).await;
     assert_eq!(app.client.get(app.url("/agent/availability")).send().await.unwrap().status(), 403);
 }

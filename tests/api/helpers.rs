@@ -9,6 +9,8 @@ use handoff::startup::Application;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::authenticator::Authenticator;
+
 /// The tests sign tokens of their own (expired ones, say) with this secret.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 /// The data key every test instance shares (PostgreSQL requires one in the environment).
@@ -23,6 +25,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub admin_email: String,
     pub admin_password: String,
+    /// The TOTP secrets of the accounts this test enrolled, and codes from them.
+    pub authenticator: Authenticator,
+    /// The admin's access token once logged in (one login per test keeps codes fresh).
+    admin_access: tokio::sync::Mutex<Option<String>>,
     _data_dir: TempDir,
     _database: TestDatabase,
 }
@@ -134,6 +140,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         admin_email,
         admin_password,
+        authenticator: Authenticator::default(),
+        admin_access: tokio::sync::Mutex::new(None),
         data_dir: data_dir.path().to_path_buf(),
         database_url: settings.database_url.clone(),
         _data_dir: data_dir,
@@ -163,16 +171,58 @@ impl TestApp {
         self.post_json("/api/v1/auth/login", &json!({"email": email, "password": password}), None).await
     }
 
-    /// Logs in and returns the whole token pair; panics unless the login succeeds.
+    /// Logs in and returns the whole token pair; panics unless the login succeeds. Completes
+    /// a second factor with a code from the test's authenticator, enrolling first where the
+    /// server asks for it (staff signing in for the first time).
     pub async fn login_ok(&self, email: &str, password: &str) -> Value {
         let response = self.login(email, password).await;
         assert_eq!(response.status(), 200, "login as {email}");
-        response.json().await.unwrap()
+        let answer: Value = response.json().await.unwrap();
+        if answer["mfa_required"] != true {
+            return answer;
+        }
+        let challenge = answer["challenge"].as_str().unwrap().to_string();
+        if answer["mfa_enrolment_required"] == true {
+            let enrolment = self.post_json("/api/v1/auth/mfa/enrolment", &json!({"challenge": challenge}), None).await;
+            assert_eq!(enrolment.status(), 200, "an enrolment for {email}");
+            let enrolment: Value = enrolment.json().await.unwrap();
+            self.authenticator.remember(email, enrolment["secret"].as_str().unwrap());
+        }
+        let code = self.authenticator.code(email).await;
+        let completed = self.post_json("/api/v1/auth/mfa", &json!({"challenge": challenge, "code": code}), None).await;
+        assert_eq!(completed.status(), 200, "the second factor of {email}");
+        completed.json().await.unwrap()
     }
 
+    /// The admin's access token, logging in the first time it is asked for.
     pub async fn admin_token(&self) -> String {
+        let mut cached = self.admin_access.lock().await;
+        if let Some(token) = cached.as_ref() {
+            return token.clone();
+        }
         let pair = self.login_ok(&self.admin_email, &self.admin_password).await;
-        pair["access_token"].as_str().unwrap().to_string()
+        let token = pair["access_token"].as_str().unwrap().to_string();
+        *cached = Some(token.clone());
+        token
+    }
+
+    /// Logs in through the login page with this client's cookies, completing the second factor
+    /// page (and a first enrolment) as a person would; returns the last answer.
+    pub async fn browser_login(&self, email: &str, password: &str) -> reqwest::Response {
+        let login_page = self.client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let form = [("email", email), ("password", password), ("csrf_token", &csrf_of(&login_page))];
+        let response = self.client.post(self.url("/login")).form(&form).send().await.unwrap();
+        if response.status() != 200 {
+            return response;
+        }
+        let page = response.text().await.unwrap();
+        let challenge = value_of_input(&page, "challenge").expect("a second factor page");
+        if let Some(secret) = page.split(r#"id="mfa-secret" class="secret">"#).nth(1) {
+            self.authenticator.remember(email, secret.split('<').next().unwrap());
+        }
+        let code = self.authenticator.code(email).await;
+        let form = [("challenge", challenge.as_str()), ("code", &code), ("csrf_token", &csrf_of(&page))];
+        self.client.post(self.url("/login/mfa")).form(&form).send().await.unwrap()
     }
 
     /// Creates a staff account through the API and returns its access token.
@@ -192,6 +242,17 @@ impl TestApp {
         let created: Value = response.json().await.unwrap();
         created["token"].as_str().unwrap().to_string()
     }
+}
+
+/// The value of the input named `name` in a page.
+pub fn value_of_input(html: &str, name: &str) -> Option<String> {
+    let after = html.split(&format!(r#"name="{name}" value=""#)).nth(1)?;
+    Some(after.split('"').next()?.to_string())
+}
+
+/// The hidden CSRF field of a page.
+pub fn csrf_of(html: &str) -> String {
+    value_of_input(html, "csrf_token").expect("the page has a CSRF field")
 }
 
 /// Reads a problem+json answer, checking its content type and status field.

@@ -1,6 +1,7 @@
 //! The black-box suite: every test starts a real server over a fresh database.
 //! Set TEST_DATABASE_URL=postgres://… to run the same tests against PostgreSQL.
 
+mod authenticator;
 mod helpers;
 
 mod agent_dashboard;

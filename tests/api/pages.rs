@@ -3,12 +3,7 @@
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// The hidden CSRF field of the first form on a page.
-fn csrf_field(html: &str) -> String {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
+use crate::helpers::csrf_of as csrf_field;
 
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
@@ -54,15 +49,12 @@ async fn logging_in_through_the_form_sets_httponly_lax_cookies_and_logging_out_c
     assert_eq!(refused.status(), 401);
     assert!(refused.text().await.unwrap().contains("email or password is wrong"));
 
-    let form = [
-        ("email", app.admin_email.as_str()),
-        ("password", app.admin_password.as_str()),
-        ("csrf_token", token.as_str()),
-    ];
-    let response = app.client.post(app.url("/login")).form(&form).send().await.unwrap();
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/staff", "staff land on the operations page");
+    // The admin's first login sets up a second factor: its last page (the recovery codes)
+    // carries the session cookies and leads on to the operations page.
+    let response = app.browser_login(&app.admin_email, &app.admin_password).await;
+    assert_eq!(response.status(), 200);
     let cookies = set_cookies(&response);
+    assert!(response.text().await.unwrap().contains(r#"id="continue" href="/staff""#));
     for name in ["handoff_access", "handoff_refresh"] {
         let cookie = cookies.iter().find(|c| c.starts_with(&format!("{name}="))).expect(name);
         assert!(
@@ -81,18 +73,18 @@ async fn logging_in_through_the_form_sets_httponly_lax_cookies_and_logging_out_c
     assert!(cleared.iter().any(|c| c.starts_with("handoff_access=;") && c.contains("Max-Age=0")));
     let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(!home.contains(&app.admin_email));
+
+    // The next login asks for a code only, then lands on the operations page.
+    let again = app.browser_login(&app.admin_email, &app.admin_password).await;
+    assert_eq!(again.status(), 303);
+    assert_eq!(again.headers()["location"], "/staff", "staff land on the operations page");
+    assert!(cookie_value(&set_cookies(&again), "handoff_access").is_some());
 }
 
 #[tokio::test]
 async fn an_expired_browser_session_is_renewed_from_the_refresh_cookie() {
     let app = spawn_app().await;
-    let token = login_page_token(&app).await;
-    let form = [
-        ("email", app.admin_email.as_str()),
-        ("password", app.admin_password.as_str()),
-        ("csrf_token", token.as_str()),
-    ];
-    let login = app.client.post(app.url("/login")).form(&form).send().await.unwrap();
+    let login = app.browser_login(&app.admin_email, &app.admin_password).await;
     let refresh = cookie_value(&set_cookies(&login), "handoff_refresh").unwrap();
 
     // A browser whose access cookie has run out sends only the refresh cookie.
@@ -115,13 +107,9 @@ async fn an_expired_browser_session_is_renewed_from_the_refresh_cookie() {
 #[tokio::test]
 async fn a_cookie_authenticated_api_call_must_repeat_the_csrf_token() {
     let app = spawn_app().await;
-    let token = login_page_token(&app).await;
-    let form = [
-        ("email", app.admin_email.as_str()),
-        ("password", app.admin_password.as_str()),
-        ("csrf_token", token.as_str()),
-    ];
-    assert_eq!(app.client.post(app.url("/login")).form(&form).send().await.unwrap().status(), 303);
+    assert_eq!(app.browser_login(&app.admin_email, &app.admin_password).await.status(), 200);
+    let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let token = csrf_field(&home);
 
     let body = serde_json::json!({"name": "bot"});
     let without = app.client.post(app.url("/api/v1/admin/service-accounts")).json(&body).send().await.unwrap();

@@ -6,7 +6,6 @@ use handoff::availability::presence::Presence;
 use crate::availability_pages::agent_in_browser_session;
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::payroll::{Day, agent, rates_since_october};
-use crate::recruiting_pages::csrf_of;
 
 /// Åsa is online 10:00-11:00 UTC on 25 October 2026 and resolves one 30-minute conversation:
 /// 110.00 SEK for the time, 15.00 for the conversation.
@@ -22,13 +21,8 @@ pub async fn morning(app: &TestApp) -> handoff::ids::AgentId {
 }
 
 pub async fn staff_in_browser_session(app: &TestApp) {
-    let login_page = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let form = [
-        ("email", app.admin_email.as_str()),
-        ("password", app.admin_password.as_str()),
-        ("csrf_token", &csrf_of(&login_page)),
-    ];
-    assert_eq!(app.client.post(app.url("/login")).form(&form).send().await.unwrap().status(), 303);
+    let response = app.browser_login(&app.admin_email, &app.admin_password).await;
+    assert!(response.status().is_success() || response.status() == 303, "{}", response.status());
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {

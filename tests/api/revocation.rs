@@ -19,8 +19,9 @@ async fn admin_call(app: &crate::helpers::TestApp, token: &str) -> reqwest::Resp
 #[tokio::test]
 async fn logout_refuses_that_logins_access_token_at_once_and_leaves_the_other_logins() {
     let app = spawn_app().await;
-    let ending = app.admin_token().await;
-    let other = app.admin_token().await;
+    let ending =
+        app.login_ok(&app.admin_email, &app.admin_password).await["access_token"].as_str().unwrap().to_string();
+    let other = app.login_ok(&app.admin_email, &app.admin_password).await["access_token"].as_str().unwrap().to_string();
     assert_eq!(admin_call(&app, &ending).await.status(), 201, "known live first (and so kept in memory)");
     assert_eq!(app.post_json("/api/v1/auth/logout", &json!({}), Some(&ending)).await.status(), 204);
     let refused = problem(admin_call(&app, &ending).await, 401).await;

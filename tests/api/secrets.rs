@@ -76,7 +76,15 @@ async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
     let refused = post("/api/v1/auth/login", json!({"email": email, "password": wrong_password}), None);
     assert_eq!(refused.await.unwrap().status(), 401);
     let login = post("/api/v1/auth/login", json!({"email": email, "password": password}), None);
-    let pair: Value = login.await.unwrap().json().await.unwrap();
+    let asked: Value = login.await.unwrap().json().await.unwrap();
+    let challenge = asked["challenge"].as_str().expect("the admin must set up a second factor").to_string();
+    let enrolment = post("/api/v1/auth/mfa/enrolment", json!({"challenge": challenge}), None);
+    let enrolment: Value = enrolment.await.unwrap().json().await.unwrap();
+    let totp_secret = enrolment["secret"].as_str().unwrap().to_string();
+    let code = crate::authenticator::code_at(&totp_secret, crate::authenticator::now_s());
+    let completed = post("/api/v1/auth/mfa", json!({"challenge": challenge, "code": code}), None);
+    let pair: Value = completed.await.unwrap().json().await.unwrap();
+    let recovery_code = pair["recovery_codes"][0].as_str().unwrap().to_string();
     let (access, refresh) = (pair["access_token"].as_str().unwrap(), pair["refresh_token"].as_str().unwrap());
     let created = post("/api/v1/admin/service-accounts", json!({"name": "bot"}), Some(access));
     let service: Value = created.await.unwrap().json().await.unwrap();
@@ -105,6 +113,9 @@ async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
         ("service token", service_token),
         ("webhook secret", webhook_secret),
         ("JWT secret", jwt_secret.trim()),
+        ("login challenge", &challenge),
+        ("TOTP secret", &totp_secret),
+        ("recovery code", &recovery_code),
     ] {
         assert!(!secret.is_empty(), "{what} is known");
         assert!(!log.contains(secret), "the log contains the {what}");

@@ -125,9 +125,7 @@ async fn admins_tune_matching_pay_bands_skills_and_markets_and_each_change_is_au
 async fn staff_see_settings_but_cannot_change_them_and_forms_need_csrf() {
     let app = spawn_app().await;
     app.staff_token("sam@example.com", "staff").await;
-    let login = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let form = [("email", "sam@example.com"), ("password", "staff-password-1"), ("csrf_token", &csrf_of(&login))];
-    assert_eq!(app.client.post(app.url("/login")).form(&form).send().await.unwrap().status(), 303);
+    assert_eq!(app.browser_login("sam@example.com", "staff-password-1").await.status(), 303);
     let html = settings_page(&app).await;
     assert!(html.contains("Only admins can change these.") && html.contains("<fieldset disabled>"));
     assert!(!html.contains(r#"id="save-matching""#));

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod escalations;
 pub mod matching;
 pub mod me;
+pub mod mfa;
 pub mod offers;
 pub mod operations;
 pub mod paging;

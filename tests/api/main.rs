@@ -22,6 +22,7 @@ mod events;
 mod faults;
 mod health;
 mod mail;
+mod mfa;
 mod migrations;
 mod operations;
 mod outbox;

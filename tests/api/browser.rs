@@ -97,6 +97,38 @@ async fn wait_for_text(client: &Client, text: &str) {
     }
 }
 
+/// Logs staff in as a person would: email and password, then the second factor. On a first
+/// login that is the enrolment page (its QR code and typed key; the test's authenticator reads
+/// the key, as a phone would scan the code) and then the recovery codes; after that, a code.
+/// `shots` names the screenshots of the second-factor pages, when wanted.
+async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str, shots: Option<&str>) {
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "email", email).await;
+    fill(client, "password", password).await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(client, r#"id="code""#).await;
+    let enrolling = client.find(Locator::Id("mfa-secret")).await;
+    if let Ok(secret) = &enrolling {
+        app.authenticator.remember(email, &secret.text().await.unwrap());
+        let width = client.execute("return document.querySelector('figure.qr svg').getBoundingClientRect().width;", vec![]);
+        assert!(width.await.unwrap().as_f64().unwrap() >= 150.0, "the QR code is drawn large enough to scan");
+    }
+    if let Some(name) = shots {
+        screenshot(client, &format!("{name}-code")).await;
+    }
+    fill(client, "code", &app.authenticator.code(email).await).await;
+    client.find(Locator::Id("verify-code")).await.unwrap().click().await.unwrap();
+    if enrolling.is_ok() {
+        wait_for_text(client, "Your recovery codes").await;
+        let codes = client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+        assert_eq!(codes.len(), 10);
+        if let Some(name) = shots {
+            screenshot(client, &format!("{name}-recovery-codes")).await;
+        }
+        client.find(Locator::Id("continue")).await.unwrap().click().await.unwrap();
+    }
+}
+
 fn enabled() -> bool {
     if std::env::var("TEST_BROWSER").as_deref() == Ok("1") {
         return true;
@@ -148,11 +180,7 @@ async fn a_person_applies_confirms_and_is_approved_in_the_browser() {
     wait_for_text(&client, "Your email address is confirmed").await;
     screenshot(&client, "04-verified").await;
 
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", &app.admin_email).await;
-    fill(&client, "password", &app.admin_password).await;
-    screenshot(&client, "05-login").await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    staff_login(&app, &client, &app.admin_email, &app.admin_password, Some("05-staff-login")).await;
     wait_for_text(&client, "Waiting for a human").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/staff", "staff land on the operations page");
     client.find(Locator::LinkText("Recruits")).await.unwrap().click().await.unwrap();
@@ -342,10 +370,7 @@ async fn staff_pick_a_period_on_the_payroll_page_and_its_download_is_the_csv() {
     crate::payroll_pages::morning(&app).await;
     let driver = start_driver();
     let client = browser(&driver, 1280, 1000).await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", &app.admin_email).await;
-    fill(&client, "password", &app.admin_password).await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    staff_login(&app, &client, &app.admin_email, &app.admin_password, None).await;
     wait_for_text(&client, "Waiting for a human").await;
 
     client.goto(&app.url("/staff/payroll")).await.unwrap();
@@ -385,12 +410,11 @@ async fn a_queued_escalation_appears_on_the_operations_page_and_leaves_without_a
         return;
     }
     let app = spawn_app().await;
+    // Enrolled already (over the API): the browser login asks for a code only.
+    app.admin_token().await;
     let driver = start_driver();
     let client = browser(&driver, 1280, 1100).await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", &app.admin_email).await;
-    fill(&client, "password", &app.admin_password).await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    staff_login(&app, &client, &app.admin_email, &app.admin_password, Some("14-staff-login")).await;
     wait_for_text(&client, "Nobody is waiting.").await;
 
     let service = app.service_token("bot").await;

@@ -221,7 +221,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some((email, password)) = &application.first_admin {
         // Printed, not logged: logs are kept and shipped; this is shown once to whoever started it.
         println!("\nCreated the first admin account (this password is shown only now):");
-        println!("  email:    {email}\n  password: {password}\n");
+        println!("  email:    {email}\n  password: {password}");
+        println!(
+            "Staff need a second factor: the first login in the browser sets one up with any authenticator app.\n"
+        );
     }
     tracing::info!(url = %public_url, port = application.port(), "Handoff is listening");
     println!("Handoff is running at {public_url}  (log in at {public_url}/login, API docs at {public_url}/api/docs/)");

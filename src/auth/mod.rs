@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod data_key;
 pub mod extract;
 pub mod mfa;
+pub mod mfa_account;
 pub mod password;
 pub mod password_reset;
 pub mod rate_limit;

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::tokens;
+use super::{accounts, password, tokens};
 use crate::db::DbConn;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
@@ -14,6 +14,7 @@ use crate::ids::UserId;
 use crate::models::email_verification::{self, LinkPurpose};
 use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
 use crate::models::{db_time, refresh_token, user};
+use crate::startup::AppState;
 
 /// How long a reset link works.
 pub const LINK_LIFETIME: Duration = Duration::hours(1);
@@ -76,6 +77,31 @@ pub fn set_password(
     }
     refresh_token::revoke_all(conn, user_id, db_time(now))?;
     record(conn, why, user_id, now)
+}
+
+/// Changes a password given the current one (rate-limited like a login, since it is a way to
+/// guess it), and ends every login of the person.
+pub async fn change(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    id: UserId,
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let found = state.db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    let found = found.ok_or_else(|| AppError::NotFound("the account is gone".into()))?;
+    // Guessing the current password through here costs the same budget as logging in.
+    state.login_limiter.check(client, &found.email).await?;
+    let stored = found.password_hash;
+    let matches = actix_web::web::block(move || password::verify_password(&current_password, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !matches {
+        return Err(AppError::invalid("current_password", "is not your current password"));
+    }
+    let hash = accounts::hash_off_thread(new_password).await?;
+    state.db.write(move |conn| set_password(conn, id, &hash, SecurityEventKind::PasswordChanged, Utc::now())).await?;
+    Ok(())
 }
 
 fn record(conn: &mut DbConn, kind: SecurityEventKind, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {

@@ -30,7 +30,7 @@ pub async fn rotate(settings: Settings) -> anyhow::Result<()> {
     }
     let key = DataKey::from_settings(&settings, db.backend())?;
     sealed::check_at_start(&db, &key).await?;
-    let total = db.read(|conn| sealed::count(conn)).await.map_err(anyhow::Error::new)?;
+    let total = db.read(sealed::count).await.map_err(anyhow::Error::new)?;
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template("{spinner} sealing secrets again {bar:30} {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),

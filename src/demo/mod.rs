@@ -53,18 +53,23 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     let hash = accounts::hash_off_thread(AGENT_PASSWORD.to_string()).await.map_err(anyhow::Error::new)?;
     let link_base = public_url.clone();
     let lookup = admin_email.clone();
-    let (agents, (service_id, token)) = db
+    let (agents, (service_id, token), totp) = db
         .write(move |conn| {
             let now = Utc::now();
             let admin =
                 user::find_by_email(conn, &lookup)?.ok_or_else(|| crate::error::AppError::NotFound("admin".into()))?;
+            // Staff need a second factor; the demo sets one up for its admin and prints the key.
+            let totp = crate::auth::mfa::begin_enrolment(conn, &key, &admin, now)?;
+            crate::auth::mfa::confirm_enrolment(conn, admin.id, now)?;
             let approver = Reviewer { staff_id: admin.id, public_url: link_base };
-            Ok((seed::agents(conn, &hash, &approver, now)?, seed::chatbot(conn, &key, now)?))
+            Ok((seed::agents(conn, &hash, &approver, now)?, seed::chatbot(conn, &key, now)?, totp))
         })
         .await
         .map_err(anyhow::Error::new)?;
     println!("\nHandoff demo is running at {public_url}  (data in {})", folder.display());
     println!("  staff:   {public_url}/staff  log in as {admin_email} / {admin_password}");
+    println!("           second factor: add TOTP key {} to an authenticator app", totp.secret);
+    println!("           ({})", totp.otpauth_uri);
     println!("  agent:   {public_url}/agent  log in as {} / {AGENT_PASSWORD}", agents[0].email);
     println!("  API:     {public_url}/api/docs/  chatbot token {token}");
     println!("  metrics: {public_url}/metrics");

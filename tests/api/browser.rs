@@ -110,7 +110,8 @@ async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str
     let enrolling = client.find(Locator::Id("mfa-secret")).await;
     if let Ok(secret) = &enrolling {
         app.authenticator.remember(email, &secret.text().await.unwrap());
-        let width = client.execute("return document.querySelector('figure.qr svg').getBoundingClientRect().width;", vec![]);
+        let width =
+            client.execute("return document.querySelector('figure.qr svg').getBoundingClientRect().width;", vec![]);
         assert!(width.await.unwrap().as_f64().unwrap() >= 150.0, "the QR code is drawn large enough to scan");
     }
     if let Some(name) = shots {

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Kills the demo even when the test fails.
 struct Running(Child);
@@ -70,4 +70,16 @@ async fn the_demo_comes_alive_with_assigned_escalations_within_a_minute() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200, "the printed agent login works");
+
+    // The printed admin login works with a code from the printed TOTP key.
+    let after = |marker: &str| text.split(marker).nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    let (email, password, key) = (after("log in as admin@"), after(" / "), after("add TOTP key "));
+    let login = json!({"email": format!("admin@{email}"), "password": password});
+    let asked: Value =
+        client.post(format!("{url}/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
+    assert_eq!(asked["mfa_enrolment_required"], false, "the demo's admin is enrolled: {asked}");
+    let code = crate::authenticator::code_at(&key, crate::authenticator::now_s());
+    let body = json!({"challenge": asked["challenge"], "code": code});
+    let done = client.post(format!("{url}/api/v1/auth/mfa")).json(&body).send().await.unwrap();
+    assert_eq!(done.status(), 200, "the printed admin login works with the printed key");
 }

@@ -4,6 +4,7 @@
 mod authenticator;
 mod helpers;
 
+mod account_pages;
 mod agent_dashboard;
 mod auth;
 mod authz_matrix;

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::auth::mfa_account::{self, CodeUse};
 use crate::auth::{AdminUser, CurrentUser, mfa};
 use crate::error::{AppError, AppResult, Problem};
 use crate::ids::UserId;
 use crate::models::security_event::{self, NewSecurityEvent, SecurityEventKind};
-use crate::models::{db_time, mfa as factors, refresh_token, user};
+use crate::models::{db_time, mfa as factors, refresh_token};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -52,15 +53,7 @@ pub async fn status(state: web::Data<AppState>, me: CurrentUser) -> AppResult<Ht
 )]
 #[post("/api/v1/me/mfa")]
 pub async fn begin(state: web::Data<AppState>, me: CurrentUser) -> AppResult<HttpResponse> {
-    let key = state.data_key.clone();
-    let enrolment = state
-        .db
-        .write(move |conn| {
-            let person = user::find(conn, me.id)?.ok_or_else(|| AppError::NotFound("account".into()))?;
-            mfa::begin_enrolment(conn, &key, &person, Utc::now())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(enrolment))
+    Ok(HttpResponse::Ok().json(mfa_account::begin(&state, me.id).await?))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -75,58 +68,6 @@ pub struct CodeRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
-}
-
-/// Which check a code must pass, and what it does once passed.
-#[derive(Debug, Clone, Copy)]
-enum CodeUse {
-    ConfirmEnrolment,
-    RenewRecoveryCodes,
-    Remove,
-}
-
-/// Checks `code` for the signed-in person (counted against the code budget) and does `what`.
-async fn with_code(
-    state: &AppState,
-    me: CurrentUser,
-    code: String,
-    what: CodeUse,
-) -> Result<Option<Vec<String>>, AppError> {
-    state.login_limiter.check_code(None, me.id).await?;
-    let key = state.data_key.clone();
-    state
-        .db
-        .write(move |conn| {
-            let now = Utc::now();
-            let person = user::find(conn, me.id)?.ok_or_else(|| AppError::NotFound("account".into()))?;
-            let enrolling = matches!(what, CodeUse::ConfirmEnrolment);
-            match mfa::check_code(conn, &key, &person, &code, enrolling, now)? {
-                mfa::CodeCheck::Accepted | mfa::CodeCheck::AcceptedRecoveryCode => {}
-                refused => {
-                    let message = if refused == mfa::CodeCheck::Replayed {
-                        "that code was used already: wait for the next one"
-                    } else {
-                        "that code is not right"
-                    };
-                    return Err(AppError::invalid("code", message));
-                }
-            }
-            let (kind, codes) = match what {
-                CodeUse::ConfirmEnrolment => {
-                    (SecurityEventKind::MfaEnrolled, Some(mfa::confirm_enrolment(conn, me.id, now)?))
-                }
-                CodeUse::RenewRecoveryCodes => {
-                    (SecurityEventKind::RecoveryCodesRenewed, Some(mfa::new_recovery_codes(conn, me.id, now)?))
-                }
-                CodeUse::Remove => {
-                    factors::remove(conn, me.id)?;
-                    (SecurityEventKind::MfaRemoved, None)
-                }
-            };
-            security_event::record(conn, &NewSecurityEvent::about(kind, me.id, db_time(now)))?;
-            Ok(codes)
-        })
-        .await
 }
 
 /// Confirm the second factor being set up with a first code; answers the recovery codes.
@@ -147,7 +88,7 @@ pub async fn confirm(
     me: CurrentUser,
     body: ApiJson<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    let codes = with_code(&state, me, body.0.code, CodeUse::ConfirmEnrolment).await?.unwrap_or_default();
+    let codes = mfa_account::use_code(&state, &me, body.0.code, CodeUse::ConfirmEnrolment).await?.unwrap_or_default();
     Ok(HttpResponse::Ok().json(RecoveryCodes { recovery_codes: codes }))
 }
 
@@ -169,7 +110,7 @@ pub async fn renew_recovery_codes(
     me: CurrentUser,
     body: ApiJson<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    let codes = with_code(&state, me, body.0.code, CodeUse::RenewRecoveryCodes).await?.unwrap_or_default();
+    let codes = mfa_account::use_code(&state, &me, body.0.code, CodeUse::RenewRecoveryCodes).await?.unwrap_or_default();
     Ok(HttpResponse::Ok().json(RecoveryCodes { recovery_codes: codes }))
 }
 
@@ -192,10 +133,7 @@ pub async fn remove(
     me: CurrentUser,
     body: ApiJson<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    if mfa::required_for(me.role) {
-        return Err(AppError::Forbidden("staff and admins must keep a second factor".into()));
-    }
-    with_code(&state, me, body.0.code, CodeUse::Remove).await?;
+    mfa_account::use_code(&state, &me, body.0.code, CodeUse::Remove).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -8,11 +8,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::password::{self, MIN_PASSWORD_LEN};
+use crate::auth::password::MIN_PASSWORD_LEN;
 use crate::auth::{CurrentUser, accounts, password_reset};
-use crate::error::{AppError, AppResult, Problem};
-use crate::models::security_event::SecurityEventKind;
-use crate::models::user;
+use crate::error::{AppResult, Problem};
 use crate::routes::json::ApiJson;
 use crate::startup::AppState;
 
@@ -113,24 +111,7 @@ pub async fn change(
     body: ApiJson<ChangePasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let ApiJson(ChangePasswordRequest { current_password, new_password }) = body;
-    let id = person.id;
-    let found = state.db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    let found = found.ok_or_else(|| AppError::NotFound("the account is gone".into()))?;
-    // Guessing the current password through here costs the same budget as logging in.
-    state.login_limiter.check(req.peer_addr().map(|a| a.ip()), &found.email).await?;
-    let stored = found.password_hash;
-    let matches = actix_web::web::block(move || password::verify_password(&current_password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    if !matches {
-        return Err(AppError::invalid("current_password", "is not your current password"));
-    }
-    let hash = accounts::hash_off_thread(new_password).await?;
-    state
-        .db
-        .write(move |conn| {
-            password_reset::set_password(conn, id, &hash, SecurityEventKind::PasswordChanged, Utc::now())
-        })
-        .await?;
+    let client = req.peer_addr().map(|a| a.ip());
+    password_reset::change(&state, client, person.id, current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 //! take `Page<…>` role extractors so a missing login redirects to /login instead of answering
 //! with problem+json.
 
+pub mod account;
 pub mod agent_availability;
 pub mod agent_dashboard;
 pub mod agent_earnings;

@@ -27,8 +27,11 @@ pub async fn escalate(
     now: DateTime<Utc>,
 ) -> Result<(Escalation, bool), AppError> {
     let (replay_input, replay_key) = (input.external_id.clone(), idempotency_key.clone());
-    let outcome =
-        state.db.write(move |conn| intake::intake(conn, service, &input, idempotency_key.as_deref(), now)).await;
+    let ref_hash = input.customer_ref.as_deref().map(|r| state.customer_refs.hash(service, r));
+    let outcome = state
+        .db
+        .write(move |conn| intake::intake(conn, service, &input, ref_hash.as_deref(), idempotency_key.as_deref(), now))
+        .await;
     let recorded = match outcome {
         Err(AppError::Conflict(message)) if message == intake::REPLAY_RACE => {
             let existing = state

@@ -21,6 +21,7 @@ pub mod money;
 pub mod operations;
 pub mod payroll;
 pub mod places;
+pub mod privacy;
 pub mod realtime;
 pub mod recruiting;
 pub mod routes;

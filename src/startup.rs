@@ -41,6 +41,8 @@ pub struct AppState {
     pub dispatcher: Dispatcher,
     /// Seals and opens the secrets the service reads back (webhook and TOTP secrets).
     pub data_key: DataKey,
+    /// Hashes the platform's customer references (`privacy::customer_ref`).
+    pub customer_refs: crate::privacy::customer_ref::CustomerRefs,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl Application {
             registration_limiter: HourlyLimiter::new(settings.registrations_per_hour, shared_limits),
             outbox,
             webhooks: WebhookWorker::new(db.clone(), settings.webhook_private_addresses, data_key.clone())?,
+            customer_refs: crate::privacy::customer_ref::CustomerRefs::load_or_create(&db, &data_key).await?,
             data_key,
             metrics: Arc::new(crate::operations::prometheus::ServiceMetrics::new()?),
             dispatcher: Dispatcher::new(chrono::Duration::seconds(settings.heartbeat_timeout_s as i64)),

@@ -31,6 +31,8 @@ pub const PREVIOUS_KEY_FILE: &str = "data_key.previous";
 pub enum Purpose {
     WebhookSecret,
     TotpSecret,
+    /// The key of the customer references' HMAC (`privacy::customer_ref`).
+    CustomerRefKey,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
         match self {
             Purpose::WebhookSecret => b"service_accounts.webhook_secret",
             Purpose::TotpSecret => b"mfa_factors.secret",
+            Purpose::CustomerRefKey => b"app_settings.customer_ref_key",
         }
     }
 }

@@ -12,13 +12,16 @@ use chrono::Utc;
 use super::data_key::{DataKey, Purpose};
 use crate::db::{Db, DbConn};
 use crate::error::AppError;
-use crate::models::{db_time, keyring, mfa, service_account};
+use crate::models::{app_setting, db_time, keyring, mfa, service_account};
+use crate::privacy::customer_ref;
 
 /// How many values were sealed again, per kind.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Resealed {
     pub webhook_secrets: usize,
     pub totp_secrets: usize,
+    /// Keys of our own kept sealed (the customer references' HMAC key).
+    pub other_keys: usize,
 }
 
 /// At start: records this key on a database that has none, and refuses to run on a database
@@ -70,6 +73,13 @@ pub fn reseal_all_with(conn: &mut DbConn, key: &DataKey, mut on_progress: impl F
         }
         on_progress();
     }
+    if let Some(stored) = app_setting::get(conn, customer_ref::KEY_SETTING)?
+        && !key.is_current(&stored)
+    {
+        let sealed = key.reseal(Purpose::CustomerRefKey, &stored).map_err(anyhow::Error::new)?;
+        app_setting::set(conn, customer_ref::KEY_SETTING, &sealed, crate::models::db_time(Utc::now()))?;
+        resealed.other_keys += 1;
+    }
     for (user, stored) in mfa::sealed_secrets(conn)? {
         if !key.is_current(&stored) {
             let sealed = key.reseal(Purpose::TotpSecret, &stored).map_err(anyhow::Error::new)?;
@@ -86,7 +96,8 @@ pub fn reseal_all(conn: &mut DbConn, key: &DataKey) -> Result<Resealed, AppError
 
 /// How many sealed values there are (for a progress bar).
 pub fn count(conn: &mut DbConn) -> Result<u64, AppError> {
-    Ok((service_account::sealed_secrets(conn)?.len() + mfa::sealed_secrets(conn)?.len()) as u64)
+    let own_keys = usize::from(app_setting::get(conn, customer_ref::KEY_SETTING)?.is_some());
+    Ok((service_account::sealed_secrets(conn)?.len() + mfa::sealed_secrets(conn)?.len() + own_keys) as u64)
 }
 
 /// The end of a rotation: everything is sealed under the current key; record it.

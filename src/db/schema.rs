@@ -163,6 +163,9 @@ diesel::table! {
         updated_at -> Timestamp,
         disposition -> Nullable<Text>,
         first_reply_at -> Nullable<Timestamp>,
+        redactions -> Integer,
+        customer_ref_hash -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -190,6 +193,7 @@ diesel::table! {
         delivered_at -> Nullable<Timestamp>,
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
+        escalation_id -> Nullable<BigInt>,
     }
 }
 

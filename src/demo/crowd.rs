@@ -86,7 +86,7 @@ fn escalate(
         ],
     }))
     .map_err(|e| AppError::Internal(e.into()))?;
-    intake::intake(conn, service, &input, None, now)?;
+    intake::intake(conn, service, &input, None, None, now)?;
     Ok(())
 }
 

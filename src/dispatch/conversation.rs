@@ -65,6 +65,10 @@ pub fn post_message(
     now: DateTime<Utc>,
 ) -> Result<MessageView, AppError> {
     let e = load(conn, id)?;
+    // Hidden before it is stored or sent on, whoever wrote it.
+    let redacted = crate::privacy::patterns::redactor(conn)?.redact(text);
+    escalation::add_redactions(conn, id, redacted.count as i32)?;
+    let text = redacted.text.as_str();
     match author {
         Author::Customer { service } => {
             if e.service_account_id != service {

@@ -13,6 +13,7 @@ use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{db_time, escalation, escalation_event, skill};
 use crate::places::Location;
+use crate::privacy::patterns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -102,14 +103,22 @@ pub struct EscalationInput {
     pub transcript: Vec<TranscriptLine>,
     #[validate(custom(function = "crate::validate::location"))]
     pub customer_location: Option<Location>,
+    /// The platform's stable reference for the customer (a customer id, a phone number), for
+    /// erasure and access requests and returning customers. Stored only as a keyed hash.
+    #[validate(length(min = 1, max = 200))]
+    #[serde(default)]
+    pub customer_ref: Option<String>,
 }
 
-/// Records an escalation (or finds the one it repeats). Returns the escalation as recorded and
-/// whether it was created now; the dispatcher's pass after the commit offers it.
+/// Records an escalation (or finds the one it repeats), with card numbers, IBANs and the
+/// staff's patterns hidden in its summary and transcript before anything is stored. Returns the
+/// escalation as recorded and whether it was created now; the dispatcher's pass after the
+/// commit offers it. `customer_ref_hash`: the keyed hash of the input's `customer_ref`.
 pub fn intake(
     conn: &mut DbConn,
     service: ServiceAccountId,
     input: &EscalationInput,
+    customer_ref_hash: Option<&str>,
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(escalation::Escalation, bool), AppError> {
@@ -127,7 +136,19 @@ pub fn intake(
     if !unknown.is_empty() {
         return Err(AppError::Validation(unknown));
     }
-    let transcript = serde_json::to_string(&input.transcript).map_err(|e| AppError::Internal(e.into()))?;
+    let redactor = patterns::redactor(conn)?;
+    let summary = redactor.redact(&input.summary);
+    let mut redactions = summary.count;
+    let lines: Vec<TranscriptLine> = input
+        .transcript
+        .iter()
+        .map(|line| {
+            let redacted = redactor.redact(&line.text);
+            redactions += redacted.count;
+            TranscriptLine { text: redacted.text, ..line.clone() }
+        })
+        .collect();
+    let transcript = serde_json::to_string(&lines).map_err(|e| AppError::Internal(e.into()))?;
     let skills = input.required_skills.join(",");
     let created = escalation::insert(
         conn,
@@ -146,7 +167,7 @@ pub fn intake(
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
                 .as_str(),
-            summary: &input.summary,
+            summary: &summary.text,
             transcript: &transcript,
             customer_lat: input.customer_location.map(|l| l.lat),
             customer_lon: input.customer_location.map(|l| l.lon),
@@ -156,6 +177,8 @@ pub fn intake(
             eta_seconds: 0,
             created_at: db_time(now),
             updated_at: db_time(now),
+            redactions: redactions as i32,
+            customer_ref_hash,
         },
     )
     .map_err(|e| {

@@ -64,6 +64,9 @@ pub struct EscalationView {
     pub first_reply_at: Option<DateTime<Utc>>,
     /// Assigned, no reply yet, and past the deadline: staff should look.
     pub first_reply_overdue: bool,
+    /// How many card numbers, IBANs and staff patterns were hidden in its text (intake and
+    /// messages).
+    pub redactions: i32,
 }
 
 /// "Astrid L.": enough for a customer to address the person, no more.
@@ -127,6 +130,7 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         first_reply_due_at,
         first_reply_at: e.first_reply_at.map(|t| t.and_utc()),
         first_reply_overdue,
+        redactions: escalation::redactions_of(conn, e.id)?,
     })
 }
 

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::agent_events};
-use crate::ids::AgentId;
+use crate::ids::{AgentId, EscalationId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = agent_events)]
@@ -45,4 +45,14 @@ pub fn latest_id(conn: &mut DbConn, agent: AgentId) -> QueryResult<i64> {
         .select(diesel::dsl::max(agent_events::id))
         .first(conn)?;
     Ok(latest.unwrap_or(0))
+}
+
+/// Deletes the notices agents were sent about `escalation` (offers carry its summary, message
+/// notices the customer's words). Notices are stored as serde_json writes them (no spaces), so
+/// the id field reads exactly `"escalation_id":<id>` followed by `,` or `}`.
+pub fn forget_about(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<usize> {
+    let field = format!("%\"escalation_id\":{escalation},%");
+    let last = format!("%\"escalation_id\":{escalation}}}%");
+    diesel::delete(agent_events::table.filter(agent_events::data.like(field).or(agent_events::data.like(last))))
+        .execute(conn)
 }

@@ -92,6 +92,8 @@ pub struct NewEscalation<'a> {
     pub eta_seconds: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub redactions: i32,
+    pub customer_ref_hash: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewEscalation) -> QueryResult<Escalation> {
@@ -383,4 +385,48 @@ pub fn awaiting_first_reply(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryRe
         .limit(500)
         .select(Escalation::as_select())
         .load(conn)
+}
+
+/// The escalations of `service` whose customer reference hashes to `hash`, oldest first.
+pub fn for_customer(conn: &mut DbConn, service: ServiceAccountId, hash: &str) -> QueryResult<Vec<Escalation>> {
+    escalations::table
+        .filter(escalations::service_account_id.eq(service))
+        .filter(escalations::customer_ref_hash.eq(hash))
+        .order(escalations::id.asc())
+        .select(Escalation::as_select())
+        .load(conn)
+}
+
+/// Erases an escalation's conversation content (summary, transcript), keeping what payroll and
+/// metrics need; false when it was erased already.
+pub fn erase_content(conn: &mut DbConn, id: EscalationId, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(escalations::table.find(id).filter(escalations::erased_at.is_null()))
+        .set((
+            escalations::summary.eq(""),
+            escalations::transcript.eq("[]"),
+            escalations::erased_at.eq(at),
+            escalations::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(noted(id, updated) == 1)
+}
+
+/// Counts `more` hidden card numbers, IBANs or patterns on an escalation.
+pub fn add_redactions(conn: &mut DbConn, id: EscalationId, more: i32) -> QueryResult<usize> {
+    if more == 0 {
+        return Ok(0);
+    }
+    diesel::update(escalations::table.find(id))
+        .set(escalations::redactions.eq(escalations::redactions + more))
+        .execute(conn)
+}
+
+/// How many things were hidden in an escalation's text.
+pub fn redactions_of(conn: &mut DbConn, id: EscalationId) -> QueryResult<i32> {
+    escalations::table.find(id).select(escalations::redactions).first(conn)
+}
+
+/// When an escalation's content was erased, if it was.
+pub fn erased_at(conn: &mut DbConn, id: EscalationId) -> QueryResult<Option<NaiveDateTime>> {
+    escalations::table.find(id).select(escalations::erased_at).first(conn)
 }

@@ -60,3 +60,10 @@ pub fn for_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResul
         .select(EscalationEvent::as_select())
         .load(conn)
 }
+
+/// Removes the free text of an escalation's timeline (transfer notes and the like).
+pub fn erase_details(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<usize> {
+    diesel::update(escalation_events::table.filter(escalation_events::escalation_id.eq(escalation)))
+        .set(escalation_events::detail.eq(None::<String>))
+        .execute(conn)
+}

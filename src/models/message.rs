@@ -51,3 +51,10 @@ pub fn for_escalation(
         .select(Message::as_select())
         .load(conn)
 }
+
+/// Blanks the text of every message of `escalation` (an erasure); returns how many.
+pub fn erase_for(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<usize> {
+    diesel::update(messages::table.filter(messages::escalation_id.eq(escalation)).filter(messages::text.ne("")))
+        .set(messages::text.eq(""))
+        .execute(conn)
+}

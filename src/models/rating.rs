@@ -37,3 +37,15 @@ pub fn insert(
         .execute(conn)?;
     Ok(())
 }
+
+/// The rating of an escalation: (score, comment).
+pub fn of_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Option<(i32, Option<String>)>> {
+    ratings::table.find(escalation).select((ratings::score, ratings::comment)).first(conn).optional()
+}
+
+/// Removes the comment of an escalation's rating (an erasure); the score stays for metrics.
+pub fn erase_comment(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<usize> {
+    diesel::update(ratings::table.find(escalation).filter(ratings::comment.is_not_null()))
+        .set(ratings::comment.eq(None::<String>))
+        .execute(conn)
+}

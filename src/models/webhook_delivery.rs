@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::webhook_deliveries};
-use crate::ids::ServiceAccountId;
+use crate::ids::{EscalationId, ServiceAccountId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
@@ -26,6 +26,7 @@ pub struct WebhookDelivery {
 pub fn insert(
     conn: &mut DbConn,
     service: ServiceAccountId,
+    escalation: EscalationId,
     event: &str,
     payload: &str,
     at: NaiveDateTime,
@@ -33,6 +34,7 @@ pub fn insert(
     diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::service_account_id.eq(service),
+            webhook_deliveries::escalation_id.eq(escalation),
             webhook_deliveries::event.eq(event),
             webhook_deliveries::payload.eq(payload),
             webhook_deliveries::created_at.eq(at),
@@ -115,4 +117,14 @@ pub fn recent(conn: &mut DbConn, pending_only: bool, limit: i64) -> QueryResult<
         query = query.filter(webhook_deliveries::delivered_at.is_null());
     }
     query.order(webhook_deliveries::id.desc()).limit(limit).select(WebhookDelivery::as_select()).load(conn)
+}
+
+/// Drops the events about `escalations` not delivered yet (an erasure); returns how many.
+pub fn drop_undelivered(conn: &mut DbConn, escalations: &[EscalationId]) -> QueryResult<usize> {
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::escalation_id.eq_any(escalations))
+            .filter(webhook_deliveries::delivered_at.is_null()),
+    )
+    .execute(conn)
 }

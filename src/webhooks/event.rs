@@ -43,6 +43,16 @@ pub struct AgentMessage {
 }
 
 impl PlatformEvent {
+    /// The escalation the event is about.
+    pub fn escalation_id(&self) -> EscalationId {
+        match self {
+            PlatformEvent::Assigned { escalation_id, .. }
+            | PlatformEvent::Message { escalation_id, .. }
+            | PlatformEvent::Eta { escalation_id, .. }
+            | PlatformEvent::Resolved { escalation_id, .. } => *escalation_id,
+        }
+    }
+
     /// The event name (`Handoff-Event` and the body's `event`).
     pub fn name(&self) -> &'static str {
         match self {

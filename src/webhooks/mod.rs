@@ -32,7 +32,7 @@ pub fn enqueue(
         return Ok(None);
     }
     let data = serde_json::to_string(event).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Some(webhook_delivery::insert(conn, service, event.name(), &data, db_time(now))?))
+    Ok(Some(webhook_delivery::insert(conn, service, event.escalation_id(), event.name(), &data, db_time(now))?))
 }
 
 /// The body sent for a delivery: the same bytes on every attempt.

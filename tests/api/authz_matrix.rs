@@ -140,6 +140,11 @@ fn rows() -> Vec<Row> {
         row(get.clone(), "/api/v1/staff/agents", None, STAFF),
         row(get.clone(), "/api/v1/staff/matching", None, ADMIN),
         row(put.clone(), "/api/v1/staff/matching", empty(), ADMIN),
+        row(get.clone(), "/api/v1/staff/redaction-patterns", None, ADMIN),
+        row(put.clone(), "/api/v1/staff/redaction-patterns", Some(json!({"patterns": []})), ADMIN),
+        // A platform's erasure and access requests reach only its own customers.
+        row(get.clone(), "/api/v1/customers/someone/export", None, SERVICE),
+        row(Method::DELETE, "/api/v1/customers/someone", None, SERVICE),
         row(get.clone(), "/api/v1/staff/webhooks", None, STAFF),
         row(get.clone(), "/api/v1/staff/escalations/first-reply-overdue", None, STAFF),
         row(get.clone(), "/api/v1/staff/payroll.csv?from=2026-11-01&to=2026-11-30", None, STAFF),
@@ -269,7 +274,14 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_matrix_says() {
     let covered: BTreeSet<String> = table
         .iter()
         .map(|r| {
-            let path = r.path.split('?').next().unwrap().replace("{esc}", "{id}").replace("{offer}", "{id}");
+            let path = r
+                .path
+                .split('?')
+                .next()
+                .unwrap()
+                .replace("{esc}", "{id}")
+                .replace("{offer}", "{id}")
+                .replace("/customers/someone", "/customers/{customer_ref}");
             format!("{} {}", r.method, path.replace("{agent}", "{id}"))
         })
         .collect();

@@ -43,7 +43,7 @@ pub fn start_receiver(received: Received) -> String {
 
 impl Received {
     /// Waits (up to 10 s) for an event of this kind and returns its signature, raw body and JSON.
-    async fn wait_for(&self, event: &str) -> (String, String, Value) {
+    pub async fn wait_for(&self, event: &str) -> (String, String, Value) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             if let Some(found) = self.requests.lock().unwrap().iter().find(|(_, _, v)| v["event"] == event).cloned() {
@@ -56,7 +56,7 @@ impl Received {
 }
 
 /// A service account whose webhooks go to `url`: (token, webhook secret).
-async fn service_with_webhooks(app: &TestApp, url: &str) -> (String, String) {
+pub async fn service_with_webhooks(app: &TestApp, url: &str) -> (String, String) {
     let admin = app.admin_token().await;
     let created: Value = app
         .post_json("/api/v1/admin/service-accounts", &json!({"name": "platform", "webhook_url": url}), Some(&admin))
@@ -76,7 +76,7 @@ fn assert_signed(secret: &str, signature: &str, raw: &str) {
     assert_eq!(v1.strip_prefix("v1=").unwrap(), hex::encode(mac.finalize().into_bytes()), "the signature verifies");
 }
 
-async fn accept_first(app: &TestApp, token: &str) -> Value {
+pub async fn accept_first(app: &TestApp, token: &str) -> Value {
     let offer = offers_of(app, token).await[0]["id"].clone();
     let accepted = app.post_json(&format!("/api/v1/offers/{offer}/accept"), &json!({}), Some(token)).await;
     assert_eq!(accepted.status(), 200);

@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod conversation;
 mod crash;
+mod customer_data;
 mod data_key;
 mod demo;
 mod dispatch;

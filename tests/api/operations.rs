@@ -28,7 +28,7 @@ async fn metrics_of_a_scripted_morning_match_the_hand_count() {
     day.step(move |conn| {
         let at = utc("2026-10-25T10:45:00Z");
         handoff::availability::presence::heartbeat(conn, asa, at)?;
-        handoff::dispatch::intake::intake(conn, service_id, &input, None, at)?;
+        handoff::dispatch::intake::intake(conn, service_id, &input, None, None, at)?;
         // The test plays the dispatcher, with its own clock.
         handoff::dispatch::queue::redispatch(conn, at, &handoff::dispatch::Dispatcher::new(Duration::seconds(45)))?;
         handoff::dispatch::queue::tick(

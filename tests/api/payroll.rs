@@ -90,7 +90,7 @@ impl Day {
         self.db
             .write(move |conn| {
                 presence::heartbeat(conn, agent, at)?;
-                let (created, _) = intake::intake(conn, service, &input, None, at)?;
+                let (created, _) = intake::intake(conn, service, &input, None, None, at)?;
                 // The test plays the dispatcher, with its own clock.
                 handoff::dispatch::queue::redispatch(conn, at, &Dispatcher::new(Duration::seconds(HEARTBEAT)))?;
                 let pending = offer::pending_for_agent(conn, agent)?;

@@ -91,6 +91,20 @@ async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
     let service_token = service["token"].as_str().unwrap();
     let _ = client.get(format!("{url}/api/v1/staff/skills?access_token={access}")).send().await.unwrap();
     let _ = client.get(format!("{url}/api/v1/me")).bearer_auth(service_token).send().await.unwrap();
+    // What customers type: a card number, an IBAN and an email, at intake and in a message.
+    let (card, iban, customer_email) =
+        ("4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "kim.customer@example.org");
+    let mut body = crate::dispatch::escalation("log-1");
+    body["summary"] = json!(format!("card {card}, iban {iban}, mail {customer_email}"));
+    body["customer_ref"] = json!(customer_email);
+    let escalated = post("/api/v1/escalations", body, Some(service_token)).await.unwrap();
+    assert_eq!(escalated.status(), 201);
+    let id = escalated.json::<Value>().await.unwrap()["id"].clone();
+    let said = json!({"text": format!("my card {card} and {customer_email}")});
+    assert_eq!(
+        post(&format!("/api/v1/escalations/{id}/messages"), said, Some(service_token)).await.unwrap().status(),
+        201
+    );
     let renewed = post("/api/v1/auth/refresh", json!({"refresh_token": refresh}), None);
     assert_eq!(renewed.await.unwrap().status(), 200);
     // A reused refresh token is the loudest path (it revokes the login and warns).
@@ -113,6 +127,11 @@ async fn passwords_tokens_and_the_jwt_secret_never_appear_in_the_log() {
         ("service token", service_token),
         ("webhook secret", webhook_secret),
         ("JWT secret", jwt_secret.trim()),
+        ("card number", card),
+        ("card number's digits", &card.replace(' ', "")),
+        ("IBAN", iban),
+        ("IBAN without spaces", &iban.replace(' ', "")),
+        ("customer's email", customer_email),
         ("login challenge", &challenge),
         ("TOTP secret", &totp_secret),
         ("recovery code", &recovery_code),

@@ -1,0 +1,130 @@
+//! Customer data: card numbers and IBANs hidden at intake and in messages (in the database, the
+//! answers and the webhooks the platform receives), staff patterns, and erasure and access by
+//! customer reference across two service accounts. Both backends.
+
+use diesel::prelude::*;
+use handoff::db::schema::{escalations, messages};
+use serde_json::{Value, json};
+
+use crate::conversation::{Received, accept_first, service_with_webhooks, start_receiver};
+use crate::dispatch::{escalate, escalation, online_agent};
+use crate::helpers::{TestApp, problem, spawn_app};
+
+const CARD: &str = "4111 1111 1111 1111";
+const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+
+/// Every summary, transcript and message text stored, as one string.
+async fn everything_stored(app: &TestApp) -> String {
+    app.db()
+        .read(|conn| {
+            let rows: Vec<(String, String)> =
+                escalations::table.select((escalations::summary, escalations::transcript)).load(conn)?;
+            let texts: Vec<String> = messages::table.select(messages::text).load(conn)?;
+            Ok(format!("{rows:?} {texts:?}"))
+        })
+        .await
+        .unwrap()
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[tokio::test]
+async fn card_numbers_and_ibans_are_hidden_before_they_are_stored_or_sent() {
+    let app = spawn_app().await;
+    let received = Received::default();
+    let (service, _) = service_with_webhooks(&app, &start_receiver(received.clone())).await;
+    let (_, agent) = online_agent(&app, "talker@example.com", 4, "native").await;
+    let mut body = escalation("chat-1");
+    body["summary"] = json!(format!("Card {CARD} was charged twice; order 4242 4242 4242 4241"));
+    body["transcript"][0]["text"] = json!(format!("refund to {IBAN} please"));
+    let created = escalate(&app, &service, &body).await;
+    let id = created["id"].as_i64().unwrap();
+    accept_first(&app, &agent).await;
+
+    let path = format!("/api/v1/escalations/{id}/messages");
+    let from_customer = app.post_json(&path, &json!({"text": format!("it is {CARD}")}), Some(&service)).await;
+    let shown: Value = from_customer.json().await.unwrap();
+    assert_eq!(shown["text"], "it is [card •••• 1111]");
+    let reply = json!({"text": format!("I see {CARD} and {IBAN}")});
+    assert_eq!(app.post_json(&path, &reply, Some(&agent)).await.status(), 201);
+    let (_, raw, _) = received.wait_for("escalation.message").await;
+    assert!(raw.contains("I see [card •••• 1111] and [iban •••• 3000]"), "{raw}");
+
+    let stored = everything_stored(&app).await;
+    for secret in [CARD, IBAN] {
+        assert!(!digits(&stored).contains(&digits(secret)), "{secret} is stored: {stored}");
+        assert!(!digits(&raw).contains(&digits(secret)));
+    }
+    assert!(stored.contains("order 4242 4242 4242 4241"), "a number failing the check stays as typed");
+    let staff = app.staff_token("sam@example.com", "staff").await;
+    let view: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &staff).await.json().await.unwrap();
+    assert_eq!(view["redactions"], 5, "one in the summary, one in the transcript, three in the messages: {view}");
+    assert_eq!(view["summary"], "Card [card •••• 1111] was charged twice; order 4242 4242 4242 4241");
+}
+
+#[tokio::test]
+async fn staff_patterns_with_a_check_digit_are_hidden_and_a_broken_one_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let rules = json!({"patterns": [{"name": "personnummer", "pattern": r"\b\d{6}[-+]?\d{4}\b", "check": "luhn"}]});
+    let saved = app.client.put(app.url("/api/v1/staff/redaction-patterns")).bearer_auth(&admin).json(&rules).send();
+    assert_eq!(saved.await.unwrap().status(), 200);
+    let broken = json!({"patterns": [{"name": "x", "pattern": "(unclosed", "check": "none"}]});
+    let refused = app.client.put(app.url("/api/v1/staff/redaction-patterns")).bearer_auth(&admin).json(&broken).send();
+    let refused = problem(refused.await.unwrap(), 422).await;
+    assert_eq!(refused["errors"][0]["field"], "patterns[0].pattern");
+
+    let service = app.service_token("bot").await;
+    let mut body = escalation("pnr-1");
+    body["summary"] = json!("pnr 811218-9876, not 811218-9875");
+    let created = escalate(&app, &service, &body).await;
+    let staff = app.staff_token("sam@example.com", "staff").await;
+    let view: Value =
+        app.get_json(&format!("/api/v1/escalations/{}", created["id"]), &staff).await.json().await.unwrap();
+    assert_eq!(view["summary"], "pnr [personnummer •••• 9876], not 811218-9875");
+}
+
+#[tokio::test]
+async fn a_customer_is_exported_and_erased_by_reference_and_only_for_their_platform() {
+    let app = spawn_app().await;
+    let (first, second) = (app.service_token("bank-bot").await, app.service_token("other-bot").await);
+    for (service, external) in [(&first, "a-1"), (&first, "a-2"), (&second, "b-1")] {
+        let mut body = escalation(external);
+        body["customer_ref"] = json!("+46 70 123 45 67");
+        body["summary"] = json!(format!("Customer {external} wants a refund"));
+        escalate(&app, service, &body).await;
+    }
+    let mut other = escalation("a-3");
+    other["customer_ref"] = json!("someone-else");
+    escalate(&app, &first, &other).await;
+    let stored: Vec<Option<String>> =
+        app.db().read(|conn| Ok(escalations::table.select(escalations::customer_ref_hash).load(conn)?)).await.unwrap();
+    assert!(stored.iter().flatten().all(|h| h.len() == 64 && !h.contains("4670")), "only a keyed hash: {stored:?}");
+
+    let reference = "%2B46%2070%20123%2045%2067";
+    let export = app.get_json(&format!("/api/v1/customers/{reference}/export"), &first).await;
+    assert_eq!(export.status(), 200);
+    let export: Value = export.json().await.unwrap();
+    let externals: Vec<&str> =
+        export["escalations"].as_array().unwrap().iter().map(|e| e["external_id"].as_str().unwrap()).collect();
+    assert_eq!(externals, ["a-1", "a-2"], "this platform's escalations of this customer only");
+    assert_eq!(export["escalations"][0]["summary"], "Customer a-1 wants a refund");
+
+    let erase = || app.client.delete(app.url(&format!("/api/v1/customers/{reference}"))).bearer_auth(&first).send();
+    let counts: Value = erase().await.unwrap().json().await.unwrap();
+    assert_eq!((counts["escalations"].clone(), counts["erased_now"].clone()), (json!(2), json!(2)));
+    let again: Value = erase().await.unwrap().json().await.unwrap();
+    assert_eq!((again["escalations"].clone(), again["erased_now"].clone()), (json!(2), json!(0)), "idempotent");
+
+    let export: Value =
+        app.get_json(&format!("/api/v1/customers/{reference}/export"), &first).await.json().await.unwrap();
+    assert!(export["escalations"].as_array().unwrap().iter().all(|e| e["summary"] == "" && e["erased_at"].is_string()));
+    let theirs: Value =
+        app.get_json(&format!("/api/v1/customers/{reference}/export"), &second).await.json().await.unwrap();
+    assert_eq!(theirs["escalations"][0]["summary"], "Customer b-1 wants a refund", "the other platform's copy stays");
+
+    let agent = online_agent(&app, "talker@example.com", 4, "native").await.1;
+    problem(app.get_json(&format!("/api/v1/customers/{reference}/export"), &agent).await, 403).await;
+}

@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::ids::UserId;
 use crate::matching::{Factor, Level, Relaxable, Weights};
-use crate::models::{app_setting, audit, db_time};
+use crate::models::{app_setting, db_time};
 
 const KEY: &str = "matching";
 
@@ -141,17 +141,6 @@ pub fn load(conn: &mut DbConn) -> Result<MatchingSettings, AppError> {
 pub fn save(conn: &mut DbConn, settings: &MatchingSettings, actor: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
     settings.check()?;
     let text = serde_json::to_string(settings).map_err(|e| AppError::Internal(e.into()))?;
-    app_setting::set(conn, KEY, &text, db_time(now))?;
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: Some(actor),
-            subject_kind: "settings",
-            subject_id: None,
-            action: "matching_changed",
-            detail: Some(&text),
-            created_at: db_time(now),
-        },
-    )?;
+    app_setting::set_audited(conn, KEY, &text, actor, "matching_changed", db_time(now))?;
     Ok(())
 }

@@ -5,6 +5,30 @@ use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::app_settings};
 
+/// Sets a setting an admin changed, with an audit entry (`action`) carrying the new value.
+pub fn set_audited(
+    conn: &mut DbConn,
+    key: &str,
+    value: &str,
+    actor: crate::ids::UserId,
+    action: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    set(conn, key, value, at)?;
+    crate::models::audit::record(
+        conn,
+        &crate::models::audit::NewAuditEntry {
+            actor_id: Some(actor),
+            subject_kind: "settings",
+            subject_id: None,
+            action,
+            detail: Some(value),
+            created_at: at,
+        },
+    )?;
+    Ok(())
+}
+
 pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
     app_settings::table.find(key).select(app_settings::value).first(conn).optional()
 }

@@ -11,7 +11,7 @@ use validator::Validate;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::ids::UserId;
-use crate::models::{app_setting, audit, db_time};
+use crate::models::{app_setting, db_time};
 
 const KEY: &str = "redaction_patterns";
 const MAX_PATTERNS: usize = 20;
@@ -127,18 +127,7 @@ pub fn redactor(conn: &mut DbConn) -> Result<super::redact::Redactor, AppError> 
 pub fn save(conn: &mut DbConn, rules: &PatternRules, actor: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
     rules.compile()?;
     let text = serde_json::to_string(rules).map_err(|e| AppError::Internal(e.into()))?;
-    app_setting::set(conn, KEY, &text, db_time(now))?;
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: Some(actor),
-            subject_kind: "settings",
-            subject_id: None,
-            action: "redaction_patterns_changed",
-            detail: Some(&text),
-            created_at: db_time(now),
-        },
-    )?;
+    app_setting::set_audited(conn, KEY, &text, actor, "redaction_patterns_changed", db_time(now))?;
     Ok(())
 }
 

@@ -90,6 +90,20 @@ pub struct Settings {
     /// During a rotation, the key being replaced: it still opens what it sealed until
     /// `handoff data-key rotate` has sealed everything again under `data_key`.
     pub data_key_previous: String,
+    /// Days the text of a closed conversation (summary, messages, notes) is kept.
+    pub retain_conversations_days: u32,
+    /// Days the chatbot's transcript of a closed conversation is kept.
+    pub retain_transcripts_days: u32,
+    /// Days the comment of a customer's rating is kept (the score stays).
+    pub retain_rating_comments_days: u32,
+    /// Days audit entries are kept.
+    pub retain_audit_days: u32,
+    /// Days presence history is kept. It is pay evidence (online time is paid), so it is never
+    /// shorter than the payroll retention.
+    pub retain_presence_days: u32,
+    /// Years payroll data (who worked when, at which rate) is kept: the legal minimum for pay
+    /// records in most of the EU is 5 to 10 years.
+    pub retain_payroll_years: u32,
 }
 
 impl Default for Settings {
@@ -123,6 +137,12 @@ impl Default for Settings {
             metrics_token: String::new(),
             data_key: String::new(),
             data_key_previous: String::new(),
+            retain_conversations_days: 90,
+            retain_transcripts_days: 30,
+            retain_rating_comments_days: 365,
+            retain_audit_days: 730,
+            retain_presence_days: 7 * 366,
+            retain_payroll_years: 7,
         }
     }
 }
@@ -193,6 +213,15 @@ impl Settings {
         }
         if self.payroll_timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(invalid("PAYROLL_TIMEZONE", format!("`{}` is not an IANA time zone", self.payroll_timezone)));
+        }
+        if self.retain_presence_days < self.retain_payroll_years.saturating_mul(366) {
+            return Err(invalid(
+                "RETAIN_PRESENCE_DAYS",
+                "must cover HANDOFF_RETAIN_PAYROLL_YEARS: presence history is pay evidence",
+            ));
+        }
+        if self.retain_conversations_days == 0 || self.retain_transcripts_days == 0 {
+            return Err(invalid("RETAIN_CONVERSATIONS_DAYS", "retention periods are at least one day"));
         }
         if self.outbox_poll_s == 0 || self.outbox_poll_s > 3600 {
             return Err(invalid("OUTBOX_POLL_S", "must be between 1 and 3600 seconds"));

@@ -124,6 +124,10 @@ impl Application {
             db,
         });
         spawn_housekeeping(state.clone());
+        crate::privacy::retention::spawn_daily(
+            state.db.clone(),
+            crate::privacy::retention::RetentionPolicy::from_settings(&state.settings),
+        );
         tokio::spawn(crate::realtime::stream::beat_open_streams(state.db.clone()));
         // The dispatcher runs on every instance; only the lease holder decides (see runner).
         let address = listener.local_addr()?.to_string();

@@ -21,6 +21,7 @@ pub mod reason {
     pub const CHOSEN: &str = "chosen";
     pub const HEARTBEAT_LOST: &str = "heartbeat_lost";
     pub const SUSPENDED: &str = "suspended";
+    pub const DELETED: &str = "deleted";
 }
 
 /// An agent's presence as the API shows it.

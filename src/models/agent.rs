@@ -290,3 +290,20 @@ pub fn conversation_ended(conn: &mut DbConn, user_id: AgentId, at: NaiveDateTime
     }
     Ok(updated == 1)
 }
+
+/// Clears a deleted agent's personal profile fields: location (to the null island), country,
+/// region, how they heard of us and why they applied. Languages, skills and ratings stay: they
+/// describe work done, not the person.
+pub fn anonymise(conn: &mut DbConn, id: AgentId) -> QueryResult<usize> {
+    diesel::update(agents::table.find(id))
+        .set((
+            agents::latitude.eq(0.0),
+            agents::longitude.eq(0.0),
+            agents::country.eq(None::<String>),
+            agents::region.eq(None::<String>),
+            agents::recruit_source.eq(""),
+            agents::motivation.eq(""),
+            agents::profile_version.eq(agents::profile_version + 1),
+        ))
+        .execute(conn)
+}

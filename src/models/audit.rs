@@ -58,3 +58,8 @@ pub fn recent_of_kind(conn: &mut DbConn, kind: &str, limit: i64) -> QueryResult<
         .select((AuditEntry::as_select(), users::email.nullable()))
         .load(conn)
 }
+
+/// Deletes audit entries written before `cutoff` (retention).
+pub fn forget_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(audit_log::table.filter(audit_log::created_at.lt(cutoff))).execute(conn)
+}

@@ -430,3 +430,39 @@ pub fn redactions_of(conn: &mut DbConn, id: EscalationId) -> QueryResult<i32> {
 pub fn erased_at(conn: &mut DbConn, id: EscalationId) -> QueryResult<Option<NaiveDateTime>> {
     escalations::table.find(id).select(escalations::erased_at).first(conn)
 }
+
+/// Closed escalations whose conversation text is still kept and that closed before `cutoff`.
+pub fn closed_with_content_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<EscalationId>> {
+    escalations::table
+        .filter(escalations::closed_at.lt(cutoff))
+        .filter(escalations::erased_at.is_null())
+        .order(escalations::id.asc())
+        .limit(limit)
+        .select(escalations::id)
+        .load(conn)
+}
+
+/// Closed escalations that still hold a transcript and closed before `cutoff`.
+pub fn closed_with_transcript_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<EscalationId>> {
+    escalations::table
+        .filter(escalations::closed_at.lt(cutoff))
+        .filter(escalations::transcript.ne("[]"))
+        .order(escalations::id.asc())
+        .limit(limit)
+        .select(escalations::id)
+        .load(conn)
+}
+
+/// Forgets the chatbot's transcript of an escalation.
+pub fn clear_transcript(conn: &mut DbConn, id: EscalationId) -> QueryResult<usize> {
+    let updated = diesel::update(escalations::table.find(id)).set(escalations::transcript.eq("[]")).execute(conn)?;
+    Ok(noted(id, updated))
+}

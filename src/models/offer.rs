@@ -145,3 +145,8 @@ pub fn mark_transferred(conn: &mut DbConn, escalation: EscalationId, at: NaiveDa
     .set((offers::state.eq(OfferState::Transferred), offers::answered_at.eq(at)))
     .execute(conn)
 }
+
+/// Every offer made to `agent`, oldest first (the agent's own data export).
+pub fn all_for_agent(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<Offer>> {
+    offers::table.filter(offers::agent_id.eq(agent)).order(offers::id.asc()).select(Offer::as_select()).load(conn)
+}

@@ -152,3 +152,29 @@ pub fn changes_between(
 pub fn agents_seen_before(conn: &mut DbConn, to: NaiveDateTime) -> QueryResult<Vec<AgentId>> {
     presence_events::table.filter(presence_events::at.lt(to)).select(presence_events::agent_id).distinct().load(conn)
 }
+
+/// Deletes presence changes before `cutoff` except each agent's last one before it, which
+/// still says whether they were online at the cutoff (payroll reads the presence at a period's
+/// start from it).
+pub fn forget_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    let kept: Vec<Option<i64>> = presence_events::table
+        .filter(presence_events::at.lt(cutoff))
+        .group_by(presence_events::agent_id)
+        .select(diesel::dsl::max(presence_events::id))
+        .load(conn)?;
+    let mut kept: Vec<i64> = kept.into_iter().flatten().collect();
+    kept.sort_unstable();
+    let mut deleted = 0;
+    // Chunks keep each statement within SQLite's bound-parameter limit.
+    let doomed: Vec<i64> = presence_events::table
+        .filter(presence_events::at.lt(cutoff))
+        .select(presence_events::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .filter(|id| kept.binary_search(id).is_err())
+        .collect();
+    for chunk in doomed.chunks(500) {
+        deleted += diesel::delete(presence_events::table.filter(presence_events::id.eq_any(chunk))).execute(conn)?;
+    }
+    Ok(deleted)
+}

@@ -49,3 +49,22 @@ pub fn erase_comment(conn: &mut DbConn, escalation: EscalationId) -> QueryResult
         .set(ratings::comment.eq(None::<String>))
         .execute(conn)
 }
+
+/// Removes the comments of ratings given before `cutoff` (retention); the scores stay.
+pub fn erase_comments_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(ratings::table.filter(ratings::created_at.lt(cutoff)).filter(ratings::comment.is_not_null()))
+        .set(ratings::comment.eq(None::<String>))
+        .execute(conn)
+}
+
+/// Every rating of `agent`'s conversations: (escalation, score, comment, when).
+pub fn for_agent(
+    conn: &mut DbConn,
+    agent: AgentId,
+) -> QueryResult<Vec<(EscalationId, i32, Option<String>, NaiveDateTime)>> {
+    ratings::table
+        .filter(ratings::agent_id.eq(agent))
+        .order(ratings::created_at.asc())
+        .select((ratings::escalation_id, ratings::score, ratings::comment, ratings::created_at))
+        .load(conn)
+}

@@ -20,6 +20,8 @@ crate::text_enum! {
         Rejected => "rejected",
         /// Stopped from working by staff; may still log in to read why.
         Suspended => "suspended",
+        /// Deleted on request: personal fields anonymised, pay records kept.
+        Deleted => "deleted",
     }
 }
 
@@ -31,6 +33,7 @@ pub mod status {
     pub const ACTIVE: UserStatus = UserStatus::Active;
     pub const REJECTED: UserStatus = UserStatus::Rejected;
     pub const SUSPENDED: UserStatus = UserStatus::Suspended;
+    pub const DELETED: UserStatus = UserStatus::Deleted;
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -127,4 +130,17 @@ pub fn set_password_hash(conn: &mut DbConn, id: UserId, hash: &str, at: NaiveDat
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
         .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// Replaces a deleted person's email, name and password with placeholders nobody can use.
+pub fn anonymise(conn: &mut DbConn, id: UserId, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(format!("deleted-{id}@deleted.invalid")),
+            users::full_name.eq(format!("Deleted agent {id}")),
+            // Not a PHC string: no password ever verifies against it.
+            users::password_hash.eq("!deleted"),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
 }

@@ -37,13 +37,7 @@ pub fn erase(
     let mut counts = ErasureCounts { escalations: found.len(), ..ErasureCounts::default() };
     let ids: Vec<EscalationId> = found.iter().map(|e| e.id).collect();
     for id in &ids {
-        if escalation::erase_content(conn, *id, db_time(now))? {
-            counts.erased_now += 1;
-        }
-        counts.messages += message::erase_for(conn, *id)?;
-        counts.rating_comments += rating::erase_comment(conn, *id)?;
-        escalation_event::erase_details(conn, *id)?;
-        counts.agent_notices += agent_event::forget_about(conn, *id)?;
+        erase_one(conn, *id, now, &mut counts)?;
     }
     counts.webhooks_dropped = webhook_delivery::drop_undelivered(conn, &ids)?;
     let detail = serde_json::to_string(&counts).map_err(|e| AppError::Internal(e.into()))?;
@@ -59,6 +53,23 @@ pub fn erase(
         },
     )?;
     Ok(counts)
+}
+
+/// Erases one escalation's conversation content (see the module comment), adding to `counts`.
+pub fn erase_one(
+    conn: &mut DbConn,
+    id: EscalationId,
+    now: DateTime<Utc>,
+    counts: &mut ErasureCounts,
+) -> Result<(), AppError> {
+    if escalation::erase_content(conn, id, db_time(now))? {
+        counts.erased_now += 1;
+    }
+    counts.messages += message::erase_for(conn, id)?;
+    counts.rating_comments += rating::erase_comment(conn, id)?;
+    escalation_event::erase_details(conn, id)?;
+    counts.agent_notices += agent_event::forget_about(conn, id)?;
+    Ok(())
 }
 
 /// One escalation as the customer's data export shows it.

@@ -486,3 +486,37 @@ async fn an_agent_who_forgot_their_password_resets_it_from_the_emailed_link() {
     assert_eq!(client.current_url().await.unwrap().path(), "/agent", "the agent is in with the new password");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_agent_downloads_their_data_from_the_account_page() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.active_agent_token("ines@example.com").await;
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 1100).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "ines@example.com").await;
+    fill(&client, "password", "applicant-password-1").await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Your work").await;
+    client.find(Locator::LinkText("Account")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "Download my data").await;
+    screenshot(&client, "15-agent-account").await;
+    // The link, fetched by the page itself with its session cookie, as the download would be.
+    let fetched = client
+        .execute_async(
+            "const done = arguments[0];
+             fetch(document.getElementById('download-my-data').href)
+               .then(r => Promise.all([r.headers.get('content-disposition'), r.json()]))
+               .then(([disposition, archive]) => done([disposition, archive.profile.email, archive.pay_lines_csv]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(fetched[0].as_str().unwrap().starts_with("attachment; filename=\"handoff-my-data-"), "{fetched}");
+    assert_eq!(fetched[1], "ines@example.com");
+    assert!(fetched[2].as_str().unwrap().starts_with("period_start,period_end,agent_id,"));
+    client.close().await.unwrap();
+}

@@ -6,6 +6,8 @@ mod helpers;
 
 mod account_pages;
 mod agent_dashboard;
+mod agent_data;
+mod agent_deletion;
 mod auth;
 mod authz_matrix;
 mod availability;
@@ -35,6 +37,7 @@ mod payroll_pages;
 mod payroll_python;
 mod recruiting;
 mod recruiting_pages;
+mod retention;
 mod revocation;
 mod roles;
 mod secrets;

@@ -10,6 +10,7 @@ pub mod escalations;
 pub mod matching;
 pub mod me;
 pub mod mfa;
+pub mod my_data;
 pub mod offers;
 pub mod operations;
 pub mod paging;

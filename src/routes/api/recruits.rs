@@ -216,3 +216,23 @@ pub async fn certify(
     state.db.write(move |conn| review::certify(conn, &reviewer, id, &skill, Utc::now())).await?;
     Ok(HttpResponse::Created().json(json!({"agent_id": id})))
 }
+
+/// Delete an agent account on their request: personal fields are anonymised (email, name,
+/// password, location, motivation, availability, second factor; every login ends) and pay
+/// records stay exact under the placeholder name. Refused with 409 while they hold
+/// conversations. Idempotent; audited; cannot be undone.
+#[utoipa::path(
+    tag = "recruiting", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Agent id")),
+    responses((status = 200, body = Object, example = json!({"status": "deleted"})), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem))
+)]
+#[post("/api/v1/staff/agents/{id}/anonymise")]
+pub async fn anonymise(
+    staff: StaffUser,
+    state: web::Data<AppState>,
+    id: web::Path<AgentId>,
+) -> AppResult<HttpResponse> {
+    let (actor, id) = (staff.0.id, id.into_inner());
+    state.db.write(move |conn| crate::privacy::anonymise::anonymise(conn, id, actor, Utc::now())).await?;
+    Ok(HttpResponse::Ok().json(json!({"status": user::status::DELETED})))
+}

@@ -51,6 +51,15 @@ fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, A
     escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))
 }
 
+/// `text` with card numbers, IBANs and the staff's patterns hidden, counted on the escalation:
+/// whatever anyone writes in a conversation (messages, transfer notes, dispositions, rating
+/// comments) goes through here before it is stored or sent on.
+fn screened(conn: &mut DbConn, id: EscalationId, text: &str) -> Result<String, AppError> {
+    let redacted = crate::privacy::patterns::redactor(conn)?.redact(text);
+    escalation::add_redactions(conn, id, redacted.count as i32)?;
+    Ok(redacted.text)
+}
+
 fn is_closed(e: &escalation::Escalation) -> bool {
     e.state == EscalationState::Resolved || e.state == EscalationState::Abandoned
 }
@@ -65,10 +74,8 @@ pub fn post_message(
     now: DateTime<Utc>,
 ) -> Result<MessageView, AppError> {
     let e = load(conn, id)?;
-    // Hidden before it is stored or sent on, whoever wrote it.
-    let redacted = crate::privacy::patterns::redactor(conn)?.redact(text);
-    escalation::add_redactions(conn, id, redacted.count as i32)?;
-    let text = redacted.text.as_str();
+    let redacted = screened(conn, id, text)?;
+    let text = redacted.as_str();
     match author {
         Author::Customer { service } => {
             if e.service_account_id != service {
@@ -125,6 +132,8 @@ pub fn resolve(
     if e.assigned_agent_id != Some(agent_id) {
         return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
     }
+    let disposition = screened(conn, id, disposition)?;
+    let disposition = disposition.as_str();
     if !escalation::resolve(conn, id, agent_id, disposition, db_time(now))? {
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
@@ -183,7 +192,8 @@ pub fn transfer(
     offer::mark_transferred(conn, id, db_time(now))?;
     assignment::finish(conn, id, agent_id, assignment::Outcome::Transferred, db_time(now))?;
     agent::conversation_ended(conn, agent_id, db_time(now))?;
-    let detail = format!("by agent {agent_id} needing [{}]: {}", input.required_skills.join(", "), input.note);
+    let note = screened(conn, id, &input.note)?;
+    let detail = format!("by agent {agent_id} needing [{}]: {note}", input.required_skills.join(", "));
     escalation_event::record(conn, id, TimelineEvent::Transferred, Some(&detail), db_time(now))?;
     let closed = AgentNotice::Closed { escalation_id: id, disposition: None, transferred: Some(true) };
     realtime::notify(conn, agent_id, &closed, now)?;
@@ -233,7 +243,8 @@ pub fn rate(
     let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Resolved) else {
         return Err(AppError::Conflict("only a resolved conversation can be rated".into()));
     };
-    rating::insert(conn, id, agent_id, input.score, input.comment.as_deref(), db_time(now)).map_err(|error| {
+    let comment = input.comment.as_deref().map(|c| screened(conn, id, c)).transpose()?;
+    rating::insert(conn, id, agent_id, input.score, comment.as_deref(), db_time(now)).map_err(|error| {
         if is_unique_violation(&error) {
             AppError::Conflict("this conversation was rated already".into())
         } else {

@@ -34,3 +34,26 @@ async fn a_deleted_agent_is_anonymised_and_their_pay_stays_exact() {
     problem(app.post_json("/api/v1/staff/agents/999999/anonymise", &serde_json::json!({}), Some(&staff)).await, 404)
         .await;
 }
+
+#[tokio::test]
+async fn staff_delete_an_account_from_the_recruits_page_after_confirming() {
+    let app = spawn_app_with(|s| s.clock_tickers = false).await;
+    let (id, _) = app.active_agent_token("leaving@example.com").await;
+    let staff = app.staff_token("sam@example.com", "staff").await;
+    assert_eq!(app.browser_login("sam@example.com", "staff-password-1").await.status(), 303);
+    let html = app.client.get(app.url("/staff/recruits?status=active")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!(r#"id="delete-{id}""#)) && html.contains(&format!(r#"id="confirm-delete-{id}""#)));
+    let csrf = crate::helpers::csrf_of(&html);
+    let action = app.url(&format!("/staff/recruits/{id}/delete"));
+    let unconfirmed = app.client.post(&action).form(&[("csrf_token", csrf.as_str()), ("back_to", "active")]).send();
+    assert_eq!(unconfirmed.await.unwrap().status(), 422, "not without the box ticked");
+    let confirmed = [("csrf_token", csrf.as_str()), ("back_to", "active"), ("confirm", "yes")];
+    let done = app.client.post(&action).form(&confirmed).send().await.unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()["location"], "/staff/recruits?status=active&done=deleted");
+    let recruit: Value = app.get_json(&format!("/api/v1/staff/recruits/{id}"), &staff).await.json().await.unwrap();
+    assert_eq!(
+        (recruit["status"].as_str(), recruit["email"].as_str()),
+        (Some("deleted"), Some(format!("deleted-{id}@deleted.invalid").as_str()))
+    );
+}

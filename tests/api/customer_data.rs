@@ -3,7 +3,7 @@
 //! customer reference across two service accounts. Both backends.
 
 use diesel::prelude::*;
-use handoff::db::schema::{escalations, messages};
+use handoff::db::schema::{agent_events, escalation_events, escalations, messages, ratings};
 use serde_json::{Value, json};
 
 use crate::conversation::{Received, accept_first, service_with_webhooks, start_receiver};
@@ -13,14 +13,19 @@ use crate::helpers::{TestApp, problem, spawn_app};
 const CARD: &str = "4111 1111 1111 1111";
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
 
-/// Every summary, transcript and message text stored, as one string.
+/// Every text stored about conversations (summaries, transcripts, dispositions, messages,
+/// timeline notes, rating comments, agents' notices), as one string.
 async fn everything_stored(app: &TestApp) -> String {
     app.db()
         .read(|conn| {
-            let rows: Vec<(String, String)> =
-                escalations::table.select((escalations::summary, escalations::transcript)).load(conn)?;
+            let rows: Vec<(String, String, Option<String>)> = escalations::table
+                .select((escalations::summary, escalations::transcript, escalations::disposition))
+                .load(conn)?;
             let texts: Vec<String> = messages::table.select(messages::text).load(conn)?;
-            Ok(format!("{rows:?} {texts:?}"))
+            let notes: Vec<Option<String>> = escalation_events::table.select(escalation_events::detail).load(conn)?;
+            let comments: Vec<Option<String>> = ratings::table.select(ratings::comment).load(conn)?;
+            let notices: Vec<String> = agent_events::table.select(agent_events::data).load(conn)?;
+            Ok(format!("{rows:?} {texts:?} {notes:?} {comments:?} {notices:?}"))
         })
         .await
         .unwrap()
@@ -52,15 +57,27 @@ async fn card_numbers_and_ibans_are_hidden_before_they_are_stored_or_sent() {
     let (_, raw, _) = received.wait_for("escalation.message").await;
     assert!(raw.contains("I see [card •••• 1111] and [iban •••• 3000]"), "{raw}");
 
+    // What else people type in a conversation: the disposition, the customer's rating comment.
+    let resolve = (format!("/api/v1/escalations/{id}/resolve"), json!({"disposition": format!("refunded {IBAN}")}));
+    assert_eq!(app.post_json(&resolve.0, &resolve.1, Some(&agent)).await.status(), 200);
+    let (_, resolved_raw, _) = received.wait_for("escalation.resolved").await;
+    assert!(resolved_raw.contains("refunded [iban •••• 3000]"), "{resolved_raw}");
+    let rate = (format!("/api/v1/escalations/{id}/rating"), json!({"score": 5, "comment": format!("card {CARD}")}));
+    assert_eq!(app.post_json(&rate.0, &rate.1, Some(&service)).await.status(), 201);
+    let comments: Vec<Option<String>> =
+        app.db().read(|conn| Ok(ratings::table.select(ratings::comment).load(conn)?)).await.unwrap();
+    assert_eq!(comments, [Some("card [card •••• 1111]".to_string())]);
+
+    let staff = app.staff_token("sam@example.com", "staff").await;
+    let view: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &staff).await.json().await.unwrap();
+    assert_eq!(view["redactions"], 7, "summary, transcript, three in messages, disposition, comment: {view}");
     let stored = everything_stored(&app).await;
     for secret in [CARD, IBAN] {
         assert!(!digits(&stored).contains(&digits(secret)), "{secret} is stored: {stored}");
-        assert!(!digits(&raw).contains(&digits(secret)));
+        assert!(!digits(&format!("{raw}{resolved_raw}")).contains(&digits(secret)));
     }
     assert!(stored.contains("order 4242 4242 4242 4241"), "a number failing the check stays as typed");
-    let staff = app.staff_token("sam@example.com", "staff").await;
-    let view: Value = app.get_json(&format!("/api/v1/escalations/{id}"), &staff).await.json().await.unwrap();
-    assert_eq!(view["redactions"], 5, "one in the summary, one in the transcript, three in the messages: {view}");
+
     assert_eq!(view["summary"], "Card [card •••• 1111] was charged twice; order 4242 4242 4242 4241");
 }
 

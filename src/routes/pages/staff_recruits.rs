@@ -67,6 +67,7 @@ fn notice_for(done: Option<&str>) -> Option<&'static str> {
         "suspended" => Some("Suspended."),
         "reinstated" => Some("Reinstated."),
         "certified" => Some("Certification granted."),
+        "deleted" => Some("Account deleted: personal data anonymised, pay records kept."),
         _ => None,
     }
 }
@@ -136,6 +137,9 @@ pub struct DecisionForm {
     /// The tab to return to.
     #[serde(default)]
     back_to: String,
+    /// Ticked to confirm deleting an account (it cannot be undone).
+    #[serde(default)]
+    confirm: String,
 }
 
 #[post("/staff/recruits/{id}/{action}")]
@@ -158,6 +162,9 @@ pub async fn decide(
             "give a reason: it is kept, and a rejected applicant is told it",
         )));
     }
+    if action == "delete" && form.confirm != "yes" {
+        return Err(PageError(AppError::invalid("confirm", "tick the box: deleting an account cannot be undone")));
+    }
     let (done, skill_name) = (action.clone(), form.skill.clone());
     state
         .db
@@ -169,6 +176,7 @@ pub async fn decide(
                 "suspend" => review::suspend(conn, &reviewer, id, &reason, now),
                 "reinstate" => review::reinstate(conn, &reviewer, id, note.as_deref(), now),
                 "certify" => review::certify(conn, &reviewer, id, &skill_name, now),
+                "delete" => crate::privacy::anonymise::anonymise(conn, id, reviewer.staff_id, now),
                 _ => Err(AppError::NotFound(format!("no action {action}"))),
             }
         })
@@ -180,6 +188,7 @@ pub async fn decide(
         "reject" => "rejected",
         "suspend" => "suspended",
         "reinstate" => "reinstated",
+        "delete" => "deleted",
         _ => "certified",
     };
     Ok(HttpResponse::SeeOther()

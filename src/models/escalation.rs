@@ -466,3 +466,20 @@ pub fn clear_transcript(conn: &mut DbConn, id: EscalationId) -> QueryResult<usiz
     let updated = diesel::update(escalations::table.find(id)).set(escalations::transcript.eq("[]")).execute(conn)?;
     Ok(noted(id, updated))
 }
+
+/// Escalations that closed before `cutoff` (payroll retention), oldest first.
+pub fn closed_before(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<EscalationId>> {
+    escalations::table
+        .filter(escalations::closed_at.lt(cutoff))
+        .order(escalations::id.asc())
+        .limit(limit)
+        .select(escalations::id)
+        .load(conn)
+}
+
+/// Deletes an escalation with its offers, assignments, timeline, messages and rating (the
+/// foreign keys cascade): the end of its payroll retention.
+pub fn delete(conn: &mut DbConn, id: EscalationId) -> QueryResult<usize> {
+    let deleted = diesel::delete(escalations::table.find(id)).execute(conn)?;
+    Ok(noted(id, deleted))
+}

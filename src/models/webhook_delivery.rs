@@ -128,3 +128,9 @@ pub fn drop_undelivered(conn: &mut DbConn, escalations: &[EscalationId]) -> Quer
     )
     .execute(conn)
 }
+
+/// Deletes every event about `escalations`, delivered or not (their records are gone).
+pub fn forget_for(conn: &mut DbConn, escalations: &[EscalationId]) -> QueryResult<usize> {
+    diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::escalation_id.eq_any(escalations)))
+        .execute(conn)
+}

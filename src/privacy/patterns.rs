@@ -118,9 +118,27 @@ pub fn load(conn: &mut DbConn) -> Result<PatternRules, AppError> {
     }
 }
 
+/// The compiled patterns of the stored rules last seen (by their text): intake reads the rules
+/// each time (one indexed row, so every instance sees a change at once) but compiles them only
+/// when they changed.
+static COMPILED: std::sync::Mutex<Option<(String, Vec<StaffPattern>)>> = std::sync::Mutex::new(None);
+
 /// The redactor for intake: the built-in checks and the staff's patterns.
 pub fn redactor(conn: &mut DbConn) -> Result<super::redact::Redactor, AppError> {
-    Ok(super::redact::Redactor::new(load(conn)?.compile()?))
+    let stored = app_setting::get(conn, KEY)?.unwrap_or_default();
+    let mut cache = COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((text, patterns)) = cache.as_ref()
+        && *text == stored
+    {
+        return Ok(super::redact::Redactor::new(patterns.clone()));
+    }
+    let rules: PatternRules = match stored.as_str() {
+        "" => PatternRules::default(),
+        text => serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored patterns: {e}")))?,
+    };
+    let compiled = rules.compile()?;
+    *cache = Some((stored, compiled.clone()));
+    Ok(super::redact::Redactor::new(compiled))
 }
 
 /// Checks and saves new rules; audited.

@@ -1,8 +1,9 @@
 //! Retention: a daily job removes what is kept past its time (`HANDOFF_RETAIN_*`): the text of
 //! closed conversations (summary, messages, notes, agents' notices; as an erasure does), the
-//! chatbot's transcripts, rating comments, audit entries and presence history. What payroll
-//! and metrics need stays: times, ids, states, dispositions, scores, rates, and presence within
-//! the payroll retention. Every step only removes what is due, so running it again, or on every
+//! chatbot's transcripts, rating comments, audit entries and presence history; and, past the
+//! payroll retention, the escalations themselves with their offers, assignments and timeline.
+//! Until then what payroll and metrics need stays: times, ids, states, dispositions, scores,
+//! rates, and presence. Every step only removes what is due, so running it again, or on every
 //! instance at once, is harmless.
 
 use std::time::Duration as StdDuration;
@@ -14,7 +15,7 @@ use super::erasure::{self, ErasureCounts};
 use crate::config::Settings;
 use crate::db::{Db, DbConn};
 use crate::error::AppError;
-use crate::models::{audit, db_time, escalation, presence_event, rating};
+use crate::models::{agent_event, audit, db_time, escalation, presence_event, rating, webhook_delivery};
 
 /// Escalations handled per transaction, so the job never holds the writer for long.
 const BATCH: i64 = 200;
@@ -27,6 +28,8 @@ pub struct RetentionPolicy {
     pub rating_comments: Duration,
     pub audit: Duration,
     pub presence: Duration,
+    /// Pay records: the escalations (times, assignments) behind pay lines.
+    pub payroll: Duration,
 }
 
 impl RetentionPolicy {
@@ -38,6 +41,8 @@ impl RetentionPolicy {
             rating_comments: days(settings.retain_rating_comments_days),
             audit: days(settings.retain_audit_days),
             presence: days(settings.retain_presence_days),
+            // At least the years asked for, leap days included.
+            payroll: days(settings.retain_payroll_years.saturating_mul(366)),
         }
     }
 }
@@ -51,6 +56,8 @@ pub struct RetentionReport {
     pub rating_comments: usize,
     pub audit_entries: usize,
     pub presence_events: usize,
+    /// Escalations deleted whole at the end of the payroll retention.
+    pub escalations_deleted: usize,
 }
 
 /// One batch of conversations past their time; how many were done (0: none left).
@@ -65,6 +72,16 @@ fn conversations_batch(
         erasure::erase_one(conn, id, now, &mut counts)?;
     }
     Ok(counts)
+}
+
+fn payroll_batch(conn: &mut DbConn, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let due = escalation::closed_before(conn, db_time(now - policy.payroll), BATCH)?;
+    webhook_delivery::forget_for(conn, &due)?;
+    for id in &due {
+        agent_event::forget_about(conn, *id)?;
+        escalation::delete(conn, *id)?;
+    }
+    Ok(due.len())
 }
 
 fn transcripts_batch(conn: &mut DbConn, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<usize, AppError> {
@@ -96,6 +113,17 @@ pub async fn run(db: &Db, policy: RetentionPolicy, now: DateTime<Utc>) -> Result
         }
         report.transcripts += done;
         tracing::info!(transcripts = report.transcripts, "retention: transcripts removed so far");
+    }
+    loop {
+        let done = db.write(move |conn| payroll_batch(conn, &policy, now)).await?;
+        if done == 0 {
+            break;
+        }
+        report.escalations_deleted += done;
+        tracing::info!(
+            escalations = report.escalations_deleted,
+            "retention: escalations past payroll retention deleted so far"
+        );
     }
     let (comments, entries, presence) = db
         .write(move |conn| {

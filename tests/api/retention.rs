@@ -56,6 +56,13 @@ async fn old_conversation_text_goes_on_schedule_and_pay_stays_exact() {
     assert_eq!(payroll_csvs(&app, &admin).await, before, "pay is computed exactly as before");
     let again = run(&db, policy, at("2027-02-02T10:41:00Z")).await.unwrap();
     assert_eq!(again, RetentionReport::default(), "a second run finds nothing more");
+
+    // Past the payroll retention (seven years) the escalation itself goes, with its pay records.
+    assert_eq!(run(&db, policy, at("2033-10-29T00:00:00Z")).await.unwrap().escalations_deleted, 0);
+    let end = run(&db, policy, at("2033-11-01T00:00:00Z")).await.unwrap();
+    assert_eq!(end.escalations_deleted, 1);
+    let left: i64 = db.read(|conn| Ok(escalations::table.count().get_result(conn)?)).await.unwrap();
+    assert_eq!(left, 0);
 }
 
 #[tokio::test]

@@ -97,15 +97,20 @@ async fn wait_for_text(client: &Client, text: &str) {
     }
 }
 
+/// Fills and sends the login form (the password alone: agents without a second factor).
+async fn submit_login(app: &TestApp, client: &Client, email: &str, password: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "email", email).await;
+    fill(client, "password", password).await;
+    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
 /// Logs staff in as a person would: email and password, then the second factor. On a first
 /// login that is the enrolment page (its QR code and typed key; the test's authenticator reads
 /// the key, as a phone would scan the code) and then the recovery codes; after that, a code.
 /// `shots` names the screenshots of the second-factor pages, when wanted.
 async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str, shots: Option<&str>) {
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(client, "email", email).await;
-    fill(client, "password", password).await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(app, client, email, password).await;
     wait_for_text(client, r#"id="code""#).await;
     let enrolling = client.find(Locator::Id("mfa-secret")).await;
     if let Ok(secret) = &enrolling {
@@ -250,10 +255,7 @@ async fn an_agent_sets_a_week_and_the_open_page_keeps_them_online() {
     assert_eq!(online.status(), 200);
     let driver = start_driver();
     let client = browser(&driver, 1280, 1100).await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", "ines@example.com").await;
-    fill(&client, "password", "applicant-password-1").await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(&app, &client, "ines@example.com", "applicant-password-1").await;
     wait_for_text(&client, "Your work").await;
 
     let opened_at = chrono::Utc::now();
@@ -298,10 +300,7 @@ async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there(
     let (_, token) = app.active_agent_token("dash@example.com").await;
     let driver = start_driver();
     let client = browser(&driver, 1280, 1000).await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", "dash@example.com").await;
-    fill(&client, "password", "applicant-password-1").await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(&app, &client, "dash@example.com", "applicant-password-1").await;
     wait_for_text(&client, "Your work").await;
     client.find(Locator::Id("go-online")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "No offers right now; they appear here").await;
@@ -350,10 +349,7 @@ async fn an_offer_appears_live_on_the_dashboard_and_the_conversation_runs_there(
 
     // The same page on a phone: nothing wider than the screen.
     let phone = browser(&driver, 390, 844).await;
-    phone.goto(&app.url("/login")).await.unwrap();
-    fill(&phone, "email", "dash@example.com").await;
-    fill(&phone, "password", "applicant-password-1").await;
-    phone.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(&app, &phone, "dash@example.com", "applicant-password-1").await;
     wait_for_text(&phone, "Your work").await;
     let widths =
         phone.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
@@ -478,10 +474,7 @@ async fn an_agent_who_forgot_their_password_resets_it_from_the_emailed_link() {
 
     client.goto(&app.url(&link)).await.unwrap();
     wait_for_text(&client, "This link is not valid any more").await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", email).await;
-    fill(&client, "password", "my new long password").await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(&app, &client, email, "my new long password").await;
     wait_for_text(&client, "Log out").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/agent", "the agent is in with the new password");
     client.close().await.unwrap();
@@ -496,10 +489,7 @@ async fn an_agent_downloads_their_data_from_the_account_page() {
     app.active_agent_token("ines@example.com").await;
     let driver = start_driver();
     let client = browser(&driver, 1280, 1100).await;
-    client.goto(&app.url("/login")).await.unwrap();
-    fill(&client, "email", "ines@example.com").await;
-    fill(&client, "password", "applicant-password-1").await;
-    client.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    submit_login(&app, &client, "ines@example.com", "applicant-password-1").await;
     wait_for_text(&client, "Your work").await;
     client.find(Locator::LinkText("Account")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "Download my data").await;

@@ -112,12 +112,13 @@ pub async fn resolve(
     agent: AgentId,
     id: EscalationId,
     disposition: String,
+    hand_back: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<view::EscalationView, AppError> {
     let shown = state
         .db
         .write(move |conn| {
-            let resolved = conversation::resolve(conn, id, agent, &disposition, now)?;
+            let resolved = conversation::resolve(conn, id, agent, &disposition, hand_back.as_deref(), now)?;
             view::escalation(conn, &resolved)
         })
         .await?;

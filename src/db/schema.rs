@@ -166,6 +166,8 @@ diesel::table! {
         redactions -> Integer,
         customer_ref_hash -> Nullable<Text>,
         erased_at -> Nullable<Timestamp>,
+        handed_back -> Bool,
+        hand_back_summary -> Nullable<Text>,
     }
 }
 

@@ -130,7 +130,7 @@ fn agents_step(
                 let reply = "Hi, I'm here and I've read what you told the assistant. Let me look into it.";
                 conversation::post_message(conn, e.id, Author::Agent { id }, reply, now)?;
             } else if held >= persona.handle_s {
-                conversation::resolve(conn, e.id, id, "solved", now)?;
+                conversation::resolve(conn, e.id, id, "solved", None, now)?;
                 // Most customers rate the conversation afterwards, mostly well.
                 if dice.chance(0.7) {
                     let rating = conversation::RatingInput { score: 3 + dice.below(3) as i32, comment: None };

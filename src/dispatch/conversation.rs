@@ -115,17 +115,44 @@ pub fn messages(conn: &mut DbConn, id: EscalationId, after_id: i64, limit: i64) 
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct ResolveInput {
-    /// How it ended, for example `solved`, `refund_issued`, `escalated_to_bank`.
+    /// How it ended, for example `solved`, `refund_issued`, `escalated_to_bank`. Required
+    /// unless `hand_back`.
     #[validate(length(min = 1, max = 100))]
-    pub disposition: String,
+    pub disposition: Option<String>,
+    /// Give the conversation back to the chatbot instead of resolving it (the platform gets
+    /// `escalation.handed_back` with the summary). Paid like a resolution.
+    #[serde(default)]
+    pub hand_back: bool,
+    /// For the bot taking over: what was done and what is left. Required with `hand_back`.
+    #[validate(length(min = 1, max = 4000))]
+    pub summary: Option<String>,
 }
 
-/// Resolves the agent's conversation: capacity is freed (the caller dispatches the backlog).
+/// The disposition recorded for a conversation handed back to the bot.
+pub const HANDED_BACK: &str = "handed_back";
+
+impl ResolveInput {
+    /// The disposition to record and, for a hand-back, its summary; 422 naming what is missing.
+    pub fn checked(&self) -> Result<(String, Option<String>), AppError> {
+        match (self.hand_back, &self.disposition, &self.summary) {
+            (false, Some(disposition), _) => Ok((disposition.clone(), None)),
+            (false, None, _) => Err(AppError::invalid("disposition", "required unless `hand_back` is true")),
+            (true, _, Some(summary)) if !summary.trim().is_empty() => {
+                Ok((self.disposition.clone().unwrap_or_else(|| HANDED_BACK.into()), Some(summary.clone())))
+            }
+            (true, _, _) => Err(AppError::invalid("summary", "required when handing back to the bot")),
+        }
+    }
+}
+
+/// Resolves the agent's conversation, or with `hand_back` (the agent's summary) gives it back
+/// to the chatbot: either way it ends and capacity is freed (the caller dispatches the backlog).
 pub fn resolve(
     conn: &mut DbConn,
     id: EscalationId,
     agent_id: AgentId,
     disposition: &str,
+    hand_back: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
     let e = load(conn, id)?;
@@ -142,11 +169,18 @@ pub fn resolve(
     escalation_event::record(conn, id, TimelineEvent::Resolved, Some(disposition), db_time(now))?;
     let closed = AgentNotice::Closed { escalation_id: id, disposition: Some(disposition.into()), transferred: None };
     realtime::notify(conn, agent_id, &closed, now)?;
-    let told = PlatformEvent::Resolved {
-        escalation_id: id,
-        external_id: e.external_id.clone(),
-        disposition: disposition.into(),
-        at: now,
+    let told = match hand_back {
+        Some(summary) => {
+            let summary = screened(conn, id, summary)?;
+            escalation::mark_handed_back(conn, id, &summary)?;
+            PlatformEvent::HandedBack { escalation_id: id, external_id: e.external_id.clone(), summary, at: now }
+        }
+        None => PlatformEvent::Resolved {
+            escalation_id: id,
+            external_id: e.external_id.clone(),
+            disposition: disposition.into(),
+            at: now,
+        },
     };
     webhooks::enqueue(conn, e.service_account_id, &told, now)?;
     load(conn, id)

@@ -338,6 +338,24 @@ pub fn resolve(
     Ok(updated == 1)
 }
 
+/// Records that a resolved escalation was handed back to the bot, with the agent's summary.
+pub fn mark_handed_back(conn: &mut DbConn, id: EscalationId, summary: &str) -> QueryResult<usize> {
+    let updated = diesel::update(escalations::table.find(id))
+        .set((escalations::handed_back.eq(true), escalations::hand_back_summary.eq(summary)))
+        .execute(conn)?;
+    Ok(noted(id, updated))
+}
+
+/// Closed escalations handed back to the bot among those closed in `[from, to)`.
+pub fn handed_back_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<i64> {
+    escalations::table
+        .filter(escalations::handed_back.eq(true))
+        .filter(escalations::closed_at.ge(from))
+        .filter(escalations::closed_at.lt(to))
+        .count()
+        .get_result(conn)
+}
+
 /// Hands an assigned escalation back to the queue with new needs.
 pub fn requeue_transfer(
     conn: &mut DbConn,
@@ -404,6 +422,7 @@ pub fn erase_content(conn: &mut DbConn, id: EscalationId, at: NaiveDateTime) -> 
         .set((
             escalations::summary.eq(""),
             escalations::transcript.eq("[]"),
+            escalations::hand_back_summary.eq(None::<String>),
             escalations::erased_at.eq(at),
             escalations::updated_at.eq(at),
         ))

@@ -23,17 +23,19 @@ const LOOKBACK: Duration = Duration::days(1);
 /// Escalations created in the window or in the day before it, or resolved in it.
 pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<EscalationFact>, AppError> {
     let (from, to) = (db_time(window.start), db_time(window.end));
-    let rows: Vec<(EscalationId, NaiveDateTime, EscalationState, Option<NaiveDateTime>, i32)> = escalations::table
-        .filter(escalations::created_at.lt(to))
-        .filter(escalations::created_at.ge(db_time(window.start - LOOKBACK)).or(escalations::closed_at.ge(from)))
-        .select((
-            escalations::id,
-            escalations::created_at,
-            escalations::state,
-            escalations::closed_at,
-            escalations::eta_at_intake_s,
-        ))
-        .load(conn)?;
+    let rows: Vec<(EscalationId, NaiveDateTime, EscalationState, Option<NaiveDateTime>, i32, bool)> =
+        escalations::table
+            .filter(escalations::created_at.lt(to))
+            .filter(escalations::created_at.ge(db_time(window.start - LOOKBACK)).or(escalations::closed_at.ge(from)))
+            .select((
+                escalations::id,
+                escalations::created_at,
+                escalations::state,
+                escalations::closed_at,
+                escalations::eta_at_intake_s,
+                escalations::handed_back,
+            ))
+            .load(conn)?;
     let mut first_human: HashMap<EscalationId, NaiveDateTime> = HashMap::new();
     let ids: Vec<EscalationId> = rows.iter().map(|r| r.0).collect();
     for chunk in ids.chunks(500) {
@@ -47,12 +49,13 @@ pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<Escalation
     }
     Ok(rows
         .into_iter()
-        .map(|(id, created, state, closed, eta)| EscalationFact {
+        .map(|(id, created, state, closed, eta, handed_back)| EscalationFact {
             created_at: created.and_utc(),
             first_human_at: first_human.get(&id).map(|t| t.and_utc()),
             abandoned: state == EscalationState::Abandoned,
             resolved_at: closed.map(|t| t.and_utc()),
             eta_at_intake_s: eta,
+            handed_back,
         })
         .collect())
 }

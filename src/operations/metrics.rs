@@ -18,6 +18,8 @@ pub struct EscalationFact {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The ETA promised at intake, in seconds.
     pub eta_at_intake_s: i32,
+    /// Ended by giving it back to the chatbot rather than resolving it.
+    pub handed_back: bool,
 }
 
 impl EscalationFact {
@@ -61,6 +63,8 @@ pub struct Metrics {
     pub escalations: i64,
     /// Escalations resolved in the window.
     pub resolved: i64,
+    /// Of those, the ones the agent gave back to the chatbot (appended).
+    pub handed_back: i64,
     /// Creation to first accept, for escalations created in the window that reached a human.
     pub time_to_human_s: Percentiles,
     /// Share of the window's escalations the customer left before a human came.
@@ -132,14 +136,16 @@ pub fn compute(
     let waits = sorted(created.iter().filter_map(|e| e.wait_s()).collect());
     let errors = sorted(eta_errors(&created));
     let abandoned = created.iter().filter(|e| e.abandoned).count() as i64;
-    let resolved =
-        escalations.iter().filter(|e| !e.abandoned && e.resolved_at.is_some_and(|at| window.contains(at))).count();
+    let ended: Vec<&EscalationFact> =
+        escalations.iter().filter(|e| !e.abandoned && e.resolved_at.is_some_and(|at| window.contains(at))).collect();
+    let (resolved, handed_back) = (ended.len(), ended.iter().filter(|e| e.handed_back).count());
     let (accepted, answered) = offer_counts(offers.iter().filter(|o| window.contains(o.created_at)));
     Metrics {
         from: window.start,
         to: window.end,
         escalations: created.len() as i64,
         resolved: resolved as i64,
+        handed_back: handed_back as i64,
         time_to_human_s: Percentiles {
             p50: tidy(percentile(&waits, 50.0)),
             p90: tidy(percentile(&waits, 90.0)),
@@ -209,6 +215,7 @@ mod tests {
             abandoned: false,
             resolved_at: None,
             eta_at_intake_s: eta,
+            handed_back: false,
         }
     }
 

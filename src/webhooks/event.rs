@@ -25,6 +25,8 @@ pub enum PlatformEvent {
     Eta { escalation_id: EscalationId, external_id: String, eta_seconds: i32, at: DateTime<Utc> },
     /// The agent resolved the conversation.
     Resolved { escalation_id: EscalationId, external_id: String, disposition: String, at: DateTime<Utc> },
+    /// The agent gave the conversation back to the chatbot, with a summary for it.
+    HandedBack { escalation_id: EscalationId, external_id: String, summary: String, at: DateTime<Utc> },
 }
 
 /// Who took the conversation, as the customer may be told.
@@ -49,7 +51,8 @@ impl PlatformEvent {
             PlatformEvent::Assigned { escalation_id, .. }
             | PlatformEvent::Message { escalation_id, .. }
             | PlatformEvent::Eta { escalation_id, .. }
-            | PlatformEvent::Resolved { escalation_id, .. } => *escalation_id,
+            | PlatformEvent::Resolved { escalation_id, .. }
+            | PlatformEvent::HandedBack { escalation_id, .. } => *escalation_id,
         }
     }
 
@@ -60,6 +63,7 @@ impl PlatformEvent {
             PlatformEvent::Message { .. } => "escalation.message",
             PlatformEvent::Eta { .. } => "escalation.eta",
             PlatformEvent::Resolved { .. } => "escalation.resolved",
+            PlatformEvent::HandedBack { .. } => "escalation.handed_back",
         }
     }
 }

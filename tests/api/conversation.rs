@@ -435,3 +435,37 @@ async fn long_lists_come_in_pages_with_a_checked_limit() {
         .unwrap();
     assert!(older.is_empty(), "one escalation in all");
 }
+
+#[tokio::test]
+async fn an_agent_hands_the_conversation_back_to_the_bot_with_a_summary() {
+    let app = spawn_app().await;
+    let received = Received::default();
+    let (service, _) = service_with_webhooks(&app, &start_receiver(received.clone())).await;
+    let (_, agent) = online_agent(&app, "talker@example.com", 4, "native").await;
+    let id = escalate(&app, &service, &escalation("back-1")).await["id"].as_i64().unwrap();
+    accept_first(&app, &agent).await;
+    let path = format!("/api/v1/escalations/{id}/resolve");
+
+    let no_summary = problem(app.post_json(&path, &json!({"hand_back": true}), Some(&agent)).await, 422).await;
+    assert_eq!(no_summary["errors"][0]["field"], "summary");
+    let nothing = problem(app.post_json(&path, &json!({}), Some(&agent)).await, 422).await;
+    assert_eq!(nothing["errors"][0]["field"], "disposition");
+    let summary = "Refund started for card 4111 1111 1111 1111; the bot sends the claim form";
+    let back = app.post_json(&path, &json!({"hand_back": true, "summary": summary}), Some(&agent)).await;
+    assert_eq!(back.status(), 200);
+    let shown: Value = back.json().await.unwrap();
+    assert_eq!(shown["state"], "resolved", "it ends like a resolution (and is paid like one)");
+
+    let (_, raw, event) = received.wait_for("escalation.handed_back").await;
+    assert_eq!(event["data"]["external_id"], "back-1");
+    assert_eq!(event["data"]["summary"], "Refund started for card [card •••• 1111]; the bot sends the claim form");
+    assert!(!raw.contains("4111 1111"));
+    assert!(received.requests.lock().unwrap().iter().all(|(_, _, v)| v["event"] != "escalation.resolved"));
+
+    let staff = app.staff_token("sam@example.com", "staff").await;
+    let metrics: Value = app.get_json("/api/v1/staff/metrics", &staff).await.json().await.unwrap();
+    assert_eq!((metrics["resolved"].as_i64(), metrics["handed_back"].as_i64()), (Some(1), Some(1)), "{metrics}");
+    // The agent is free for the next one.
+    let next = escalate(&app, &service, &escalation("back-2")).await;
+    assert_eq!(crate::dispatch::offers_of(&app, &agent).await[0]["escalation_id"], next["id"]);
+}

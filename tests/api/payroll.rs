@@ -116,7 +116,7 @@ impl Day {
 
     pub async fn resolve(&self, escalation: EscalationId, agent: AgentId, at: &str) {
         let at = utc(at);
-        self.step(move |conn| conversation::resolve(conn, escalation, agent, "solved", at).map(|_| ())).await;
+        self.step(move |conn| conversation::resolve(conn, escalation, agent, "solved", None, at).map(|_| ())).await;
     }
 
     async fn transfer(&self, escalation: EscalationId, agent: AgentId, at: &str) {

@@ -76,7 +76,9 @@ pub async fn messages(
     Ok(HttpResponse::Ok().json(state.db.read(move |conn| conversation::messages(conn, id, after_id, limit)).await?))
 }
 
-/// Resolve your conversation; your capacity goes to the next waiting escalation.
+/// Resolve your conversation (`disposition`), or give it back to the chatbot
+/// (`{"hand_back": true, "summary": "..."}`: the platform gets `escalation.handed_back`); either
+/// way it ends, it is paid the same, and your capacity goes to the next waiting escalation.
 #[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = ResolveInput, params(("id" = i64, Path, description = "Escalation id")),
     responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/api/v1/escalations/{id}/resolve")]
@@ -86,7 +88,8 @@ pub async fn resolve(
     id: web::Path<EscalationId>,
     body: ApiJson<ResolveInput>,
 ) -> AppResult<HttpResponse> {
-    let shown = commands::resolve(&state, agent.id(), id.into_inner(), body.0.disposition, Utc::now()).await?;
+    let (disposition, hand_back) = body.0.checked()?;
+    let shown = commands::resolve(&state, agent.id(), id.into_inner(), disposition, hand_back, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(shown))
 }
 

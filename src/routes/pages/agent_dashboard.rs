@@ -195,7 +195,7 @@ pub async fn act(
         }
         "reply" => return Err(AppError::invalid("text", "write between 1 and 10,000 characters").into()),
         "resolve" if !disposition.is_empty() => {
-            commands::resolve(&state, agent_id, id, disposition, now).await.map(|_| "resolved")?
+            commands::resolve(&state, agent_id, id, disposition, None, now).await.map(|_| "resolved")?
         }
         "resolve" => return Err(AppError::invalid("disposition", "choose how it ended").into()),
         "transfer" if !note.is_empty() => {

@@ -1,0 +1,2 @@
+ALTER TABLE escalations DROP COLUMN hand_back_summary;
+ALTER TABLE escalations DROP COLUMN handed_back;

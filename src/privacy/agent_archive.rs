@@ -12,7 +12,7 @@ use crate::availability::{input, store};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::AgentId;
-use crate::models::{escalation, message, offer, presence_event, rating};
+use crate::models::{escalation, offer, presence_event, rating};
 use crate::payroll::export::{self, PayrollPeriod};
 use crate::recruiting::profile::{self, AgentProfile};
 
@@ -105,10 +105,7 @@ pub fn archive(
         .collect();
     let mut conversations = Vec::new();
     for e in escalation::for_agent(conn, agent, None, None, ALL)?.into_iter().rev() {
-        let messages = message::for_escalation(conn, e.id, 0, ALL)?
-            .into_iter()
-            .map(|m| super::erasure::ExportedMessage { from: m.sender, text: m.text, at: m.created_at.and_utc() })
-            .collect();
+        let messages = super::erasure::messages_of(conn, e.id)?;
         conversations.push(ConversationRecord {
             escalation_id: e.id.0,
             external_id: e.external_id,

@@ -99,6 +99,14 @@ pub struct ExportedMessage {
     pub at: DateTime<Utc>,
 }
 
+/// Every message of an escalation as kept (redacted at intake, blank once erased), oldest first.
+pub fn messages_of(conn: &mut DbConn, id: EscalationId) -> Result<Vec<ExportedMessage>, AppError> {
+    Ok(message::for_escalation(conn, id, 0, i64::MAX)?
+        .into_iter()
+        .map(|m| ExportedMessage { from: m.sender, text: m.text, at: m.created_at.and_utc() })
+        .collect())
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedRating {
     pub score: i32,
@@ -121,10 +129,7 @@ pub fn export(
     let mut escalations = Vec::new();
     for e in escalation::for_customer(conn, service, ref_hash)? {
         let transcript = serde_json::from_str(&escalation::transcript_of(conn, e.id)?).unwrap_or_default();
-        let messages = message::for_escalation(conn, e.id, 0, i64::MAX)?
-            .into_iter()
-            .map(|m| ExportedMessage { from: m.sender, text: m.text, at: m.created_at.and_utc() })
-            .collect();
+        let messages = messages_of(conn, e.id)?;
         let rating = rating::of_escalation(conn, e.id)?.map(|(score, comment)| ExportedRating { score, comment });
         escalations.push(ExportedEscalation {
             id: e.id.0,

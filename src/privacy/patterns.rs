@@ -110,11 +110,14 @@ fn short(message: &str) -> String {
 
 /// The rules in force (none until staff save some).
 pub fn load(conn: &mut DbConn) -> Result<PatternRules, AppError> {
-    match app_setting::get(conn, KEY)? {
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored patterns: {e}")))
-        }
-        None => Ok(PatternRules::default()),
+    parse(&app_setting::get(conn, KEY)?.unwrap_or_default())
+}
+
+/// The rules as stored (empty text: none saved yet).
+fn parse(stored: &str) -> Result<PatternRules, AppError> {
+    match stored {
+        "" => Ok(PatternRules::default()),
+        text => serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored patterns: {e}"))),
     }
 }
 
@@ -132,11 +135,7 @@ pub fn redactor(conn: &mut DbConn) -> Result<super::redact::Redactor, AppError> 
     {
         return Ok(super::redact::Redactor::new(patterns.clone()));
     }
-    let rules: PatternRules = match stored.as_str() {
-        "" => PatternRules::default(),
-        text => serde_json::from_str(text).map_err(|e| AppError::Internal(anyhow::anyhow!("stored patterns: {e}")))?,
-    };
-    let compiled = rules.compile()?;
+    let compiled = parse(&stored)?.compile()?;
     *cache = Some((stored, compiled.clone()));
     Ok(super::redact::Redactor::new(compiled))
 }

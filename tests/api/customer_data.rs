@@ -145,3 +145,18 @@ async fn a_customer_is_exported_and_erased_by_reference_and_only_for_their_platf
     let agent = online_agent(&app, "talker@example.com", 4, "native").await.1;
     problem(app.get_json(&format!("/api/v1/customers/{reference}/export"), &agent).await, 403).await;
 }
+
+#[tokio::test]
+async fn a_transfer_note_is_screened_too() {
+    let app = spawn_app().await;
+    let service = app.service_token("bot").await;
+    let (_, agent) = online_agent(&app, "talker@example.com", 4, "native").await;
+    let id = escalate(&app, &service, &escalation("note-1")).await["id"].as_i64().unwrap();
+    accept_first(&app, &agent).await;
+    let note = json!({"required_skills": [], "note": format!("customer read out {CARD}")});
+    let moved = app.post_json(&format!("/api/v1/escalations/{id}/transfer"), &note, Some(&agent)).await;
+    assert_eq!(moved.status(), 200);
+    let stored = everything_stored(&app).await;
+    assert!(stored.contains("customer read out [card •••• 1111]"), "{stored}");
+    assert!(!digits(&stored).contains(&digits(CARD)));
+}

@@ -63,6 +63,24 @@ pub async fn cancel(
         .await
 }
 
+/// The platform stops holding the customer live; 409 once a human has the escalation.
+pub async fn callback(
+    state: &AppState,
+    service: ServiceAccountId,
+    id: EscalationId,
+    now: DateTime<Utc>,
+) -> Result<view::EscalationView, AppError> {
+    let shown = state
+        .db
+        .write(move |conn| {
+            let released = crate::dispatch::release::release_to_callback(conn, id, service, now)?;
+            view::escalation(conn, &released)
+        })
+        .await?;
+    state.webhooks_queued();
+    Ok(shown)
+}
+
 /// An agent accepts an offer: the conversation is theirs.
 pub async fn accept(
     state: &AppState,

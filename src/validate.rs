@@ -17,6 +17,15 @@ pub fn iso_639_1(code: &str) -> Result<(), ValidationError> {
 }
 
 /// An ISO 4217 currency code in upper case, such as `SEK`.
+/// A short machine name: letters, digits, `_`, `.` and `-` (an intent, a field name).
+pub fn slug(text: &str) -> Result<(), ValidationError> {
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        Ok(())
+    } else {
+        Err(rule("slug", "use letters, digits, `_`, `.` or `-` only"))
+    }
+}
+
 pub fn iso_4217(code: &str) -> Result<(), ValidationError> {
     match code.parse::<iso_currency::Currency>() {
         Ok(_) if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) => Ok(()),

@@ -85,6 +85,21 @@ impl Schedule {
         intervals
     }
 
+    /// The first instant after `from` at which a slot starts, within the next eight days.
+    pub fn next_start(&self, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let today = from.with_timezone(&self.timezone).date_naive();
+        (0..=8)
+            .flat_map(|offset| {
+                let date = today + Duration::days(offset);
+                self.intervals_starting_on(date).into_iter().filter_map(move |(start, _)| {
+                    let naive = date.and_hms_opt(0, 0, 0)? + Duration::minutes(start as i64);
+                    Some(naive.and_local_timezone(self.timezone).earliest()?.with_timezone(&Utc))
+                })
+            })
+            .filter(|at| *at > from)
+            .min()
+    }
+
     /// Whether the agent is scheduled to work at the instant `at`.
     pub fn is_scheduled(&self, at: DateTime<Utc>) -> bool {
         let local = at.with_timezone(&self.timezone).naive_local();
@@ -191,6 +206,21 @@ mod tests {
             at += Duration::minutes(1);
         }
         count
+    }
+
+    #[test]
+    fn the_next_start_is_the_first_slot_after_now_in_the_agents_zone() {
+        let schedule = Schedule {
+            timezone: chrono_tz::Europe::Stockholm,
+            weekly: vec![slot(Weekday::Tue, "09:00", "17:00")],
+            exceptions: vec![],
+        };
+        // Monday 2026-11-30 20:00 UTC: Tuesday 09:00 in Stockholm is 08:00 UTC.
+        assert_eq!(schedule.next_start(utc(2026, 11, 30, 20, 0)), Some(utc(2026, 12, 1, 8, 0)));
+        // During the slot, the next start is a week later.
+        assert_eq!(schedule.next_start(utc(2026, 12, 1, 9, 0)), Some(utc(2026, 12, 8, 8, 0)));
+        let nobody = Schedule { timezone: chrono_tz::UTC, weekly: vec![], exceptions: vec![] };
+        assert_eq!(nobody.next_start(utc(2026, 12, 1, 9, 0)), None);
     }
 
     #[test]

@@ -60,6 +60,29 @@ pub fn save(
     Ok(())
 }
 
+/// When each of `agents` next starts a slot after `from` (within eight days).
+pub fn next_starts(
+    conn: &mut DbConn,
+    agents: &[agent::Agent],
+    from: DateTime<Utc>,
+) -> Result<Vec<Option<DateTime<Utc>>>, AppError> {
+    let ids: Vec<AgentId> = agents.iter().map(|a| a.user_id).collect();
+    let slots = availability::slots_of(conn, &ids)?;
+    let day = from.date_naive();
+    let exceptions = availability::exceptions_of(conn, &ids, day - Duration::days(2), day + Duration::days(10))?;
+    Ok(agents
+        .iter()
+        .map(|a| {
+            let schedule = Schedule {
+                timezone: timezone_of(a),
+                weekly: slots.iter().filter(|s| s.agent_id == a.user_id).map(to_slot).collect(),
+                exceptions: exceptions.iter().filter(|e| e.agent_id == a.user_id).map(to_exception).collect(),
+            };
+            schedule.next_start(from)
+        })
+        .collect())
+}
+
 /// Whether each of `agents` is scheduled at `at`, in one pass over their slots and the
 /// exceptions near that day.
 pub fn scheduled_at(conn: &mut DbConn, agents: &[agent::Agent], at: DateTime<Utc>) -> Result<Vec<bool>, AppError> {

@@ -400,6 +400,25 @@ diesel::joinable!(agent_skills -> agents (agent_id));
 diesel::joinable!(certifications -> agents (agent_id));
 diesel::joinable!(agent_rates -> agents (agent_id));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::table! {
+    escalation_contracts (escalation_id) {
+        escalation_id -> BigInt,
+        eta_low_s -> Integer,
+        eta_high_s -> Integer,
+        eta_at_intake_low_s -> Integer,
+        eta_at_intake_high_s -> Integer,
+        intent -> Nullable<Text>,
+        sentiment -> Nullable<Text>,
+        bot_attempts -> Text,
+        collected -> Text,
+        callback -> Bool,
+        max_live_wait_s -> Nullable<Integer>,
+        customer_released_at -> Nullable<Timestamp>,
+        preferred_agent_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(escalation_contracts -> escalations (escalation_id));
 diesel::joinable!(offers -> escalations (escalation_id));
 diesel::joinable!(escalation_events -> escalations (escalation_id));
 diesel::table! {
@@ -432,6 +451,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    escalation_contracts,
     rate_limits,
     refresh_tokens,
     security_events,

@@ -32,6 +32,17 @@ pub fn load(
         Some(changed) => dispatcher.live.read(conn, now, fresh_since, changed)?,
         None => agent::candidates(conn, fresh_since)?,
     };
+    to_candidates(conn, now, dispatcher, agents)
+}
+
+/// The engine's candidates from agents' rows: their profiles (kept per version), rate in force
+/// and recent work.
+pub fn to_candidates(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    dispatcher: &Dispatcher,
+    agents: Vec<agent::CandidateState>,
+) -> Result<Vec<Candidate>, AppError> {
     if agents.is_empty() {
         return Ok(vec![]);
     }
@@ -79,6 +90,8 @@ pub struct PassPool {
     pub index: CandidateIndex,
     rules: HashMap<(String, i32), Rules>,
     passed: HashMap<EscalationId, Vec<AgentId>>,
+    /// Returning customers' previous agents, by escalation.
+    preferred: HashMap<EscalationId, AgentId>,
 }
 
 impl PassPool {
@@ -110,12 +123,18 @@ impl PassPool {
                 });
             }
         }
-        Ok(PassPool { candidates, index, rules, passed })
+        let preferred = escalation::preferred_agents(conn, &ids)?.into_iter().collect();
+        Ok(PassPool { candidates, index, rules, passed, preferred })
     }
 
     /// The rules in force for `e` now (`None` only for an escalation the pool was not read for).
     pub fn rules(&self, e: &escalation::Escalation) -> Option<Rules> {
         self.rules.get(&(e.market.clone(), e.widened_steps)).cloned()
+    }
+
+    /// The agent a returning customer's escalation is offered first, if any.
+    pub fn preferred(&self, escalation_id: EscalationId) -> Option<AgentId> {
+        self.preferred.get(&escalation_id).copied()
     }
 
     /// Marks the candidates who passed on `escalation_id` already (and clears the others).
@@ -168,7 +187,49 @@ pub struct PoolKey {
 }
 
 impl PoolKey {
-    fn of(e: &escalation::Escalation) -> PoolKey {
+    /// The pool of a quote: escalations of these needs in a market, not yet widened.
+    pub fn quoted(language: &str, required_skills: &[String], sensitive: bool, market: &str) -> PoolKey {
+        PoolKey {
+            language: language.to_string(),
+            required_skills: required_skills.join(","),
+            sensitive,
+            location: None,
+            market: market.to_string(),
+            widened_steps: 0,
+        }
+    }
+
+    /// The pool of a group of waiting escalations (location left aside: a quote's estimate).
+    pub fn of_group(g: &escalation::WaitingGroup) -> PoolKey {
+        PoolKey {
+            language: g.language.clone(),
+            required_skills: g.required_skills.clone(),
+            sensitive: g.sensitive,
+            location: None,
+            market: g.market.clone(),
+            widened_steps: g.widened_steps,
+        }
+    }
+
+    /// What escalations of this pool need.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            language: self.language.clone(),
+            required_skills: self.required_skills.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            sensitive: self.sensitive,
+            location: self.location.map(|(lat, lon)| Point { lat: f64::from_bits(lat), lon: f64::from_bits(lon) }),
+        }
+    }
+
+    pub fn market(&self) -> &str {
+        &self.market
+    }
+
+    pub fn widened_steps(&self) -> i32 {
+        self.widened_steps
+    }
+
+    pub fn of(e: &escalation::Escalation) -> PoolKey {
         PoolKey {
             language: e.language.clone(),
             required_skills: e.required_skills.clone(),
@@ -193,6 +254,17 @@ pub fn needs_of(e: &escalation::Escalation) -> Needs {
         sensitive: e.sensitive,
         location: e.customer_lat.zip(e.customer_lon).map(|(lat, lon)| Point { lat, lon }),
     }
+}
+
+/// The rules for escalations of a market at a ladder step, read from the database.
+pub fn rules_for_market(
+    conn: &mut DbConn,
+    market: &str,
+    steps: i32,
+    settings: &MatchingSettings,
+) -> Result<Rules, AppError> {
+    let allowed = region::allowed_for_market(conn, market)?;
+    Ok(market_rules(allowed, certified_skills(conn)?, steps, settings))
 }
 
 /// Skills that need a staff certification.
@@ -290,6 +362,7 @@ mod tests {
                 .map(|steps| (("SE".to_string(), steps), market_rules(vec![], vec![], steps, &settings)))
                 .collect(),
             passed: HashMap::from([(EscalationId(10), vec![AgentId(2)])]),
+            preferred: HashMap::new(),
         };
         let mut pools = EligiblePools::default();
         assert_eq!(pool.free_eligible(&waiting(10), &mut pools), 2, "agent 2 passed on escalation 10");

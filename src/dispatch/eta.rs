@@ -1,47 +1,124 @@
-//! Honest time-to-human estimates from live queue state.
+//! Honest time-to-human estimates, per eligible pool: only the agents who could take an
+//! escalation (language, skills, market, the ladder step it has reached) drain its queue, and
+//! only the escalations ahead of it that those agents would serve stand in its way. The same
+//! code quotes on the server, in `GET /quote` and in the simulator (`sim::world`).
+//!
+//! The model: with `free` slots among the eligible agents and `ahead` escalations before this
+//! one competing for them, the customer waits for `ahead + 1 - free` conversations to end
+//! among the `busy` ones. Conversations end at about `busy / handle_s` a second (a renewal
+//! process's long-run rate), so the wait for that many endings is a Gamma distribution: its
+//! mean is the estimate and its 10th and 90th percentiles the 80 % range.
 
 use chrono::{DateTime, Duration, Utc};
+use statrs::distribution::{ContinuousCDF, Gamma};
 
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::models::{db_time, escalation};
 
 /// Until there is history: how long agents take to accept, and to handle a conversation.
-const DEFAULT_ACCEPT_S: f64 = 10.0;
-const DEFAULT_HANDLE_S: f64 = 480.0;
-/// When nobody who could help is online, we cannot know; this is what we say meanwhile.
+pub const DEFAULT_ACCEPT_S: f64 = 10.0;
+pub const DEFAULT_HANDLE_S: f64 = 480.0;
+/// When nobody who could help is online and nobody is scheduled, we cannot know; this is what
+/// we say meanwhile.
 const NOBODY_ONLINE_S: f64 = 900.0;
 const MAX_ETA_S: f64 = 4.0 * 3600.0;
+/// The range quoted: 80 % of customers should wait within it.
+const RANGE: (f64, f64) = (0.10, 0.90);
 
-/// What the estimate rests on.
-#[derive(Debug, Clone, Copy)]
-pub struct EtaInputs {
-    /// 1-based place in the queue (priority, then age).
-    pub position: usize,
-    /// Agents who could take it and have room now.
-    pub free_eligible: usize,
-    /// Agents online at all (busy ones free up as they finish).
-    pub online: usize,
+/// An estimate: the expected seconds to a human and the 80 % range around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    pub seconds: i32,
+    pub low: i32,
+    pub high: i32,
+}
+
+impl Estimate {
+    pub fn range(&self) -> [i32; 2] {
+        [self.low, self.high]
+    }
+}
+
+/// What an estimate rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolInputs {
+    /// Waiting escalations ahead of this one that would take an agent of its pool: each counts
+    /// by the share of its own eligible agents that are in this pool.
+    pub ahead: f64,
+    /// Room for one more conversation among the eligible agents, not yet offered.
+    pub free: f64,
+    /// Conversations and offers in progress among the eligible agents (each ending frees room).
+    pub busy: f64,
     pub accept_s: f64,
     pub handle_s: f64,
 }
 
-/// Seconds until a human: an accept if someone is free for it; otherwise the wait for enough
-/// conversations to end ahead of it.
-pub fn estimate(i: &EtaInputs) -> i32 {
-    let seconds = if i.position <= i.free_eligible {
-        i.accept_s
-    } else if i.online == 0 {
-        NOBODY_ONLINE_S + i.handle_s * (i.position - 1) as f64
-    } else {
-        // With `online` agents busy, one conversation ends every handle_s / online seconds on
-        // average; this escalation waits for as many endings as there are people ahead of it
-        // beyond the free agents. (Rounding up to whole handle times, as before, told a
-        // customer behind one other person to wait a full conversation.)
-        let ahead = (i.position - i.free_eligible) as f64;
-        i.accept_s + ahead * i.handle_s / i.online as f64
+/// Seconds until a human, with the 80 % range; `None` when nobody who could take it is online
+/// (the caller looks for the next scheduled agent).
+pub fn estimate(i: &PoolInputs) -> Option<Estimate> {
+    let endings_needed = i.ahead + 1.0 - i.free;
+    if endings_needed <= 0.0 {
+        // Room now: the time an agent takes to accept.
+        return Some(clamped(i.accept_s, i.accept_s * 0.5, i.accept_s * 2.0));
+    }
+    if i.busy <= 0.0 {
+        return None;
+    }
+    let rate = i.busy / i.handle_s;
+    let Ok(wait) = Gamma::new(endings_needed, rate) else {
+        return Some(clamped(MAX_ETA_S, MAX_ETA_S, MAX_ETA_S));
     };
-    seconds.min(MAX_ETA_S).round() as i32
+    // The median, not the mean: the estimate that is off by the least on average (waits for
+    // one or two endings are skewed: most are short, a few long).
+    Some(clamped(
+        i.accept_s + wait.inverse_cdf(0.5),
+        i.accept_s + wait.inverse_cdf(RANGE.0),
+        i.accept_s + wait.inverse_cdf(RANGE.1),
+    ))
+}
+
+/// What is said while nobody eligible is online or scheduled: long, honest, bounded.
+pub fn nobody_online(ahead: f64, handle_s: f64) -> Estimate {
+    let seconds = NOBODY_ONLINE_S + handle_s * ahead;
+    clamped(seconds, NOBODY_ONLINE_S * 0.5, seconds * 2.0)
+}
+
+/// Waiting for an agent scheduled to start `in_s` from now, with `ahead` before this one.
+pub fn until_scheduled(in_s: f64, ahead: f64, accept_s: f64, handle_s: f64) -> Estimate {
+    let seconds = in_s + accept_s + handle_s * ahead;
+    clamped(seconds, in_s + accept_s, seconds + handle_s)
+}
+
+fn clamped(seconds: f64, low: f64, high: f64) -> Estimate {
+    let bound = |s: f64| s.clamp(0.0, MAX_ETA_S).round() as i32;
+    let seconds = bound(seconds);
+    Estimate { seconds, low: bound(low).min(seconds), high: bound(high).max(seconds) }
+}
+
+/// Ready words for the customer: "less than a minute", "about 3 minutes", "about 2 hours", or
+/// the time a scheduled agent starts ("we'll reply by 09:00 UTC tomorrow").
+pub fn wording(seconds: i32, next_scheduled_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    if let Some(at) = next_scheduled_at {
+        let day = if at.date_naive() == now.date_naive() {
+            "today"
+        } else if at.date_naive() == (now + Duration::days(1)).date_naive() {
+            "tomorrow"
+        } else {
+            return format!("we'll reply by {} UTC on {}", at.format("%H:%M"), at.format("%A %-d %B"));
+        };
+        return format!("we'll reply by {} UTC {day}", at.format("%H:%M"));
+    }
+    let minutes = (seconds as f64 / 60.0).round() as i64;
+    match seconds {
+        ..60 => "less than a minute".into(),
+        60..3_600 if minutes <= 1 => "about a minute".into(),
+        60..3_600 => format!("about {minutes} minutes"),
+        _ => {
+            let hours = (seconds as f64 / 3600.0).round() as i64;
+            if hours <= 1 { "about an hour".into() } else { format!("about {hours} hours") }
+        }
+    }
 }
 
 /// Recent accept latency and handle time, or the defaults.
@@ -67,27 +144,53 @@ pub fn history(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(f64, f64), AppE
 mod tests {
     use super::*;
 
-    fn inputs(position: usize, free_eligible: usize, online: usize) -> EtaInputs {
-        EtaInputs { position, free_eligible, online, accept_s: 10.0, handle_s: 300.0 }
+    fn inputs(ahead: f64, free: f64, busy: f64) -> PoolInputs {
+        PoolInputs { ahead, free, busy, accept_s: 10.0, handle_s: 300.0 }
     }
 
     #[test]
-    fn a_free_agent_means_the_time_to_accept() {
-        assert_eq!(estimate(&inputs(1, 1, 3)), 10);
+    fn room_in_the_pool_means_the_time_to_accept() {
+        let e = estimate(&inputs(0.0, 1.0, 3.0)).unwrap();
+        assert_eq!(e, Estimate { seconds: 10, low: 5, high: 20 });
     }
 
     #[test]
-    fn a_queue_waits_for_conversations_to_end() {
-        // Two ahead beyond the free agent, two agents finishing one every 150 s.
-        assert_eq!(estimate(&inputs(3, 1, 2)), 10 + 300);
-        assert_eq!(estimate(&inputs(6, 0, 2)), 10 + 900);
-        // One ahead among twenty busy agents: a conversation ends every 15 s.
-        assert_eq!(estimate(&inputs(2, 1, 20)), 10 + 15);
+    fn a_queue_waits_for_conversations_to_end_among_the_eligible_only() {
+        // Two ahead, one free slot: two endings among two busy agents, one every 150 s on
+        // average: 300 s mean, 252 s median (a Gamma of shape 2), which is what is told.
+        let e = estimate(&inputs(2.0, 1.0, 2.0)).unwrap();
+        assert_eq!(e.seconds, 10 + 252);
+        assert!(e.low < e.seconds && e.seconds < e.high, "{e:?}");
+        // One ending among twenty busy agents: one every 15 s, exponential (median 10.4 s).
+        let e = estimate(&inputs(0.0, 0.0, 20.0)).unwrap();
+        assert_eq!(e.seconds, 10 + 10);
+        assert_eq!(e.low, 10 + 2, "10th percentile of an exponential of mean 15: 1.6 s");
+        assert_eq!(e.high, 10 + 35, "90th percentile: 34.5 s");
     }
 
     #[test]
-    fn nobody_online_is_a_long_honest_wait_and_never_unbounded() {
-        assert_eq!(estimate(&inputs(1, 0, 0)), 900);
-        assert_eq!(estimate(&inputs(1000, 0, 0)), 14_400);
+    fn the_range_narrows_relative_to_the_wait_as_more_endings_are_needed() {
+        let one = estimate(&inputs(0.0, 0.0, 10.0)).unwrap();
+        let fifty = estimate(&inputs(49.0, 0.0, 10.0)).unwrap();
+        let width = |e: Estimate| (e.high - e.low) as f64 / (e.seconds - 10) as f64;
+        assert!(width(fifty) < width(one) / 3.0, "{one:?} {fifty:?}");
+    }
+
+    #[test]
+    fn nobody_eligible_online_is_left_to_the_caller_and_bounded() {
+        assert_eq!(estimate(&inputs(0.0, 0.0, 0.0)), None);
+        assert_eq!(nobody_online(0.0, 300.0).seconds, 900);
+        assert_eq!(nobody_online(1000.0, 300.0).seconds, 14_400);
+    }
+
+    #[test]
+    fn wording_reads_like_a_person() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T20:00:00Z").unwrap().to_utc();
+        assert_eq!(wording(25, None, now), "less than a minute");
+        assert_eq!(wording(70, None, now), "about a minute");
+        assert_eq!(wording(170, None, now), "about 3 minutes");
+        assert_eq!(wording(7_000, None, now), "about 2 hours");
+        let morning = DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap().to_utc();
+        assert_eq!(wording(46_800, Some(morning), now), "we'll reply by 09:00 UTC tomorrow");
     }
 }

@@ -45,6 +45,8 @@ impl Priority {
     }
 }
 
+/// Why the bot handed over: a fixed list, so staff can count what drives volume (the first
+/// four are the original values; the rest were appended, never reordered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -52,7 +54,68 @@ pub enum Reason {
     BotFailure,
     Vulnerability,
     Other,
+    Complaint,
+    PaymentIssue,
+    AccountAccess,
+    FraudSuspected,
+    Legal,
 }
+
+impl Reason {
+    pub const ALL: [Reason; 9] = [
+        Reason::CustomerRequest,
+        Reason::BotFailure,
+        Reason::Vulnerability,
+        Reason::Other,
+        Reason::Complaint,
+        Reason::PaymentIssue,
+        Reason::AccountAccess,
+        Reason::FraudSuspected,
+        Reason::Legal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::CustomerRequest => "customer_request",
+            Reason::BotFailure => "bot_failure",
+            Reason::Vulnerability => "vulnerability",
+            Reason::Other => "other",
+            Reason::Complaint => "complaint",
+            Reason::PaymentIssue => "payment_issue",
+            Reason::AccountAccess => "account_access",
+            Reason::FraudSuspected => "fraud_suspected",
+            Reason::Legal => "legal",
+        }
+    }
+}
+
+/// How the customer seems to the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sentiment {
+    VeryNegative,
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl Sentiment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sentiment::VeryNegative => "very_negative",
+            Sentiment::Negative => "negative",
+            Sentiment::Neutral => "neutral",
+            Sentiment::Positive => "positive",
+        }
+    }
+}
+
+/// Most entries the bot may send in `bot_attempts` and `collected`, and their sizes.
+const MAX_ATTEMPTS: usize = 20;
+const MAX_ATTEMPT_CHARS: usize = 300;
+const MAX_COLLECTED: usize = 30;
+const MAX_COLLECTED_KEY_CHARS: usize = 64;
+const MAX_COLLECTED_VALUE_CHARS: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -108,6 +171,64 @@ pub struct EscalationInput {
     #[validate(length(min = 1, max = 200))]
     #[serde(default)]
     pub customer_ref: Option<String>,
+    /// The bot's detected intent, e.g. `card_declined` (letters, digits, `_`, `.`, `-`).
+    #[validate(length(min = 1, max = 100), custom(function = "crate::validate::slug"))]
+    #[serde(default)]
+    pub intent: Option<String>,
+    #[serde(default)]
+    pub sentiment: Option<Sentiment>,
+    /// What the bot already tried (at most 20, each up to 300 characters).
+    #[serde(default)]
+    pub bot_attempts: Vec<String>,
+    /// Fields the bot collected (at most 30; keys up to 64, values up to 500 characters).
+    #[serde(default)]
+    #[schema(value_type = std::collections::HashMap<String, String>)]
+    pub collected: std::collections::BTreeMap<String, String>,
+    /// Do not hold the customer live: the platform re-engages them when an agent accepts.
+    #[serde(default)]
+    pub callback: bool,
+    /// The longest the customer is held live (10 s to a day); past it they are released and
+    /// re-engaged when an agent accepts, the escalation keeping its place.
+    #[validate(range(min = 10, max = 86_400))]
+    #[serde(default)]
+    pub max_live_wait_s: Option<i32>,
+}
+
+impl EscalationInput {
+    /// The packet's bounds, naming each field that breaks one.
+    fn packet_problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.bot_attempts.len() > MAX_ATTEMPTS {
+            problems.push(FieldError::new("bot_attempts", format!("at most {MAX_ATTEMPTS} entries")));
+        }
+        for (i, attempt) in self.bot_attempts.iter().enumerate() {
+            if attempt.trim().is_empty() || attempt.chars().count() > MAX_ATTEMPT_CHARS {
+                problems.push(FieldError::new(
+                    format!("bot_attempts[{i}]"),
+                    format!("1 to {MAX_ATTEMPT_CHARS} characters"),
+                ));
+            }
+        }
+        if self.collected.len() > MAX_COLLECTED {
+            problems.push(FieldError::new("collected", format!("at most {MAX_COLLECTED} fields")));
+        }
+        for (key, value) in &self.collected {
+            let key_ok =
+                (1..=MAX_COLLECTED_KEY_CHARS).contains(&key.chars().count()) && crate::validate::slug(key).is_ok();
+            if !key_ok {
+                problems.push(FieldError::new(
+                    "collected",
+                    format!("field names are 1 to {MAX_COLLECTED_KEY_CHARS} letters, digits, `_`, `.` or `-`"),
+                ));
+            } else if value.chars().count() > MAX_COLLECTED_VALUE_CHARS {
+                problems.push(FieldError::new(
+                    format!("collected.{key}"),
+                    format!("at most {MAX_COLLECTED_VALUE_CHARS} characters"),
+                ));
+            }
+        }
+        problems
+    }
 }
 
 /// Records an escalation (or finds the one it repeats), with card numbers, IBANs and the
@@ -126,13 +247,14 @@ pub fn intake(
         return Ok((existing, false));
     }
     let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
-    let unknown: Vec<FieldError> = input
+    let mut unknown: Vec<FieldError> = input
         .required_skills
         .iter()
         .enumerate()
         .filter(|(_, s)| !known.contains(s))
         .map(|(i, s)| FieldError::new(format!("required_skills[{i}]"), format!("`{s}` is not in the skill catalogue")))
         .collect();
+    unknown.extend(input.packet_problems());
     if !unknown.is_empty() {
         return Err(AppError::Validation(unknown));
     }
@@ -149,6 +271,27 @@ pub fn intake(
         })
         .collect();
     let transcript = serde_json::to_string(&lines).map_err(|e| AppError::Internal(e.into()))?;
+    // What the bot tried and collected is the customer's text too: screened the same way.
+    let attempts: Vec<String> = input
+        .bot_attempts
+        .iter()
+        .map(|a| {
+            let redacted = redactor.redact(a);
+            redactions += redacted.count;
+            redacted.text
+        })
+        .collect();
+    let collected: std::collections::BTreeMap<&str, String> = input
+        .collected
+        .iter()
+        .map(|(key, value)| {
+            let redacted = redactor.redact(value);
+            redactions += redacted.count;
+            (key.as_str(), redacted.text)
+        })
+        .collect();
+    let attempts = serde_json::to_string(&attempts).map_err(|e| AppError::Internal(e.into()))?;
+    let collected = serde_json::to_string(&collected).map_err(|e| AppError::Internal(e.into()))?;
     let skills = input.required_skills.join(",");
     let created = escalation::insert(
         conn,
@@ -162,11 +305,7 @@ pub fn intake(
             priority: input.priority.as_str(),
             priority_rank: input.priority.rank(),
             sensitive: input.sensitive,
-            reason: serde_json::to_value(input.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-                .as_str(),
+            reason: input.reason.as_str(),
             summary: &summary.text,
             transcript: &transcript,
             customer_lat: input.customer_location.map(|l| l.lat),
@@ -185,7 +324,35 @@ pub fn intake(
         // A concurrent replay won the race; the caller reads the winner back.
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
-    escalation_event::record(conn, created.id, TimelineEvent::Created, Some(input.priority.as_str()), db_time(now))?;
+    let settings = super::settings::load(conn)?;
+    let preferred_agent_id = match customer_ref_hash {
+        Some(hash) if settings.sticky_window_days > 0 => {
+            let since = now - chrono::Duration::days(settings.sticky_window_days as i64);
+            escalation::last_agent_of_customer(conn, service, hash, db_time(since))?
+        }
+        _ => None,
+    };
+    escalation::insert_contract(
+        conn,
+        &escalation::NewContract {
+            escalation_id: created.id,
+            intent: input.intent.as_deref(),
+            sentiment: input.sentiment.map(Sentiment::as_str),
+            bot_attempts: &attempts,
+            collected: &collected,
+            callback: input.callback,
+            max_live_wait_s: input.max_live_wait_s,
+            customer_released_at: input.callback.then(|| db_time(now)),
+            preferred_agent_id,
+        },
+    )?;
+    let detail = match preferred_agent_id {
+        Some(agent) => {
+            format!("{}; returning customer: agent {agent} first if online with room", input.priority.as_str())
+        }
+        None => input.priority.as_str().to_string(),
+    };
+    escalation_event::record(conn, created.id, TimelineEvent::Created, Some(&detail), db_time(now))?;
     // The dispatcher offers it (and quotes its ETA) in the pass that follows this commit.
     Ok((created, true))
 }

@@ -11,14 +11,19 @@ use chrono::Duration;
 pub mod candidates;
 pub mod conversation;
 pub mod eta;
+pub mod eta_pools;
 pub mod intake;
 pub mod live;
 pub mod live_queue;
 pub mod offers;
 pub mod profiles;
 pub mod queue;
+pub mod quotes;
 pub mod recent;
+pub mod release;
+pub mod roster;
 pub mod runner;
+pub mod scheduled;
 pub mod settings;
 pub mod view;
 
@@ -33,6 +38,9 @@ pub struct Dispatcher {
     pub recent: Arc<recent::RecentWork>,
     pub live: Arc<live::LiveAgents>,
     pub queue: Arc<live_queue::LiveQueue>,
+    pub roster: Arc<roster::KeptRoster>,
+    /// What quotes need, on every instance (leader or not).
+    pub quotes: Arc<quotes::QuoteBoard>,
 }
 
 impl Dispatcher {
@@ -43,6 +51,8 @@ impl Dispatcher {
             recent: Arc::default(),
             live: Arc::default(),
             queue: Arc::default(),
+            roster: Arc::default(),
+            quotes: Arc::default(),
         }
     }
 
@@ -52,5 +62,6 @@ impl Dispatcher {
         self.recent.clear();
         self.live.clear();
         self.queue.clear();
+        self.roster.clear();
     }
 }

@@ -58,9 +58,14 @@ pub fn offer_next(
     };
     let needs = needs_of(e);
     pool.mark_passed(e.id);
+    let mut preferred = returning_customers_agent(e, pool, settings, now);
     let PassPool { candidates, index, .. } = pool;
     loop {
-        let Some(best) = matching::best_indexed(&needs, candidates, index, &rules, &settings.weights) else {
+        let found = preferred
+            .take()
+            .and_then(|at| matching::best(&needs, &candidates[at..=at], &rules, &settings.weights))
+            .or_else(|| matching::best_indexed(&needs, candidates, index, &rules, &settings.weights));
+        let Some(best) = found else {
             return Ok(None);
         };
         let index = candidates.iter().position(|c| c.agent_id == best.agent_id).expect("ranked from these candidates");
@@ -111,6 +116,23 @@ pub fn offer_next(
     }
 }
 
+/// The position among the pass's candidates of the agent who last helped this returning
+/// customer, while the escalation is young enough to prefer them and they are online with room
+/// (never waited for: otherwise the best candidate gets it at once).
+fn returning_customers_agent(
+    e: &escalation::Escalation,
+    pool: &PassPool,
+    settings: &MatchingSettings,
+    now: DateTime<Utc>,
+) -> Option<usize> {
+    let agent = pool.preferred(e.id)?;
+    let age = (now - e.created_at.and_utc()).num_seconds();
+    if age >= settings.sticky_preference_s as i64 {
+        return None;
+    }
+    pool.candidates.iter().position(|c| c.agent_id == agent && c.available && c.free_capacity() > 0)
+}
+
 /// The offer, if it is this agent's; 404 otherwise (another agent's offer is not theirs to see).
 fn own_offer(conn: &mut DbConn, agent_id: AgentId, offer_id: OfferId) -> Result<offer::Offer, AppError> {
     match offer::find(conn, offer_id)? {
@@ -148,14 +170,28 @@ pub fn accept(
     let assigned =
         escalation::find(conn, found.escalation_id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
     let name = crate::models::user::find(conn, agent_id.into())?.map(|u| u.full_name).unwrap_or_default();
+    let packet = escalation::contract_of(conn, assigned.id)?;
+    let agent = webhooks::AssignedAgent { id: agent_id, display_name: crate::dispatch::view::display_name(&name) };
     let told = PlatformEvent::Assigned {
         escalation_id: assigned.id,
         external_id: assigned.external_id.clone(),
-        agent: webhooks::AssignedAgent { id: agent_id, display_name: crate::dispatch::view::display_name(&name) },
+        agent: agent.clone(),
         waited_s: (now - assigned.created_at.and_utc()).num_seconds(),
         at: now,
+        reason: assigned.reason.clone(),
+        intent: packet.intent.clone(),
+        sentiment: packet.sentiment.clone(),
     };
     webhooks::enqueue(conn, assigned.service_account_id, &told, now)?;
+    if packet.callback || packet.customer_released_at.is_some() {
+        let reengage = PlatformEvent::Reengage {
+            escalation_id: assigned.id,
+            external_id: assigned.external_id.clone(),
+            agent,
+            at: now,
+        };
+        webhooks::enqueue(conn, assigned.service_account_id, &reengage, now)?;
+    }
     realtime::notify(conn, agent_id, &AgentNotice::Assigned { escalation_id: assigned.id, offer_id }, now)?;
     Ok(assigned)
 }

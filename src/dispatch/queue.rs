@@ -8,15 +8,22 @@
 use chrono::{DateTime, Utc};
 
 use super::Dispatcher;
-use super::candidates::{self, EligiblePools, PassPool};
-use super::eta::{self, EtaInputs};
+use super::candidates::{self, PassPool};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::candidates::PoolKey;
+use super::eta::{self, Estimate};
+use super::eta_pools::PoolBoard;
 use super::offers;
+use super::roster::Roster;
+use super::scheduled;
 use super::settings::{self, MatchingSettings};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
-use crate::models::{agent, db_time, escalation, escalation_event};
+use crate::models::{db_time, escalation, escalation_event};
 use crate::realtime::bus::Changes;
 
 /// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
@@ -52,6 +59,9 @@ pub struct PassInput {
     waiting: Vec<escalation::Escalation>,
     pool: PassPool,
     history: EtaHistory,
+    /// Everyone online, for ETAs (`None` with nothing waiting).
+    roster: Option<Arc<Roster>>,
+    dispatcher: Dispatcher,
 }
 
 /// Reads a pass's input. With nothing waiting, the costly part (the free agents) is skipped.
@@ -72,15 +82,19 @@ pub fn prepare(
         if let Some(changed) = changed {
             dispatcher.live.defer(&changed.agents);
         }
-        let history = EtaHistory { accept_s: 0.0, handle_s: 0.0, online: 0 };
-        return Ok(PassInput { settings, waiting, pool: PassPool::default(), history });
+        let history = EtaHistory { accept_s: 0.0, handle_s: 0.0 };
+        let dispatcher = dispatcher.clone();
+        return Ok(PassInput { settings, waiting, pool: PassPool::default(), history, roster: None, dispatcher });
     }
     let candidates = candidates::load(conn, now, dispatcher, changed.map(|c| &c.agents))?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let recent = dispatcher.recent.at(conn, now)?;
-    let online = agent::online_count(conn, db_time(now - dispatcher.heartbeat_timeout))?.max(0) as usize;
-    let history = EtaHistory { accept_s: recent.accept_s, handle_s: recent.handle_s, online };
-    Ok(PassInput { settings, waiting, pool, history })
+    let history = EtaHistory { accept_s: recent.accept_s, handle_s: recent.handle_s };
+    let roster = Some(match changed {
+        Some(_) => dispatcher.roster.at(conn, now, dispatcher)?,
+        None => Arc::new(Roster::read(conn, now, dispatcher)?),
+    });
+    Ok(PassInput { settings, waiting, pool, history, roster, dispatcher: dispatcher.clone() })
 }
 
 /// The clock's pass on one connection (the dispatcher splits it into a read and a write; tests
@@ -98,6 +112,10 @@ pub fn expire(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) ->
     let settings = settings::load(conn)?;
     let expired = offers::expire_due(conn, &settings, now)?;
     let silent = crate::availability::presence::expire_silent(conn, now, dispatcher.heartbeat_timeout)?;
+    let released = super::release::release_overdue(conn, now)?;
+    if released > 0 {
+        tracing::info!(released, "customers released from the live wait");
+    }
     if !silent.is_empty() {
         tracing::info!(agents = ?silent, "set away after a silent heartbeat");
     }
@@ -146,7 +164,7 @@ pub fn dispatch_waiting(
     refresh: EtaRefresh,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
-    let PassInput { settings, mut waiting, mut pool, history } = input;
+    let PassInput { settings, mut waiting, mut pool, history, roster, dispatcher } = input;
     for e in waiting.iter_mut() {
         if widen(conn, e, &settings, now)? {
             report.widened += 1;
@@ -158,58 +176,115 @@ pub fn dispatch_waiting(
             e.state = EscalationState::Offered;
         }
     }
-    refresh_etas(conn, &waiting, &mut pool, &history, now, refresh)?;
+    if let Some(roster) = roster {
+        let etas = Etas { roster: &roster, pool: &pool, history: &history, dispatcher: &dispatcher };
+        refresh_etas(conn, &waiting, &etas, now, refresh)?;
+    }
     Ok(report)
 }
 
 /// What every ETA of a pass rests on besides the escalation's place: recent accept latency and
-/// handle time (seconds), and agents online.
+/// handle time (seconds).
 #[derive(Debug)]
 struct EtaHistory {
     accept_s: f64,
     handle_s: f64,
-    online: usize,
 }
 
-/// Writes a fresh ETA on the waiting escalations `refresh` names; the first one an escalation
-/// gets is also kept as the quote given at intake (what the ETA error is measured against).
+/// A pass's sources for ETAs: everyone online, the pass's own view of the free agents and the
+/// rules, recent history.
+struct Etas<'a> {
+    roster: &'a Roster,
+    pool: &'a PassPool,
+    history: &'a EtaHistory,
+    dispatcher: &'a Dispatcher,
+}
+
+/// Writes a fresh ETA and range on the waiting escalations `refresh` names, tells the platform
+/// when one moved by a minute or more (with its place), and keeps the first one an escalation
+/// gets as the quote given at intake (what ETA error and range coverage are measured against).
 fn refresh_etas(
     conn: &mut DbConn,
     waiting: &[escalation::Escalation],
-    pool: &mut PassPool,
-    history: &EtaHistory,
+    etas: &Etas,
     now: DateTime<Utc>,
     refresh: EtaRefresh,
 ) -> Result<(), AppError> {
     let unquoted = |e: &escalation::Escalation| e.eta_at_intake_s == 0;
-    let anyone_free = pool.anyone_free();
-    let mut pools = EligiblePools::default();
+    if refresh == EtaRefresh::Unquoted && !waiting.iter().any(unquoted) {
+        return Ok(());
+    }
+    let loads = etas.roster.loads(&etas.pool.candidates);
+    let (accept_s, handle_s) = (etas.history.accept_s, etas.history.handle_s);
+    let mut board: PoolBoard<PoolKey> = PoolBoard::default();
+    let mut ahead: HashMap<usize, usize> = HashMap::new();
+    let mut out_of_hours: HashMap<usize, Option<DateTime<Utc>>> = HashMap::new();
     for (place, e) in waiting.iter().enumerate() {
-        if refresh == EtaRefresh::Unquoted && !unquoted(e) {
-            continue;
-        }
-        let seconds = if e.state == EscalationState::Offered {
-            history.accept_s.round() as i32
-        } else {
-            let free_eligible = if anyone_free { pool.free_eligible(e, &mut pools) } else { 0 };
-            let (accept_s, handle_s, online) = (history.accept_s, history.handle_s, history.online);
-            eta::estimate(&EtaInputs { position: place + 1, free_eligible, online, accept_s, handle_s })
-        };
-        if seconds != e.eta_seconds {
-            escalation::set_eta(conn, e.id, seconds)?;
-        }
-        if unquoted(e) {
-            escalation::set_intake_eta(conn, e.id, seconds.max(1))?;
-        }
-        if (seconds - e.eta_seconds).abs() >= ETA_NOTICE_S {
-            let told = crate::webhooks::PlatformEvent::Eta {
-                escalation_id: e.id,
-                external_id: e.external_id.clone(),
-                eta_seconds: seconds,
-                at: now,
+        let Some(rules) = etas.pool.rules(e) else { continue };
+        let ours = board.pool(&PoolKey::of(e), || etas.roster.eligible(&candidates::needs_of(e), &rules));
+        let wanted = refresh == EtaRefresh::All || unquoted(e);
+        if wanted {
+            let quoted = if e.state == EscalationState::Offered {
+                eta::estimate(&eta::PoolInputs { ahead: 0.0, free: 1.0, busy: 0.0, accept_s, handle_s })
+            } else {
+                eta::estimate(&board.inputs(ours, ahead.iter().map(|(p, n)| (*p, *n)), &loads, accept_s, handle_s))
             };
-            crate::webhooks::enqueue(conn, e.service_account_id, &told, now)?;
+            let quoted = match quoted {
+                Some(quoted) => quoted,
+                None => {
+                    let waiting_ahead = ahead.values().sum::<usize>() as f64;
+                    let start = match out_of_hours.get(&ours) {
+                        Some(start) => *start,
+                        None => {
+                            let needs = candidates::needs_of(e);
+                            let start = scheduled::next_eligible_start(conn, now, etas.dispatcher, &needs, &rules)?;
+                            out_of_hours.insert(ours, start);
+                            start
+                        }
+                    };
+                    match start {
+                        Some(at) => {
+                            eta::until_scheduled((at - now).num_seconds() as f64, waiting_ahead, accept_s, handle_s)
+                        }
+                        None => eta::nobody_online(waiting_ahead, handle_s),
+                    }
+                }
+            };
+            write_eta(conn, e, &quoted, place as i64 + 1, now)?;
         }
+        if e.state == EscalationState::Queued {
+            *ahead.entry(ours).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Stores an escalation's fresh estimate and tells the platform if it moved by a minute or more.
+fn write_eta(
+    conn: &mut DbConn,
+    e: &escalation::Escalation,
+    quoted: &Estimate,
+    position: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let moved = (quoted.seconds - e.eta_seconds).abs() >= ETA_NOTICE_S;
+    // (The range moves with the estimate: written when the estimate changes.)
+    if quoted.seconds != e.eta_seconds {
+        escalation::set_eta(conn, e.id, quoted)?;
+    }
+    if e.eta_at_intake_s == 0 {
+        escalation::set_intake_eta(conn, e.id, quoted)?;
+    }
+    if moved {
+        let told = crate::webhooks::PlatformEvent::Eta {
+            escalation_id: e.id,
+            external_id: e.external_id.clone(),
+            eta_seconds: quoted.seconds,
+            eta_range_seconds: quoted.range(),
+            queue_position: position,
+            at: now,
+        };
+        crate::webhooks::enqueue(conn, e.service_account_id, &told, now)?;
     }
     Ok(())
 }

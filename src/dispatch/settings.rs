@@ -46,10 +46,25 @@ pub struct MatchingSettings {
     /// Seconds an assigned agent has for a first reply before staff see the conversation flagged.
     #[serde(default = "default_first_reply_deadline_s")]
     pub first_reply_deadline_s: u32,
+    /// A returning customer (same `customer_ref`) within this many days is offered first to the
+    /// agent who last helped them; 0 turns it off.
+    #[serde(default = "default_sticky_window_days")]
+    pub sticky_window_days: u32,
+    /// For how many seconds after intake the previous agent is preferred, if online with room.
+    #[serde(default = "default_sticky_preference_s")]
+    pub sticky_preference_s: u32,
 }
 
 fn default_first_reply_deadline_s() -> u32 {
     120
+}
+
+fn default_sticky_window_days() -> u32 {
+    30
+}
+
+fn default_sticky_preference_s() -> u32 {
+    15
 }
 
 impl Default for MatchingSettings {
@@ -70,6 +85,8 @@ impl Default for MatchingSettings {
             rating_prior_mean: 4.0,
             rating_prior_weight: 5.0,
             first_reply_deadline_s: default_first_reply_deadline_s(),
+            sticky_window_days: default_sticky_window_days(),
+            sticky_preference_s: default_sticky_preference_s(),
         }
     }
 }
@@ -123,6 +140,12 @@ impl MatchingSettings {
         }
         if !(10..=3600).contains(&self.first_reply_deadline_s) {
             errors.push(FieldError::new("first_reply_deadline_s", "must be between 10 and 3600 seconds"));
+        }
+        if self.sticky_window_days > 365 {
+            errors.push(FieldError::new("sticky_window_days", "must be between 0 and 365 days"));
+        }
+        if self.sticky_preference_s > 300 {
+            errors.push(FieldError::new("sticky_preference_s", "must be between 0 and 300 seconds"));
         }
         if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
     }

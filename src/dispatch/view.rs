@@ -67,6 +67,45 @@ pub struct EscalationView {
     /// How many card numbers, IBANs and staff patterns were hidden in its text (intake and
     /// messages).
     pub redactions: i32,
+    /// The 80 % range around `eta_seconds` while waiting (null once a human has it).
+    pub eta_range_seconds: Option<[i32; 2]>,
+    /// The customer is not held live: the platform re-engages them when an agent accepts.
+    pub callback: bool,
+    /// When the customer was released from the live wait (callback, or past `max_live_wait_s`).
+    pub customer_released_at: Option<DateTime<Utc>>,
+    pub max_live_wait_s: Option<i32>,
+    /// What the bot handed over besides the summary.
+    pub packet: HandoffPacket,
+}
+
+/// The bot's handoff packet, as the agent and staff see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HandoffPacket {
+    /// One of the reason codes (`customer_request`, `bot_failure`, `vulnerability`, `other`,
+    /// `complaint`, `payment_issue`, `account_access`, `fraud_suspected`, `legal`).
+    pub reason: String,
+    pub intent: Option<String>,
+    /// `very_negative`, `negative`, `neutral` or `positive`.
+    pub sentiment: Option<String>,
+    pub bot_attempts: Vec<String>,
+    pub collected: BTreeMap<String, String>,
+}
+
+impl HandoffPacket {
+    pub fn of(e: &escalation::Escalation, contract: &escalation::Contract) -> HandoffPacket {
+        HandoffPacket {
+            reason: e.reason.clone(),
+            intent: contract.intent.clone(),
+            sentiment: contract.sentiment.clone(),
+            bot_attempts: serde_json::from_str(&contract.bot_attempts).unwrap_or_default(),
+            collected: serde_json::from_str(&contract.collected).unwrap_or_default(),
+        }
+    }
+}
+
+/// The range told to the customer while waiting.
+pub fn eta_range(e: &escalation::Escalation, contract: &escalation::Contract) -> Option<[i32; 2]> {
+    e.state.is_waiting().then(|| contract.eta_range())
 }
 
 /// "Astrid L.": enough for a customer to address the person, no more.
@@ -95,6 +134,7 @@ pub fn eta_seconds(e: &escalation::Escalation) -> i64 {
 }
 
 pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<EscalationView, AppError> {
+    let contract = escalation::contract_of(conn, e.id)?;
     let assigned_agent = match e.assigned_agent_id {
         Some(id) => {
             user::find(conn, id.into())?.map(|u| AssignedAgent { id, display_name: display_name(&u.full_name) })
@@ -131,6 +171,11 @@ pub fn escalation(conn: &mut DbConn, e: &escalation::Escalation) -> Result<Escal
         first_reply_at: e.first_reply_at.map(|t| t.and_utc()),
         first_reply_overdue,
         redactions: escalation::redactions_of(conn, e.id)?,
+        eta_range_seconds: eta_range(e, &contract),
+        callback: contract.callback,
+        customer_released_at: contract.customer_released_at.map(|t| t.and_utc()),
+        max_live_wait_s: contract.max_live_wait_s,
+        packet: HandoffPacket::of(e, &contract),
     })
 }
 
@@ -148,6 +193,8 @@ pub struct OfferView {
     pub sensitive: bool,
     pub summary: String,
     pub why: MatchExplanation,
+    /// What the bot handed over besides the summary.
+    pub packet: HandoffPacket,
 }
 
 pub fn offers_of(conn: &mut DbConn, agent_id: AgentId) -> Result<Vec<OfferView>, AppError> {
@@ -164,6 +211,7 @@ pub fn offers_of(conn: &mut DbConn, agent_id: AgentId) -> Result<Vec<OfferView>,
             sensitive: e.sensitive,
             summary: e.summary.clone(),
             why: explanation_of(&pending),
+            packet: HandoffPacket::of(&e, &escalation::contract_of(conn, e.id)?),
         });
     }
     Ok(views)

@@ -27,6 +27,12 @@ pub fn check(needs: &Needs, candidate: &Candidate, rules: &Rules) -> Result<(), 
     if candidate.passed_on_this {
         return Err(Rejection::PassedAlready);
     }
+    qualifies(needs, candidate, rules)
+}
+
+/// `Ok` if the candidate could take the escalation under `rules` once they have room: the
+/// constraints on who they are, not on what they are doing now (ETAs count busy agents too).
+pub fn qualifies(needs: &Needs, candidate: &Candidate, rules: &Rules) -> Result<(), Rejection> {
     let floor = if rules.is_relaxed(Relaxable::LanguageLevel) { Level::Conversational } else { rules.language_floor };
     if candidate.level_in(&needs.language).is_none_or(|level| level < floor) {
         return Err(Rejection::Language);

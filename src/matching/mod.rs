@@ -19,7 +19,7 @@ pub mod factors;
 pub mod index;
 pub mod rank;
 
-pub use eligibility::{Rejection, check};
+pub use eligibility::{Rejection, check, qualifies};
 pub use factors::{Factor, Weights};
 pub use index::CandidateIndex;
 pub use rank::{Ranked, best, best_indexed, rank};

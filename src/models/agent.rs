@@ -235,6 +235,26 @@ pub fn candidates(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<
     candidates_where(conn, fresh_since, None)
 }
 
+/// Every active agent online with a live heartbeat, with room or not (what ETAs count).
+pub fn online_states(conn: &mut DbConn, fresh_since: NaiveDateTime) -> QueryResult<Vec<CandidateState>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .filter(agents::presence.eq(Presence::Online))
+        .filter(agents::last_heartbeat_at.ge(fresh_since))
+        .select(CandidateState::as_select())
+        .load(conn)
+}
+
+/// Every active agent, online or not (who could be scheduled later), with their profile row.
+pub fn active_states(conn: &mut DbConn) -> QueryResult<Vec<(CandidateState, Agent)>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .select((CandidateState::as_select(), Agent::as_select()))
+        .load(conn)
+}
+
 /// The candidates among `ids` (agents whose facts changed), read in chunks of 500.
 pub fn candidates_among(
     conn: &mut DbConn,

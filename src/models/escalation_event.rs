@@ -23,6 +23,8 @@ crate::text_enum! {
         Transferred => "transferred",
         Rated => "rated",
         Abandoned => "abandoned",
+        /// The customer was let go from the live wait (callback, or the longest live wait).
+        CustomerReleased => "customer_released",
     }
 }
 

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::metrics::{EscalationFact, OfferFact};
 use crate::db::{
     DbConn,
-    schema::{assignments, escalations, offers},
+    schema::{assignments, escalation_contracts, escalations, offers},
 };
 use crate::error::AppError;
 use crate::ids::EscalationId;
@@ -23,19 +23,23 @@ const LOOKBACK: Duration = Duration::days(1);
 /// Escalations created in the window or in the day before it, or resolved in it.
 pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<EscalationFact>, AppError> {
     let (from, to) = (db_time(window.start), db_time(window.end));
-    let rows: Vec<(EscalationId, NaiveDateTime, EscalationState, Option<NaiveDateTime>, i32, bool)> =
-        escalations::table
-            .filter(escalations::created_at.lt(to))
-            .filter(escalations::created_at.ge(db_time(window.start - LOOKBACK)).or(escalations::closed_at.ge(from)))
-            .select((
-                escalations::id,
-                escalations::created_at,
-                escalations::state,
-                escalations::closed_at,
-                escalations::eta_at_intake_s,
-                escalations::handed_back,
-            ))
-            .load(conn)?;
+    type Row =
+        (EscalationId, NaiveDateTime, EscalationState, Option<NaiveDateTime>, i32, bool, String, Option<(i32, i32)>);
+    let rows: Vec<Row> = escalations::table
+        .left_join(escalation_contracts::table)
+        .filter(escalations::created_at.lt(to))
+        .filter(escalations::created_at.ge(db_time(window.start - LOOKBACK)).or(escalations::closed_at.ge(from)))
+        .select((
+            escalations::id,
+            escalations::created_at,
+            escalations::state,
+            escalations::closed_at,
+            escalations::eta_at_intake_s,
+            escalations::handed_back,
+            escalations::reason,
+            (escalation_contracts::eta_at_intake_low_s, escalation_contracts::eta_at_intake_high_s).nullable(),
+        ))
+        .load(conn)?;
     let mut first_human: HashMap<EscalationId, NaiveDateTime> = HashMap::new();
     let ids: Vec<EscalationId> = rows.iter().map(|r| r.0).collect();
     for chunk in ids.chunks(500) {
@@ -49,13 +53,15 @@ pub fn escalations(conn: &mut DbConn, window: Interval) -> Result<Vec<Escalation
     }
     Ok(rows
         .into_iter()
-        .map(|(id, created, state, closed, eta, handed_back)| EscalationFact {
+        .map(|(id, created, state, closed, eta, handed_back, reason, range)| EscalationFact {
             created_at: created.and_utc(),
             first_human_at: first_human.get(&id).map(|t| t.and_utc()),
             abandoned: state == EscalationState::Abandoned,
             resolved_at: closed.map(|t| t.and_utc()),
             eta_at_intake_s: eta,
             handed_back,
+            reason,
+            eta_at_intake_range_s: range.unwrap_or((0, 0)),
         })
         .collect())
 }

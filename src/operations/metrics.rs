@@ -2,6 +2,8 @@
 //! to a human, abandonment, offer answers, utilisation and the error of the ETA we gave. Pure:
 //! the caller loads the facts (see `facts.rs`), so a scripted day can be checked by hand.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,6 +22,10 @@ pub struct EscalationFact {
     pub eta_at_intake_s: i32,
     /// Ended by giving it back to the chatbot rather than resolving it.
     pub handed_back: bool,
+    /// The bot's reason code.
+    pub reason: String,
+    /// The 80 % range promised at intake (0, 0 when none was stored).
+    pub eta_at_intake_range_s: (i32, i32),
 }
 
 impl EscalationFact {
@@ -75,6 +81,54 @@ pub struct Metrics {
     pub utilization: f64,
     /// |promised ETA − actual wait| for escalations that reached a human.
     pub eta_abs_error_s: MeanP90,
+    /// The ETA's accuracy in the terms customers feel (appended): mean absolute error over the
+    /// mean actual wait, and the share of actual waits inside the 80 % range promised.
+    pub eta_accuracy: EtaAccuracy,
+    /// Escalations created in the window by reason code (appended).
+    pub reasons: BTreeMap<String, i64>,
+}
+
+/// How honest the ETAs promised at intake were, for escalations that reached a human.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct EtaAccuracy {
+    pub reached_human: i64,
+    pub wait_mean_s: f64,
+    pub eta_mean_s: f64,
+    /// Mean absolute error over the mean actual wait (the target is at most 0.25).
+    pub error_share_of_wait: f64,
+    /// Share whose actual wait fell inside the 80 % range (calibrated: about 0.8).
+    pub range_coverage: f64,
+}
+
+/// The accuracy of the ETAs promised to `escalations`.
+pub fn eta_accuracy(escalations: &[&EscalationFact]) -> EtaAccuracy {
+    let reached: Vec<(&EscalationFact, f64)> = escalations.iter().filter_map(|e| e.wait_s().map(|w| (*e, w))).collect();
+    let waits: Vec<f64> = reached.iter().map(|(_, w)| *w).collect();
+    let errors = eta_errors(escalations);
+    let ranged: Vec<&(&EscalationFact, f64)> = reached.iter().filter(|(e, _)| e.eta_at_intake_range_s.1 > 0).collect();
+    let inside = ranged
+        .iter()
+        .filter(|(e, w)| {
+            let (low, high) = e.eta_at_intake_range_s;
+            *w >= low as f64 - 0.5 && *w <= high as f64 + 0.5
+        })
+        .count();
+    let wait_mean = mean(&waits);
+    EtaAccuracy {
+        reached_human: reached.len() as i64,
+        wait_mean_s: tidy(wait_mean),
+        eta_mean_s: tidy(mean(&reached.iter().map(|(e, _)| e.eta_at_intake_s as f64).collect::<Vec<_>>())),
+        error_share_of_wait: if wait_mean > 0.0 { tidy(mean(&errors) / wait_mean) } else { 0.0 },
+        range_coverage: tidy(ratio(inside as i64, ranged.len() as i64)),
+    }
+}
+
+fn reason_counts(escalations: &[&EscalationFact]) -> BTreeMap<String, i64> {
+    let mut counts = BTreeMap::new();
+    for e in escalations {
+        *counts.entry(e.reason.clone()).or_default() += 1;
+    }
+    counts
 }
 
 /// One bucket of the charts on /staff.
@@ -90,6 +144,12 @@ pub struct Bucket {
     pub offers_missed: i64,
     pub offers_declined: i64,
     pub eta_abs_error_mean_s: f64,
+    /// Predicted (at intake) against actual mean wait of the bucket's escalations that
+    /// reached a human (appended).
+    pub eta_mean_s: f64,
+    pub wait_mean_s: f64,
+    /// The bucket's escalations by reason code (appended).
+    pub reasons: BTreeMap<String, i64>,
 }
 
 /// Nearest-rank percentile of sorted values (0 for none).
@@ -155,6 +215,8 @@ pub fn compute(
         offer_accept_rate: tidy(ratio(accepted, answered)),
         utilization: tidy(ratio(engaged_s, online_s)),
         eta_abs_error_s: MeanP90 { mean: tidy(mean(&errors)), p90: tidy(percentile(&errors, 90.0)) },
+        eta_accuracy: eta_accuracy(&created),
+        reasons: reason_counts(&created),
     }
 }
 
@@ -183,6 +245,7 @@ pub fn series(window: Interval, width: Duration, escalations: &[EscalationFact],
         let created: Vec<&EscalationFact> = escalations.iter().filter(|e| span.contains(e.created_at)).collect();
         let in_span: Vec<&OfferFact> = offers.iter().filter(|o| span.contains(o.created_at)).collect();
         let count = |state: &str| in_span.iter().filter(|o| o.state == state).count() as i64;
+        let accuracy = eta_accuracy(&created);
         buckets.push(Bucket {
             start,
             escalations: created.len() as i64,
@@ -192,6 +255,9 @@ pub fn series(window: Interval, width: Duration, escalations: &[EscalationFact],
             offers_missed: count("expired"),
             offers_declined: count("declined"),
             eta_abs_error_mean_s: tidy(mean(&eta_errors(&created))),
+            eta_mean_s: accuracy.eta_mean_s,
+            wait_mean_s: accuracy.wait_mean_s,
+            reasons: reason_counts(&created),
         });
         start = span.end;
     }
@@ -216,6 +282,8 @@ mod tests {
             resolved_at: None,
             eta_at_intake_s: eta,
             handed_back: false,
+            reason: "customer_request".into(),
+            eta_at_intake_range_s: (eta / 2, eta * 2),
         }
     }
 
@@ -254,6 +322,11 @@ mod tests {
         assert_eq!(metrics.utilization, 0.5);
         // ETA errors: |30-10| = 20, |40-30| = 10, |60-120| = 60.
         assert_eq!(metrics.eta_abs_error_s, MeanP90 { mean: 30.0, p90: 60.0 });
+        // Mean wait (10 + 30 + 120) / 3 = 53.333; ranges [15, 60], [20, 80], [30, 120]: 10 s is
+        // outside the first, 30 and 120 inside theirs.
+        assert_eq!(metrics.eta_accuracy.error_share_of_wait, 0.563);
+        assert_eq!(metrics.eta_accuracy.range_coverage, 0.667);
+        assert_eq!(metrics.reasons, BTreeMap::from([("customer_request".to_string(), 4)]));
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub fn erase_one(
     if escalation::erase_content(conn, id, db_time(now))? {
         counts.erased_now += 1;
     }
+    escalation::erase_packet(conn, id)?;
     counts.messages += message::erase_for(conn, id)?;
     counts.rating_comments += rating::erase_comment(conn, id)?;
     escalation_event::erase_details(conn, id)?;

@@ -88,6 +88,8 @@ fn transcripts_batch(conn: &mut DbConn, policy: &RetentionPolicy, now: DateTime<
     let due = escalation::closed_with_transcript_before(conn, db_time(now - policy.transcripts), BATCH)?;
     for id in &due {
         escalation::clear_transcript(conn, *id)?;
+        // What the bot collected and tried is transcript too.
+        escalation::erase_packet(conn, *id)?;
     }
     Ok(due.len())
 }

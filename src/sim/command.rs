@@ -57,7 +57,15 @@ pub fn table(r: &Report) -> String {
         ),
         ("utilisation", format!("{:.1} %", r.utilization * 100.0)),
         ("ETA abs error s mean / p90", format!("{:.1} / {:.1}", r.eta_abs_error_s.mean, r.eta_abs_error_s.p90)),
-        ("ETA relative error mean", format!("{:.1} %", r.eta_rel_error_mean * 100.0)),
+        ("ETA relative error mean (per customer)", format!("{:.1} %", r.eta_rel_error_mean * 100.0)),
+        (
+            "ETA abs error / mean wait (floor)",
+            format!("{:.1} % ({:.1} %)", r.eta_error_share_of_wait * 100.0, r.eta_floor_share_of_wait * 100.0),
+        ),
+        (
+            "80 % range coverage (customers quoted a wait)",
+            format!("{:.1} % of {}", r.eta_range_coverage * 100.0, r.quoted_a_wait),
+        ),
         ("language match", format!("{:.1} %", r.language_match_rate * 100.0)),
         ("offers per handled", format!("{:.2}", r.offers_per_handled)),
         ("engaged-time Gini (within groups)", format!("{:.3}", r.fairness.engaged_time_gini)),

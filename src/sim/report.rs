@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::world::Agent;
+use crate::dispatch::eta::Estimate;
 use crate::operations::metrics::percentile;
 
 /// What happened to one escalation of the measured window.
@@ -12,7 +13,12 @@ pub struct Outcome {
     pub handled: bool,
     pub left: bool,
     pub wait_s: Option<f64>,
-    pub eta_s: f64,
+    /// The estimate quoted at arrival.
+    pub eta: Estimate,
+    /// Whether it said the customer must wait for a conversation to end.
+    pub quoted_a_wait: bool,
+    /// What an estimator knowing its exact place would have quoted (`World::oracle_eta`).
+    pub oracle_eta_s: f64,
     pub offers: u32,
     pub language_matched: bool,
 }
@@ -64,6 +70,14 @@ pub struct Report {
     pub utilization_by_group: Vec<GroupUse>,
     pub eta_abs_error_s: EtaError,
     pub eta_rel_error_mean: f64,
+    /// Mean absolute error of the quote at arrival over the mean actual wait (handled customers).
+    pub eta_error_share_of_wait: f64,
+    /// The same for an estimator that knew exactly how many conversations had to end first.
+    pub eta_floor_share_of_wait: f64,
+    /// Customers quoted a wait for a conversation to end, and how many of them (handled) waited
+    /// within the 80 % range.
+    pub quoted_a_wait: usize,
+    pub eta_range_coverage: f64,
     pub language_match_rate: f64,
     pub offers_per_handled: f64,
     pub fairness: Fairness,
@@ -100,9 +114,17 @@ pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &
     let handled: Vec<&Outcome> = outcomes.iter().filter(|o| o.handled).collect();
     let waits = sorted(handled.iter().filter_map(|o| o.wait_s).collect());
     let waited = outcomes.iter().filter(|o| o.left || o.wait_s.is_some_and(|w| w > 1e-9)).count();
-    let errors = sorted(handled.iter().filter_map(|o| o.wait_s.map(|w| (o.eta_s - w).abs())).collect());
+    let quoted = |o: &Outcome| o.eta.seconds as f64;
+    let errors = sorted(handled.iter().filter_map(|o| o.wait_s.map(|w| (quoted(o) - w).abs())).collect());
+    let floor_errors: Vec<f64> = handled.iter().filter_map(|o| o.wait_s.map(|w| (o.oracle_eta_s - w).abs())).collect();
     let relative: Vec<f64> =
-        handled.iter().filter_map(|o| o.wait_s.filter(|w| *w >= 1.0).map(|w| (o.eta_s - w).abs() / w)).collect();
+        handled.iter().filter_map(|o| o.wait_s.filter(|w| *w >= 1.0).map(|w| (quoted(o) - w).abs() / w)).collect();
+    let waited_for_an_ending: Vec<&&Outcome> = handled.iter().filter(|o| o.quoted_a_wait).collect();
+    let in_range = waited_for_an_ending
+        .iter()
+        .filter(|o| o.wait_s.is_some_and(|w| w >= o.eta.low as f64 - 0.5 && w <= o.eta.high as f64 + 0.5))
+        .count();
+    let share_of_wait = |errors: &[f64]| if waits.is_empty() { 0.0 } else { mean(errors) / mean(&waits) };
     let slots =
         |members: &[&Agent]| members.iter().map(|a| a.candidate.max_concurrent as f64).sum::<f64>() * tally.measured_s;
     let busy = |members: &[&Agent]| members.iter().map(|a| a.conversation_s).sum::<f64>();
@@ -142,6 +164,10 @@ pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &
         utilization_by_group: by_group,
         eta_abs_error_s: EtaError { mean: mean(&errors), p90: percentile(&errors, 90.0) },
         eta_rel_error_mean: mean(&relative),
+        eta_error_share_of_wait: share_of_wait(&errors),
+        eta_floor_share_of_wait: share_of_wait(&floor_errors),
+        quoted_a_wait: waited_for_an_ending.len(),
+        eta_range_coverage: share(in_range, waited_for_an_ending.len()),
         language_match_rate: share(handled.iter().filter(|o| o.language_matched).count(), handled.len()),
         offers_per_handled: if handled.is_empty() {
             0.0

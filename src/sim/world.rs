@@ -3,14 +3,15 @@
 //! ranking) as the server.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use super::policy::{Policy, Selector};
 use super::random::Rng;
 use super::report::{Outcome, Tally};
 use super::scenario::Scenario;
-use crate::dispatch::eta::{EtaInputs, estimate};
+use crate::dispatch::eta;
+use crate::dispatch::eta_pools::{Load, PoolBoard};
 use crate::dispatch::settings::MatchingSettings;
 use crate::ids::AgentId;
 use crate::matching::{Candidate, Level, Needs, Point, Rules};
@@ -66,7 +67,15 @@ pub struct Escalation {
     state: State,
     passed: Vec<usize>,
     widened: usize,
-    pub eta_s: f64,
+    /// The estimate quoted at arrival (seconds, 80 % range) and whether it said the customer
+    /// must wait for a conversation to end (no room among the eligible agents for them).
+    pub eta: eta::Estimate,
+    pub quoted_a_wait: bool,
+    /// Customers who took one of its eligible agents while it waited (whoever was ahead, or
+    /// jumped ahead): its exact place, known only in hindsight (the floor of the ETA error).
+    served_first: u32,
+    /// The estimate's inputs at arrival.
+    inputs: Option<eta::PoolInputs>,
     pub offers: u32,
     pub assigned_at: Option<f64>,
     pub agent: Option<usize>,
@@ -106,6 +115,9 @@ pub struct World<'a> {
     accept_n: f64,
     handle_sum: f64,
     handle_n: f64,
+    /// Agents eligible for each stream at each ladder step (profiles never change in a run),
+    /// as the server keeps them for its ETAs.
+    pools: PoolBoard<(usize, usize)>,
 }
 
 /// Seconds of the measured window that lie in `[from, to)`.
@@ -167,6 +179,7 @@ impl<'a> World<'a> {
             accept_n: 0.0,
             handle_sum: 0.0,
             handle_n: 0.0,
+            pools: PoolBoard::default(),
         };
         for stream in 0..scenario.arrivals.len() {
             world.next_arrival(stream, 0.0);
@@ -238,7 +251,10 @@ impl<'a> World<'a> {
             state: State::Waiting,
             passed: vec![],
             widened: 0,
-            eta_s: 0.0,
+            eta: eta::Estimate { seconds: 0, low: 0, high: 0 },
+            quoted_a_wait: false,
+            served_first: 0,
+            inputs: None,
             offers: 0,
             assigned_at: None,
             agent: None,
@@ -251,29 +267,53 @@ impl<'a> World<'a> {
         for after in steps {
             self.schedule(self.now + after, Event::Widen { escalation: index });
         }
-        self.escalations[index].eta_s = self.eta(index);
+        self.quote(index);
         self.dispatch();
     }
 
-    /// The server's estimate for an escalation at arrival, from the same live inputs.
-    fn eta(&self, index: usize) -> f64 {
-        let waiting = self.waiting_order();
-        let position = waiting.iter().position(|&w| w == index).map(|p| p + 1).unwrap_or(1);
-        let rules = self.rules_for(index);
-        let free_eligible = self
+    /// The server's estimate for an escalation at arrival, by the server's code, from the same
+    /// live inputs: the agents online with their room, who is eligible, who waits ahead.
+    fn quote(&mut self, index: usize) {
+        let mut ahead: HashMap<usize, usize> = HashMap::new();
+        for w in self.waiting_order().into_iter().take_while(|&w| w != index) {
+            let pool = self.pool_of(w);
+            *ahead.entry(pool).or_default() += 1;
+        }
+        let ours = self.pool_of(index);
+        let loads: Vec<Load> = self
             .agents
             .iter()
-            .filter(|a| a.candidate.free_capacity() > 0)
-            .filter(|a| crate::matching::check(&self.escalations[index].needs, &a.candidate, &rules).is_ok())
-            .count();
+            .map(|a| Load {
+                free: a.candidate.free_capacity(),
+                busy: a.candidate.active_conversations + a.candidate.pending_offers,
+            })
+            .collect();
         let mean = |sum: f64, n: f64, default: f64| if n > 0.0 { sum / n } else { default };
-        estimate(&EtaInputs {
-            position,
-            free_eligible,
-            online: self.agents.len(),
-            accept_s: mean(self.accept_sum, self.accept_n, 10.0),
-            handle_s: mean(self.handle_sum, self.handle_n, 480.0),
-        }) as f64
+        let inputs = self.pools.inputs(
+            ours,
+            ahead,
+            &loads,
+            mean(self.accept_sum, self.accept_n, eta::DEFAULT_ACCEPT_S),
+            mean(self.handle_sum, self.handle_n, eta::DEFAULT_HANDLE_S),
+        );
+        let quoted = eta::estimate(&inputs).unwrap_or_else(|| eta::nobody_online(inputs.ahead, inputs.handle_s));
+        let e = &mut self.escalations[index];
+        e.eta = quoted;
+        e.quoted_a_wait = inputs.ahead + 1.0 > inputs.free;
+        e.inputs = Some(inputs);
+    }
+
+    /// The pool of an escalation: its stream at its ladder step.
+    fn pool_of(&mut self, index: usize) -> usize {
+        let key = (self.escalations[index].stream, self.escalations[index].widened);
+        let needs = self.escalations[index].needs.clone();
+        let rules = self.rules_for(index);
+        let agents = &self.agents;
+        self.pools.pool(&key, || {
+            (0..agents.len())
+                .filter(|&a| crate::matching::qualifies(&needs, &agents[a].candidate, &rules).is_ok())
+                .collect()
+        })
     }
 
     fn rules_for(&self, index: usize) -> Rules {
@@ -373,6 +413,12 @@ impl<'a> World<'a> {
         }
         let now = self.now;
         self.queue.retain(|&i| i != escalation);
+        for waiting in self.queue.clone() {
+            let pool = self.pool_of(waiting);
+            if self.pools.members(pool).binary_search(&agent).is_ok() {
+                self.escalations[waiting].served_first += 1;
+            }
+        }
         let e = &mut self.escalations[escalation];
         e.state = State::Assigned;
         e.assigned_at = Some(now);
@@ -424,6 +470,15 @@ impl<'a> World<'a> {
         }
     }
 
+    /// What the same estimator would have quoted knowing the customer's exact place: how many
+    /// customers took one of its agents before it (in hindsight). The error left is the handle
+    /// times' randomness, which no estimate of the place removes.
+    fn oracle_eta(&self, e: &Escalation) -> f64 {
+        let Some(inputs) = e.inputs else { return e.eta.seconds as f64 };
+        let exact = eta::PoolInputs { ahead: e.served_first as f64, ..inputs };
+        eta::estimate(&exact).map_or(e.eta.seconds as f64, |quote| quote.seconds as f64)
+    }
+
     /// What happened to each escalation that arrived in the measured window.
     pub fn tally(&self) -> Tally {
         let window = (self.scenario.warmup_s, self.scenario.duration_s);
@@ -435,7 +490,9 @@ impl<'a> World<'a> {
                 handled: e.assigned_at.is_some(),
                 left: e.state == State::Left,
                 wait_s: e.assigned_at.map(|at| at - e.arrived),
-                eta_s: e.eta_s,
+                eta: e.eta,
+                quoted_a_wait: e.quoted_a_wait,
+                oracle_eta_s: self.oracle_eta(e),
                 offers: e.offers,
                 language_matched: e.agent.is_some_and(|a| {
                     self.agents[a].candidate.level_in(&e.needs.language).is_some_and(|l| l >= Level::Fluent)

@@ -9,7 +9,7 @@ pub mod destination;
 pub mod event;
 pub mod worker;
 
-pub use event::{AgentMessage, AssignedAgent, PlatformEvent};
+pub use event::{AgentMessage, AssignedAgent, PlatformEvent, ReleaseReason};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};

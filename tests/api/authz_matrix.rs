@@ -39,6 +39,8 @@ const OWNER_AGENT: &[Caller] = &[Agent];
 /// The assigned agent and the platform that raised it, and staff.
 const PARTIES_AND_STAFF: &[Caller] = &[Agent, Service, Staff, Admin];
 const PARTIES: &[Caller] = &[Agent, Service];
+/// The platform and staff (not agents).
+const SERVICE_AND_STAFF: &[Caller] = &[Service, Staff, Admin];
 
 /// One endpoint: method, path (`{esc}`, `{offer}`, `{agent}` are filled in), body, who passes.
 struct Row {
@@ -165,6 +167,9 @@ fn rows() -> Vec<Row> {
             Some(json!({"required_skills": [], "note": "n"})),
             OWNER_AGENT,
         ),
+        row(get.clone(), "/api/v1/quote?language=sv&market=SE", None, SERVICE),
+        row(get.clone(), "/api/v1/eta/accuracy", None, SERVICE_AND_STAFF),
+        row(post.clone(), "/api/v1/escalations/{esc}/callback", None, SERVICE),
         row(post.clone(), "/api/v1/escalations/{esc}/cancel", None, SERVICE),
         row(put.clone(), "/api/v1/me/presence", Some(json!({"status": "away"})), AGENTS),
         row(post.clone(), "/api/v1/staff/agents/{agent}/reinstate", empty(), STAFF),

@@ -44,3 +44,4 @@ mod secrets;
 mod security_events;
 mod settings_pages;
 mod smtp;
+mod wait_contract;

@@ -8,7 +8,9 @@ use crate::ids::{AgentId, EscalationId, ServiceAccountId};
 use crate::realtime::bus::{dispatch_wanted, escalation_changed};
 
 mod customer_data;
+mod wait;
 pub use customer_data::*;
+pub use wait::*;
 
 crate::text_enum! {
     /// Where an escalation is, stored and shown by the names API.md lists.
@@ -230,14 +232,6 @@ pub fn close(
     Ok(updated == 1)
 }
 
-/// A fresh ETA for a waiting escalation (one a human took meanwhile keeps its own).
-pub fn set_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
-    diesel::update(escalations::table.find(id).filter(escalations::state.eq_any(EscalationState::WAITING)))
-        .set(escalations::eta_seconds.eq(seconds))
-        .execute(conn)
-        .map(|updated| noted(id, updated))
-}
-
 /// Raises the widening steps (never lowers them: two instances may widen at once).
 pub fn widen_to(conn: &mut DbConn, id: EscalationId, steps: i32) -> QueryResult<bool> {
     let updated = diesel::update(escalations::table.find(id).filter(escalations::widened_steps.lt(steps)))
@@ -306,14 +300,6 @@ pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Ve
         .select((escalations::assigned_at.assume_not_null(), escalations::closed_at.assume_not_null()))
         .limit(500)
         .load(conn)
-}
-
-/// Keeps the estimate given at intake, to measure its error when the human arrives.
-pub fn set_intake_eta(conn: &mut DbConn, id: EscalationId, seconds: i32) -> QueryResult<usize> {
-    diesel::update(escalations::table.find(id))
-        .set(escalations::eta_at_intake_s.eq(seconds))
-        .execute(conn)
-        .map(|updated| noted(id, updated))
 }
 
 /// Resolves an assigned escalation with its disposition.

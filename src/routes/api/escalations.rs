@@ -21,6 +21,9 @@ pub struct Accepted {
     pub state: String,
     pub eta_seconds: i64,
     pub queue_position: Option<i64>,
+    /// The 80 % range around `eta_seconds` while waiting.
+    pub eta_range_seconds: Option<[i32; 2]>,
+    pub callback: bool,
 }
 
 fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
@@ -60,11 +63,14 @@ pub async fn create(
         .db
         .read(move |conn| {
             let current = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound("escalation gone".into()))?;
+            let contract = escalation::contract_of(conn, id)?;
             Ok(Accepted {
                 id: current.id,
                 state: current.state.to_string(),
                 eta_seconds: view::eta_seconds(&current),
                 queue_position: queue::position(conn, &current)?,
+                eta_range_seconds: view::eta_range(&current, &contract),
+                callback: contract.callback,
             })
         })
         .await?;
@@ -96,6 +102,19 @@ pub async fn show(caller: Caller, state: web::Data<AppState>, id: web::Path<Esca
         return Err(AppError::Forbidden("this escalation is not yours".into()));
     }
     Ok(HttpResponse::Ok().json(state.db.read(move |conn| view::escalation(conn, &found)).await?))
+}
+
+/// Stop holding the customer live: the escalation keeps its place, the platform gets
+/// `escalation.customer_released` now and `escalation.reengage` when an agent accepts.
+#[utoipa::path(tag = "escalations", security(("bearer" = [])), params(("id" = i64, Path, description = "Escalation id")),
+    responses((status = 200, body = view::EscalationView), (status = 401, body = Problem), (status = 403, description = "Not a service account", body = Problem), (status = 404, body = Problem), (status = 409, description = "A human has it already, or it ended", body = Problem)))]
+#[post("/api/v1/escalations/{id}/callback")]
+pub async fn callback(
+    service: ServiceClient,
+    state: web::Data<AppState>,
+    id: web::Path<EscalationId>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(commands::callback(&state, service.id, id.into_inner(), Utc::now()).await?))
 }
 
 /// The customer left: the escalation is abandoned and its offer withdrawn.

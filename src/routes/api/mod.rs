@@ -17,6 +17,7 @@ pub mod paging;
 pub mod passwords;
 pub mod pay_bands;
 pub mod payroll;
+pub mod quote;
 pub mod recruits;
 pub mod redaction;
 pub mod regions;

@@ -59,8 +59,8 @@ pub struct PoolInputs {
 pub fn estimate(i: &PoolInputs) -> Option<Estimate> {
     let endings_needed = i.ahead + 1.0 - i.free;
     if endings_needed <= 0.0 {
-        // Room now: the time an agent takes to accept.
-        return Some(clamped(i.accept_s, i.accept_s * 0.5, i.accept_s * 2.0));
+        // Room now: the time an agent takes to accept (some answer at once).
+        return Some(clamped(i.accept_s, 0.0, i.accept_s * 2.0));
     }
     if i.busy <= 0.0 {
         return None;
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn room_in_the_pool_means_the_time_to_accept() {
         let e = estimate(&inputs(0.0, 1.0, 3.0)).unwrap();
-        assert_eq!(e, Estimate { seconds: 10, low: 5, high: 20 });
+        assert_eq!(e, Estimate { seconds: 10, low: 0, high: 20 });
     }
 
     #[test]

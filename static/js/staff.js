@@ -34,6 +34,25 @@
     return buckets.map(function (b) { return b[field]; });
   }
 
+  var reasonColours = ["#2453d6", "#b45309", "#1f9d55", "#b42318", "#7c3aed", "#0e7490", "#9aa5b1", "#be185d", "#4d7c0f"];
+
+  // One stacked bar per reason code seen in the window (the legend lists only those).
+  function drawReasons(labels, buckets) {
+    var seen = {};
+    buckets.forEach(function (b) { Object.keys(b.reasons || {}).forEach(function (r) { seen[r] = true; }); });
+    var reasons = Object.keys(seen).sort();
+    var sets = reasons.map(function (r, i) {
+      return {
+        label: r.replace(/_/g, " "),
+        data: buckets.map(function (b) { return (b.reasons || {})[r] || 0; }),
+        backgroundColor: reasonColours[i % reasonColours.length]
+      };
+    });
+    // The set of reasons can change between refreshes: draw afresh.
+    if (charts["chart-reasons"]) { charts["chart-reasons"].destroy(); delete charts["chart-reasons"]; }
+    draw("chart-reasons", "bar", labels, sets);
+  }
+
   function refresh() {
     fetch("/api/v1/staff/metrics", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
@@ -46,7 +65,11 @@
           { label: "declined", data: series(m.series, "offers_declined"), backgroundColor: "#9aa5b1" },
           { label: "missed", data: series(m.series, "offers_missed"), backgroundColor: "#b42318" }
         ]);
-        draw("chart-eta", "line", labels, [{ label: "mean error s", data: series(m.series, "eta_abs_error_mean_s"), borderColor: "#7c3aed", tension: 0.2 }]);
+        draw("chart-eta", "line", labels, [
+          { label: "promised", data: series(m.series, "eta_mean_s"), borderColor: "#7c3aed", tension: 0.2 },
+          { label: "actual", data: series(m.series, "wait_mean_s"), borderColor: "#1f9d55", tension: 0.2 }
+        ]);
+        drawReasons(labels, m.series);
         status.textContent = "Charts of the last 24 hours (" + m.escalations + " escalations), updated " + new Date().toLocaleTimeString() + ".";
         document.body.setAttribute("data-charts", "drawn");
       })

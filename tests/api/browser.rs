@@ -15,7 +15,7 @@ use crate::mail;
 
 /// chromedriver in its own process group; dropping it kills the group, browsers included,
 /// even when the test panics.
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -30,7 +30,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub fn start_driver() -> Driver {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -47,7 +47,7 @@ fn start_driver() -> Driver {
     Driver { child, port, _profile: tempfile::tempdir().unwrap() }
 }
 
-async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+pub async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
     let args = json!([
         "--headless=new",
         "--no-sandbox",
@@ -70,14 +70,14 @@ async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
         .expect("a browser session")
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub async fn screenshot(client: &Client, name: &str) {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&folder).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
 }
 
-async fn fill(client: &Client, id: &str, text: &str) {
+pub async fn fill(client: &Client, id: &str, text: &str) {
     client.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
 }
 
@@ -86,7 +86,7 @@ async fn choose(client: &Client, id: &str, value: &str) {
 }
 
 /// Waits until the page contains `text`.
-async fn wait_for_text(client: &Client, text: &str) {
+pub async fn wait_for_text(client: &Client, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if client.source().await.unwrap().contains(text) {
@@ -98,7 +98,7 @@ async fn wait_for_text(client: &Client, text: &str) {
 }
 
 /// Fills and sends the login form (the password alone: agents without a second factor).
-async fn submit_login(app: &TestApp, client: &Client, email: &str, password: &str) {
+pub async fn submit_login(app: &TestApp, client: &Client, email: &str, password: &str) {
     client.goto(&app.url("/login")).await.unwrap();
     fill(client, "email", email).await;
     fill(client, "password", password).await;
@@ -109,7 +109,7 @@ async fn submit_login(app: &TestApp, client: &Client, email: &str, password: &st
 /// login that is the enrolment page (its QR code and typed key; the test's authenticator reads
 /// the key, as a phone would scan the code) and then the recovery codes; after that, a code.
 /// `shots` names the screenshots of the second-factor pages, when wanted.
-async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str, shots: Option<&str>) {
+pub async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str, shots: Option<&str>) {
     submit_login(app, client, email, password).await;
     wait_for_text(client, r#"id="code""#).await;
     let enrolling = client.find(Locator::Id("mfa-secret")).await;
@@ -135,7 +135,7 @@ async fn staff_login(app: &TestApp, client: &Client, email: &str, password: &str
     }
 }
 
-fn enabled() -> bool {
+pub fn enabled() -> bool {
     if std::env::var("TEST_BROWSER").as_deref() == Ok("1") {
         return true;
     }

@@ -40,6 +40,7 @@ struct ConversationCard {
     sensitive: bool,
     transcript: Vec<TranscriptLine>,
     messages: Vec<MessageView>,
+    packet: view::HandoffPacket,
 }
 
 #[derive(Template, WebTemplate)]
@@ -71,6 +72,7 @@ fn notice_for(code: &str) -> Option<String> {
         "sent" => "Sent.",
         "resolved" => "Resolved. Thank you!",
         "transferred" => "Handed back to the queue.",
+        "handed_back" => "Handed back to the chatbot with your summary.",
         _ => return None,
     };
     Some(text.to_string())
@@ -95,7 +97,8 @@ pub async fn show(
             for e in escalation::for_agent(conn, id, Some(EscalationState::Assigned), None, 100)? {
                 let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT)?;
                 let transcript = escalation::transcript_of(conn, e.id)?;
-                assigned.push((e, transcript, messages));
+                let packet = view::HandoffPacket::of(&e, &escalation::contract_of(conn, e.id)?);
+                assigned.push((e, transcript, messages, packet));
             }
             Ok((me, pending, assigned, skill::all(conn)?, last_event_id))
         })
@@ -118,7 +121,7 @@ pub async fn show(
         .collect();
     let conversations = assigned
         .into_iter()
-        .map(|(e, transcript, messages)| ConversationCard {
+        .map(|(e, transcript, messages, packet)| ConversationCard {
             id: e.id,
             transcript: serde_json::from_str(&transcript).unwrap_or_default(),
             skills: e.skills().join(", "),
@@ -127,6 +130,7 @@ pub async fn show(
             priority: e.priority,
             sensitive: e.sensitive,
             messages,
+            packet,
         })
         .collect();
     Ok(Dashboard {
@@ -198,6 +202,13 @@ pub async fn act(
             commands::resolve(&state, agent_id, id, disposition, None, now).await.map(|_| "resolved")?
         }
         "resolve" => return Err(AppError::invalid("disposition", "choose how it ended").into()),
+        "hand_back" if !text.trim().is_empty() && text.len() <= 4_000 => {
+            let disposition = conversation::HANDED_BACK.to_string();
+            commands::resolve(&state, agent_id, id, disposition, Some(text), now).await.map(|_| "handed_back")?
+        }
+        "hand_back" => {
+            return Err(AppError::invalid("text", "write a summary for the chatbot (up to 4,000 characters)").into());
+        }
         "transfer" if !note.is_empty() => {
             let input = TransferInput { required_skills: skills, note };
             commands::transfer(&state, agent_id, id, input, now).await.map(|_| "transferred")?

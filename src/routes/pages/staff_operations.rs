@@ -145,6 +145,11 @@ pub async fn show(
             value: some(duration(last_day.eta_abs_error_s.mean)),
             hint: "promised vs actual",
         },
+        Kpi {
+            label: "Waits inside the range",
+            value: some(percent(last_day.eta_accuracy.range_coverage)),
+            hint: "of the 80 % range promised",
+        },
     ];
     Ok(OperationsPage { chrome: Chrome::of(&req), kpis, waiting: now_live.waiting, on_duty: now_live.on_duty })
 }

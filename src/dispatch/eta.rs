@@ -50,31 +50,48 @@ pub struct PoolInputs {
     pub free: f64,
     /// Conversations and offers in progress among the eligible agents (each ending frees room).
     pub busy: f64,
+    pub pace: Pace,
+}
+
+/// How fast things have gone lately: agents' accept time and handle time (seconds), and the
+/// share of customers who waited for an agent to free up but left first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pace {
     pub accept_s: f64,
     pub handle_s: f64,
+    pub leave_share: f64,
+}
+
+impl Default for Pace {
+    fn default() -> Pace {
+        Pace { accept_s: DEFAULT_ACCEPT_S, handle_s: DEFAULT_HANDLE_S, leave_share: 0.0 }
+    }
 }
 
 /// Seconds until a human, with the 80 % range; `None` when nobody who could take it is online
 /// (the caller looks for the next scheduled agent).
 pub fn estimate(i: &PoolInputs) -> Option<Estimate> {
-    let endings_needed = i.ahead + 1.0 - i.free;
+    let Pace { accept_s, handle_s, leave_share } = i.pace;
+    // Some of those ahead leave before an agent frees up for them, as customers lately have.
+    let ahead = i.ahead * (1.0 - leave_share.clamp(0.0, 0.9));
+    let endings_needed = ahead + 1.0 - i.free;
     if endings_needed <= 0.0 {
         // Room now: the time an agent takes to accept (some answer at once).
-        return Some(clamped(i.accept_s, 0.0, i.accept_s * 2.0));
+        return Some(clamped(accept_s, 0.0, accept_s * 2.0));
     }
     if i.busy <= 0.0 {
         return None;
     }
-    let rate = i.busy / i.handle_s;
+    let rate = i.busy / handle_s;
     let Ok(wait) = Gamma::new(endings_needed, rate) else {
         return Some(clamped(MAX_ETA_S, MAX_ETA_S, MAX_ETA_S));
     };
     // The median, not the mean: the estimate that is off by the least on average (waits for
     // one or two endings are skewed: most are short, a few long).
     Some(clamped(
-        i.accept_s + wait.inverse_cdf(0.5),
-        i.accept_s + wait.inverse_cdf(RANGE.0),
-        i.accept_s + wait.inverse_cdf(RANGE.1),
+        accept_s + wait.inverse_cdf(0.5),
+        accept_s + wait.inverse_cdf(RANGE.0),
+        accept_s + wait.inverse_cdf(RANGE.1),
     ))
 }
 
@@ -85,9 +102,9 @@ pub fn nobody_online(ahead: f64, handle_s: f64) -> Estimate {
 }
 
 /// Waiting for an agent scheduled to start `in_s` from now, with `ahead` before this one.
-pub fn until_scheduled(in_s: f64, ahead: f64, accept_s: f64, handle_s: f64) -> Estimate {
-    let seconds = in_s + accept_s + handle_s * ahead;
-    clamped(seconds, in_s + accept_s, seconds + handle_s)
+pub fn until_scheduled(in_s: f64, ahead: f64, pace: &Pace) -> Estimate {
+    let seconds = in_s + pace.accept_s + pace.handle_s * ahead;
+    clamped(seconds, in_s + pace.accept_s, seconds + pace.handle_s)
 }
 
 fn clamped(seconds: f64, low: f64, high: f64) -> Estimate {
@@ -121,15 +138,15 @@ pub fn wording(seconds: i32, next_scheduled_at: Option<DateTime<Utc>>, now: Date
     }
 }
 
-/// Recent accept latency and handle time, or the defaults.
-pub fn history(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(f64, f64), AppError> {
-    let waits = escalation::recent_waits(conn, db_time(now - Duration::hours(1)))?;
-    let accept_s = if waits.is_empty() {
-        DEFAULT_ACCEPT_S
-    } else {
-        waits.iter().map(|(created, assigned)| (*assigned - *created).num_seconds() as f64).sum::<f64>()
-            / waits.len() as f64
-    };
+/// Recent accept latency and handle time, or the defaults, and the share of customers who
+/// waited for an agent to free up (longer than two accepts) and left first, over the last hour.
+pub fn history(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Pace, AppError> {
+    let hour_ago = db_time(now - Duration::hours(1));
+    let waits: Vec<f64> = escalation::recent_waits(conn, hour_ago)?
+        .iter()
+        .map(|(created, assigned)| (*assigned - *created).num_milliseconds() as f64 / 1000.0)
+        .collect();
+    let accept_s = if waits.is_empty() { DEFAULT_ACCEPT_S } else { waits.iter().sum::<f64>() / waits.len() as f64 };
     let handles = escalation::recent_handles(conn, db_time(now - Duration::hours(24)))?;
     let handle_s = if handles.is_empty() {
         DEFAULT_HANDLE_S
@@ -137,7 +154,11 @@ pub fn history(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(f64, f64), AppE
         handles.iter().map(|(assigned, closed)| (*closed - *assigned).num_seconds() as f64).sum::<f64>()
             / handles.len() as f64
     };
-    Ok((accept_s.max(1.0), handle_s.max(30.0)))
+    let accept_s = accept_s.max(1.0);
+    let waited = waits.iter().filter(|w| **w > 2.0 * accept_s).count() as f64;
+    let left = escalation::abandoned_since(conn, hour_ago)? as f64;
+    let leave_share = if left + waited > 0.0 { left / (left + waited) } else { 0.0 };
+    Ok(Pace { accept_s, handle_s: handle_s.max(30.0), leave_share })
 }
 
 #[cfg(test)]
@@ -145,7 +166,7 @@ mod tests {
     use super::*;
 
     fn inputs(ahead: f64, free: f64, busy: f64) -> PoolInputs {
-        PoolInputs { ahead, free, busy, accept_s: 10.0, handle_s: 300.0 }
+        PoolInputs { ahead, free, busy, pace: Pace { accept_s: 10.0, handle_s: 300.0, leave_share: 0.0 } }
     }
 
     #[test]

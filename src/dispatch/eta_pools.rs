@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use super::eta::PoolInputs;
+use super::eta::{Pace, PoolInputs};
 
 /// An online agent's room, as the estimate counts it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +55,7 @@ impl<K: Hash + Eq + Clone> PoolBoard<K> {
         ours: usize,
         ahead: impl IntoIterator<Item = (usize, usize)>,
         loads: &[Load],
-        accept_s: f64,
-        handle_s: f64,
+        pace: Pace,
     ) -> PoolInputs {
         let mut waiting_ahead = 0.0;
         for (theirs, count) in ahead {
@@ -69,8 +68,7 @@ impl<K: Hash + Eq + Clone> PoolBoard<K> {
             ahead: waiting_ahead,
             free: members.iter().map(|&a| loads[a].free as f64).sum(),
             busy: members.iter().map(|&a| loads[a].busy as f64).sum(),
-            accept_s,
-            handle_s,
+            pace,
         }
     }
 
@@ -117,7 +115,7 @@ mod tests {
         assert_eq!(board.pool(&"ours", || unreachable!("kept")), ours);
         assert_eq!(board.members(ours), &[0, 1]);
         assert_eq!(share(board.members(ours), board.members(theirs)), 0.25);
-        let i = board.inputs(ours, [(theirs, 4), (ours, 2)], &loads, 10.0, 300.0);
+        let i = board.inputs(ours, [(theirs, 4), (ours, 2)], &loads, Pace::default());
         assert_eq!(i.ahead, 4.0 * 0.25 + 2.0);
         assert_eq!((i.free, i.busy), (0.0, 2.0));
     }

@@ -58,7 +58,7 @@ pub struct PassInput {
     settings: MatchingSettings,
     waiting: Vec<escalation::Escalation>,
     pool: PassPool,
-    history: EtaHistory,
+    pace: eta::Pace,
     /// Everyone online, for ETAs (`None` with nothing waiting).
     roster: Option<Arc<Roster>>,
     dispatcher: Dispatcher,
@@ -82,19 +82,18 @@ pub fn prepare(
         if let Some(changed) = changed {
             dispatcher.live.defer(&changed.agents);
         }
-        let history = EtaHistory { accept_s: 0.0, handle_s: 0.0 };
-        let dispatcher = dispatcher.clone();
-        return Ok(PassInput { settings, waiting, pool: PassPool::default(), history, roster: None, dispatcher });
+        let (pace, dispatcher) = (eta::Pace::default(), dispatcher.clone());
+        return Ok(PassInput { settings, waiting, pool: PassPool::default(), pace, roster: None, dispatcher });
     }
     let candidates = candidates::load(conn, now, dispatcher, changed.map(|c| &c.agents))?;
     let pool = PassPool::load(conn, candidates, &waiting, &settings)?;
     let recent = dispatcher.recent.at(conn, now)?;
-    let history = EtaHistory { accept_s: recent.accept_s, handle_s: recent.handle_s };
+    let pace = recent.pace;
     let roster = Some(match changed {
         Some(_) => dispatcher.roster.at(conn, now, dispatcher)?,
         None => Arc::new(Roster::read(conn, now, dispatcher)?),
     });
-    Ok(PassInput { settings, waiting, pool, history, roster, dispatcher: dispatcher.clone() })
+    Ok(PassInput { settings, waiting, pool, pace, roster, dispatcher: dispatcher.clone() })
 }
 
 /// The clock's pass on one connection (the dispatcher splits it into a read and a write; tests
@@ -164,7 +163,7 @@ pub fn dispatch_waiting(
     refresh: EtaRefresh,
 ) -> Result<PassReport, AppError> {
     let mut report = PassReport::default();
-    let PassInput { settings, mut waiting, mut pool, history, roster, dispatcher } = input;
+    let PassInput { settings, mut waiting, mut pool, pace, roster, dispatcher } = input;
     for e in waiting.iter_mut() {
         if widen(conn, e, &settings, now)? {
             report.widened += 1;
@@ -177,26 +176,18 @@ pub fn dispatch_waiting(
         }
     }
     if let Some(roster) = roster {
-        let etas = Etas { roster: &roster, pool: &pool, history: &history, dispatcher: &dispatcher };
+        let etas = Etas { roster: &roster, pool: &pool, pace, dispatcher: &dispatcher };
         refresh_etas(conn, &waiting, &etas, now, refresh)?;
     }
     Ok(report)
 }
 
-/// What every ETA of a pass rests on besides the escalation's place: recent accept latency and
-/// handle time (seconds).
-#[derive(Debug)]
-struct EtaHistory {
-    accept_s: f64,
-    handle_s: f64,
-}
-
 /// A pass's sources for ETAs: everyone online, the pass's own view of the free agents and the
-/// rules, recent history.
+/// rules, recent pace.
 struct Etas<'a> {
     roster: &'a Roster,
     pool: &'a PassPool,
-    history: &'a EtaHistory,
+    pace: eta::Pace,
     dispatcher: &'a Dispatcher,
 }
 
@@ -215,7 +206,7 @@ fn refresh_etas(
         return Ok(());
     }
     let loads = etas.roster.loads(&etas.pool.candidates);
-    let (accept_s, handle_s) = (etas.history.accept_s, etas.history.handle_s);
+    let pace = etas.pace;
     let mut board: PoolBoard<PoolKey> = PoolBoard::default();
     let mut ahead: HashMap<usize, usize> = HashMap::new();
     let mut out_of_hours: HashMap<usize, Option<DateTime<Utc>>> = HashMap::new();
@@ -225,9 +216,9 @@ fn refresh_etas(
         let wanted = refresh == EtaRefresh::All || unquoted(e);
         if wanted {
             let quoted = if e.state == EscalationState::Offered {
-                eta::estimate(&eta::PoolInputs { ahead: 0.0, free: 1.0, busy: 0.0, accept_s, handle_s })
+                eta::estimate(&eta::PoolInputs { ahead: 0.0, free: 1.0, busy: 0.0, pace })
             } else {
-                eta::estimate(&board.inputs(ours, ahead.iter().map(|(p, n)| (*p, *n)), &loads, accept_s, handle_s))
+                eta::estimate(&board.inputs(ours, ahead.iter().map(|(p, n)| (*p, *n)), &loads, pace))
             };
             let quoted = match quoted {
                 Some(quoted) => quoted,
@@ -243,10 +234,8 @@ fn refresh_etas(
                         }
                     };
                     match start {
-                        Some(at) => {
-                            eta::until_scheduled((at - now).num_seconds() as f64, waiting_ahead, accept_s, handle_s)
-                        }
-                        None => eta::nobody_online(waiting_ahead, handle_s),
+                        Some(at) => eta::until_scheduled((at - now).num_seconds() as f64, waiting_ahead, &pace),
+                        None => eta::nobody_online(waiting_ahead, pace.handle_s),
                     }
                 }
             };

@@ -69,8 +69,7 @@ struct Snapshot {
     loads: Vec<Load>,
     groups: Vec<WaitingGroup>,
     settings: MatchingSettings,
-    accept_s: f64,
-    handle_s: f64,
+    pace: eta::Pace,
     /// Filled as quotes ask: pools, rules by (market, step), next scheduled starts by pool.
     pools: Mutex<PoolBoard<PoolKey>>,
     rules: Mutex<HashMap<(String, i32), Rules>>,
@@ -129,8 +128,7 @@ impl Snapshot {
             roster,
             groups: escalation::waiting_groups(conn)?,
             settings: settings::load(conn)?,
-            accept_s: recent.accept_s,
-            handle_s: recent.handle_s,
+            pace: recent.pace,
             pools: Mutex::default(),
             rules: Mutex::default(),
             scheduled: Mutex::default(),
@@ -174,7 +172,7 @@ pub fn quote(
     let (inputs, humans_online) = {
         let mut pools = locked(&snapshot.pools);
         let humans_online = !pools.members(ours).is_empty();
-        (pools.inputs(ours, ahead, &snapshot.loads, snapshot.accept_s, snapshot.handle_s), humans_online)
+        (pools.inputs(ours, ahead, &snapshot.loads, snapshot.pace), humans_online)
     };
     let (estimate, next_scheduled_at) = match eta::estimate(&inputs) {
         Some(estimate) => (estimate, None),
@@ -212,10 +210,7 @@ fn out_of_hours(
         }
     };
     Ok(match start {
-        Some(at) => (
-            eta::until_scheduled((at - now).num_seconds().max(0) as f64, ahead, snapshot.accept_s, snapshot.handle_s),
-            Some(at),
-        ),
-        None => (eta::nobody_online(ahead, snapshot.handle_s), None),
+        Some(at) => (eta::until_scheduled((at - now).num_seconds().max(0) as f64, ahead, &snapshot.pace), Some(at)),
+        None => (eta::nobody_online(ahead, snapshot.pace.handle_s), None),
     })
 }

@@ -26,9 +26,8 @@ pub struct Recent {
     read_at: Option<DateTime<Utc>>,
     /// Engaged minutes per agent in the fairness window.
     pub engaged_minutes: HashMap<AgentId, f64>,
-    /// Mean seconds from escalation to accept, and from accept to close.
-    pub accept_s: f64,
-    pub handle_s: f64,
+    /// Recent accept and handle times, and how many waiting customers left (for ETAs).
+    pub pace: eta::Pace,
 }
 
 /// This instance's copy of the figures.
@@ -68,6 +67,6 @@ fn read(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Recent, AppError> {
             *engaged_minutes.entry(agent_id).or_default() += (end - start).num_seconds() as f64 / 60.0;
         }
     }
-    let (accept_s, handle_s) = eta::history(conn, now)?;
-    Ok(Recent { read_at: Some(now), engaged_minutes, accept_s, handle_s })
+    let pace = eta::history(conn, now)?;
+    Ok(Recent { read_at: Some(now), engaged_minutes, pace })
 }

@@ -115,6 +115,9 @@ pub struct World<'a> {
     accept_n: f64,
     handle_sum: f64,
     handle_n: f64,
+    /// Customers told to wait for an agent to free up who were served, and who left first.
+    waited_served: f64,
+    waited_left: f64,
     /// Agents eligible for each stream at each ladder step (profiles never change in a run),
     /// as the server keeps them for its ETAs.
     pools: PoolBoard<(usize, usize)>,
@@ -179,6 +182,8 @@ impl<'a> World<'a> {
             accept_n: 0.0,
             handle_sum: 0.0,
             handle_n: 0.0,
+            waited_served: 0.0,
+            waited_left: 0.0,
             pools: PoolBoard::default(),
         };
         for stream in 0..scenario.arrivals.len() {
@@ -288,19 +293,23 @@ impl<'a> World<'a> {
                 busy: a.candidate.active_conversations + a.candidate.pending_offers,
             })
             .collect();
-        let mean = |sum: f64, n: f64, default: f64| if n > 0.0 { sum / n } else { default };
-        let inputs = self.pools.inputs(
-            ours,
-            ahead,
-            &loads,
-            mean(self.accept_sum, self.accept_n, eta::DEFAULT_ACCEPT_S),
-            mean(self.handle_sum, self.handle_n, eta::DEFAULT_HANDLE_S),
-        );
-        let quoted = eta::estimate(&inputs).unwrap_or_else(|| eta::nobody_online(inputs.ahead, inputs.handle_s));
+        let inputs = self.pools.inputs(ours, ahead, &loads, self.pace());
+        let quoted = eta::estimate(&inputs).unwrap_or_else(|| eta::nobody_online(inputs.ahead, inputs.pace.handle_s));
         let e = &mut self.escalations[index];
         e.eta = quoted;
         e.quoted_a_wait = inputs.ahead + 1.0 > inputs.free;
         e.inputs = Some(inputs);
+    }
+
+    /// Recent accept and handle times and the share of waiting customers who left, as the
+    /// server keeps them (over the whole run here).
+    fn pace(&self) -> eta::Pace {
+        let mean = |sum: f64, n: f64, default: f64| if n > 0.0 { sum / n } else { default };
+        eta::Pace {
+            accept_s: mean(self.accept_sum, self.accept_n, eta::DEFAULT_ACCEPT_S),
+            handle_s: mean(self.handle_sum, self.handle_n, eta::DEFAULT_HANDLE_S),
+            leave_share: mean(self.waited_left, self.waited_left + self.waited_served, 0.0),
+        }
     }
 
     /// The pool of an escalation: its stream at its ladder step.
@@ -419,6 +428,9 @@ impl<'a> World<'a> {
                 self.escalations[waiting].served_first += 1;
             }
         }
+        if self.escalations[escalation].quoted_a_wait {
+            self.waited_served += 1.0;
+        }
         let e = &mut self.escalations[escalation];
         e.state = State::Assigned;
         e.assigned_at = Some(now);
@@ -456,6 +468,7 @@ impl<'a> World<'a> {
         let e = &mut self.escalations[escalation];
         if matches!(e.state, State::Waiting | State::Offered) {
             e.state = State::Left;
+            self.waited_left += 1.0;
             self.queue.retain(|&i| i != escalation);
         }
     }
@@ -475,7 +488,9 @@ impl<'a> World<'a> {
     /// times' randomness, which no estimate of the place removes.
     fn oracle_eta(&self, e: &Escalation) -> f64 {
         let Some(inputs) = e.inputs else { return e.eta.seconds as f64 };
-        let exact = eta::PoolInputs { ahead: e.served_first as f64, ..inputs };
+        // (Those who left are not in its count: nothing to discount.)
+        let pace = eta::Pace { leave_share: 0.0, ..inputs.pace };
+        let exact = eta::PoolInputs { ahead: e.served_first as f64, pace, ..inputs };
         eta::estimate(&exact).map_or(e.eta.seconds as f64, |quote| quote.seconds as f64)
     }
 

@@ -168,6 +168,15 @@ pub fn held_with_a_limit(conn: &mut DbConn) -> QueryResult<Vec<(Escalation, i32)
         .load(conn)
 }
 
+/// Escalations the customer left (abandoned) since `since`: the ETA discounts those ahead.
+pub fn abandoned_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<i64> {
+    escalations::table
+        .filter(escalations::state.eq(EscalationState::Abandoned))
+        .filter(escalations::closed_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
 /// The agent who last took a conversation of this customer (by keyed hash) since `since`.
 pub fn last_agent_of_customer(
     conn: &mut DbConn,

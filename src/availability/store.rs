@@ -60,45 +60,42 @@ pub fn save(
     Ok(())
 }
 
+/// The schedules of `agents`, with the exceptions dated from `first` to `last`, in one read of
+/// their slots and one of their exceptions.
+fn schedules_of(
+    conn: &mut DbConn,
+    agents: &[agent::Agent],
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+) -> Result<Vec<Schedule>, AppError> {
+    let ids: Vec<AgentId> = agents.iter().map(|a| a.user_id).collect();
+    let slots = availability::slots_of(conn, &ids)?;
+    let exceptions = availability::exceptions_of(conn, &ids, first, last)?;
+    Ok(agents
+        .iter()
+        .map(|a| Schedule {
+            timezone: timezone_of(a),
+            weekly: slots.iter().filter(|s| s.agent_id == a.user_id).map(to_slot).collect(),
+            exceptions: exceptions.iter().filter(|e| e.agent_id == a.user_id).map(to_exception).collect(),
+        })
+        .collect())
+}
+
 /// When each of `agents` next starts a slot after `from` (within eight days).
 pub fn next_starts(
     conn: &mut DbConn,
     agents: &[agent::Agent],
     from: DateTime<Utc>,
 ) -> Result<Vec<Option<DateTime<Utc>>>, AppError> {
-    let ids: Vec<AgentId> = agents.iter().map(|a| a.user_id).collect();
-    let slots = availability::slots_of(conn, &ids)?;
     let day = from.date_naive();
-    let exceptions = availability::exceptions_of(conn, &ids, day - Duration::days(2), day + Duration::days(10))?;
-    Ok(agents
-        .iter()
-        .map(|a| {
-            let schedule = Schedule {
-                timezone: timezone_of(a),
-                weekly: slots.iter().filter(|s| s.agent_id == a.user_id).map(to_slot).collect(),
-                exceptions: exceptions.iter().filter(|e| e.agent_id == a.user_id).map(to_exception).collect(),
-            };
-            schedule.next_start(from)
-        })
-        .collect())
+    let schedules = schedules_of(conn, agents, day - Duration::days(2), day + Duration::days(10))?;
+    Ok(schedules.iter().map(|schedule| schedule.next_start(from)).collect())
 }
 
 /// Whether each of `agents` is scheduled at `at`, in one pass over their slots and the
 /// exceptions near that day.
 pub fn scheduled_at(conn: &mut DbConn, agents: &[agent::Agent], at: DateTime<Utc>) -> Result<Vec<bool>, AppError> {
-    let ids: Vec<AgentId> = agents.iter().map(|a| a.user_id).collect();
-    let slots = availability::slots_of(conn, &ids)?;
     let day = at.date_naive();
-    let exceptions = availability::exceptions_of(conn, &ids, day - Duration::days(2), day + Duration::days(2))?;
-    Ok(agents
-        .iter()
-        .map(|a| {
-            let schedule = Schedule {
-                timezone: timezone_of(a),
-                weekly: slots.iter().filter(|s| s.agent_id == a.user_id).map(to_slot).collect(),
-                exceptions: exceptions.iter().filter(|e| e.agent_id == a.user_id).map(to_exception).collect(),
-            };
-            schedule.is_scheduled(at)
-        })
-        .collect())
+    let schedules = schedules_of(conn, agents, day - Duration::days(2), day + Duration::days(2))?;
+    Ok(schedules.iter().map(|schedule| schedule.is_scheduled(at)).collect())
 }

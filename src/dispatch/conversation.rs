@@ -51,6 +51,19 @@ fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, A
     escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))
 }
 
+/// The escalation, if `service` sent it: 404 when there is none, 403 when another platform's.
+pub fn of_service(
+    conn: &mut DbConn,
+    id: EscalationId,
+    service: ServiceAccountId,
+) -> Result<escalation::Escalation, AppError> {
+    let found = load(conn, id)?;
+    if found.service_account_id != service {
+        return Err(AppError::Forbidden("this escalation is not yours".into()));
+    }
+    Ok(found)
+}
+
 /// `text` with card numbers, IBANs and the staff's patterns hidden, counted on the escalation:
 /// whatever anyone writes in a conversation (messages, transfer notes, dispositions, rating
 /// comments) goes through here before it is stored or sent on.
@@ -242,10 +255,7 @@ pub fn abandon(
     service: ServiceAccountId,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
-    let found = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
-    if found.service_account_id != service {
-        return Err(AppError::Forbidden("this escalation is not yours".into()));
-    }
+    let found = of_service(conn, id, service)?;
     crate::dispatch::offers::withdraw_for_escalation(conn, id, now)?;
     if !escalation::close(conn, id, &EscalationState::WAITING, EscalationState::Abandoned, db_time(now))? {
         return Err(AppError::Conflict(format!("this escalation is {}", found.state)));
@@ -270,10 +280,7 @@ pub fn rate(
     input: &RatingInput,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let e = load(conn, id)?;
-    if e.service_account_id != service {
-        return Err(AppError::Forbidden("this escalation is not yours".into()));
-    }
+    let e = of_service(conn, id, service)?;
     let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Resolved) else {
         return Err(AppError::Conflict("only a resolved conversation can be rated".into()));
     };

@@ -18,10 +18,7 @@ pub fn release_to_callback(
     service: ServiceAccountId,
     now: DateTime<Utc>,
 ) -> Result<escalation::Escalation, AppError> {
-    let found = escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))?;
-    if found.service_account_id != service {
-        return Err(AppError::Forbidden("this escalation is not yours".into()));
-    }
+    let found = super::conversation::of_service(conn, id, service)?;
     if !escalation::release_customer(conn, id, true, db_time(now))? {
         return Err(AppError::Conflict(format!(
             "this escalation is {}: a callback is for one still waiting",

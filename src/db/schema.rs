@@ -415,6 +415,8 @@ diesel::table! {
         max_live_wait_s -> Nullable<Integer>,
         customer_released_at -> Nullable<Timestamp>,
         preferred_agent_id -> Nullable<BigInt>,
+        told_eta_s -> Integer,
+        told_position -> Integer,
     }
 }
 

@@ -23,6 +23,8 @@ pub const DEFAULT_HANDLE_S: f64 = 480.0;
 /// we say meanwhile.
 const NOBODY_ONLINE_S: f64 = 900.0;
 const MAX_ETA_S: f64 = 4.0 * 3600.0;
+/// The least change of ETA the platform is told of (seconds).
+const ETA_NOTICE_S: i32 = 60;
 /// The range quoted: 80 % of customers should wait within it.
 const RANGE: (f64, f64) = (0.10, 0.90);
 
@@ -111,6 +113,18 @@ fn clamped(seconds: f64, low: f64, high: f64) -> Estimate {
     let bound = |s: f64| s.clamp(0.0, MAX_ETA_S).round() as i32;
     let seconds = bound(seconds);
     Estimate { seconds, low: bound(low).min(seconds), high: bound(high).max(seconds) }
+}
+
+/// Whether a waiting customer's platform should hear of a new estimate or place, given what it
+/// was last told (`told_eta_s` 0: never). The ETA when it moved by a minute and a quarter of
+/// what was said; the place, once told at all, when the customer is among the next three or
+/// it moved by five places and a quarter. So a long wait is not a webhook a second.
+pub fn worth_telling(told_eta_s: i32, told_position: i64, eta_s: i32, position: i64) -> bool {
+    let eta_moved = (eta_s - told_eta_s).abs() as f64 >= (ETA_NOTICE_S as f64).max(0.25 * told_eta_s as f64);
+    let place_moved = told_position > 0
+        && position != told_position
+        && (position <= 3 || (position - told_position).abs() as f64 >= 5f64.max(0.25 * told_position as f64));
+    eta_moved || place_moved
 }
 
 /// Ready words for the customer: "less than a minute", "about 3 minutes", "about 2 hours", or
@@ -202,6 +216,17 @@ mod tests {
         assert_eq!(estimate(&inputs(0.0, 0.0, 0.0)), None);
         assert_eq!(nobody_online(0.0, 300.0).seconds, 900);
         assert_eq!(nobody_online(1000.0, 300.0).seconds, 14_400);
+    }
+
+    #[test]
+    fn the_platform_hears_of_changes_that_matter_not_of_drift() {
+        assert!(worth_telling(0, 0, 900, 1), "a first long wait");
+        assert!(!worth_telling(0, 0, 20, 1), "a short first wait is in the intake answer already");
+        assert!(!worth_telling(1_800, 40, 1_700, 39), "100 s and one place on a half-hour wait");
+        assert!(worth_telling(1_800, 40, 1_300, 39), "500 s is more than a quarter");
+        assert!(worth_telling(300, 5, 290, 3), "among the next three");
+        assert!(!worth_telling(300, 3, 300, 3));
+        assert!(worth_telling(600, 40, 590, 30), "ten places of forty");
     }
 
     #[test]

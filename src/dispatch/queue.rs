@@ -21,13 +21,12 @@ use super::scheduled;
 use super::settings::{self, MatchingSettings};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::ids::EscalationId;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{db_time, escalation, escalation_event};
 use crate::realtime::bus::Changes;
 
-/// An ETA change this large (seconds) is sent to the platform as `escalation.eta`.
-const ETA_NOTICE_S: i32 = 60;
 /// Most escalations one pass looks at (the head of the queue).
 const PASS_LIMIT: usize = 500;
 
@@ -207,6 +206,13 @@ fn refresh_etas(
     }
     let loads = etas.roster.loads(&etas.pool.candidates);
     let pace = etas.pace;
+    // What each platform was told last (only escalations quoted before can have been told).
+    let told: HashMap<EscalationId, (i32, i64)> = if refresh == EtaRefresh::All {
+        let ids: Vec<EscalationId> = waiting.iter().map(|e| e.id).collect();
+        escalation::last_told(conn, &ids)?.into_iter().map(|(id, eta, place)| (id, (eta, place as i64))).collect()
+    } else {
+        HashMap::new()
+    };
     let mut board: PoolBoard<PoolKey> = PoolBoard::default();
     let mut ahead: HashMap<usize, usize> = HashMap::new();
     let mut out_of_hours: HashMap<usize, Option<DateTime<Utc>>> = HashMap::new();
@@ -239,7 +245,8 @@ fn refresh_etas(
                     }
                 }
             };
-            write_eta(conn, e, &quoted, place as i64 + 1, now)?;
+            let last_told = told.get(&e.id).copied().unwrap_or((0, 0));
+            write_eta(conn, e, &quoted, place as i64 + 1, last_told, now)?;
         }
         if e.state == EscalationState::Queued {
             *ahead.entry(ours).or_default() += 1;
@@ -248,15 +255,17 @@ fn refresh_etas(
     Ok(())
 }
 
-/// Stores an escalation's fresh estimate and tells the platform if it moved by a minute or more.
+/// Stores an escalation's fresh estimate and place, and tells the platform when they moved by
+/// enough since it was last told (`eta::worth_telling`; `last_told`: ETA and place, 0 never).
 fn write_eta(
     conn: &mut DbConn,
     e: &escalation::Escalation,
     quoted: &Estimate,
     position: i64,
+    (told_eta_s, told_position): (i32, i64),
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let moved = (quoted.seconds - e.eta_seconds).abs() >= ETA_NOTICE_S;
+    let moved = eta::worth_telling(told_eta_s, told_position, quoted.seconds, position);
     // (The range moves with the estimate: written when the estimate changes.)
     if quoted.seconds != e.eta_seconds {
         escalation::set_eta(conn, e.id, quoted)?;
@@ -274,6 +283,7 @@ fn write_eta(
             at: now,
         };
         crate::webhooks::enqueue(conn, e.service_account_id, &told, now)?;
+        escalation::mark_told(conn, e.id, quoted.seconds, position as i32)?;
     }
     Ok(())
 }

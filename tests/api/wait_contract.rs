@@ -235,6 +235,73 @@ async fn a_released_customer_keeps_their_place_and_the_platform_is_told_to_bring
     assert!(late["detail"].as_str().unwrap().contains("assigned"), "{late}");
 }
 
+/// How many `escalation.eta` webhooks were recorded for an escalation (delivered or not).
+async fn etas_recorded(app: &TestApp, id: i64) -> i64 {
+    app.db()
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use handoff::db::schema::webhook_deliveries as w;
+            Ok(w::table
+                .filter(w::escalation_id.eq(id))
+                .filter(w::event.eq("escalation.eta"))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_platform_hears_when_a_waiting_customers_place_moves_up_not_every_second() {
+    let app = spawn_app().await;
+    let received = Received::default();
+    let (service, _) = service_with_webhooks(&app, &start_receiver(received.clone())).await;
+    let first = escalate(&app, &service, &escalation("place-1")).await;
+    let second = escalate(&app, &service, &escalation("place-2")).await;
+    assert_eq!(second["queue_position"], 2);
+    let told_of = |external_id: &'static str| {
+        let received = received.clone();
+        move || -> Vec<Value> {
+            received
+                .requests
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, _, v)| v["event"] == "escalation.eta" && v["data"]["external_id"] == external_id)
+                .map(|(_, _, v)| v["data"].clone())
+                .collect()
+        }
+    };
+    let (_, _, eta) = received.wait_for("escalation.eta").await;
+    assert!(eta["data"]["eta_seconds"].as_i64().unwrap() >= 60);
+    // Nothing moves: clock passes record nothing new for the platform.
+    let second_id = second["id"].as_i64().unwrap();
+    let recorded = etas_recorded(&app, second_id).await;
+    assert_eq!(recorded, 1, "told once at intake");
+    tick_at(&app, Utc::now()).await;
+    tick_at(&app, Utc::now()).await;
+    assert_eq!(etas_recorded(&app, second_id).await, recorded);
+    let second_told = told_of("place-2");
+    let before = second_told().len();
+
+    // The first customer leaves: the second is next, and the platform hears it with its place.
+    let cancelled =
+        app.post_json(&format!("/api/v1/escalations/{}/cancel", first["id"]), &json!({}), Some(&service)).await;
+    assert_eq!(cancelled.status(), 200);
+    tick_at(&app, Utc::now()).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let told = second_told();
+        if told.len() > before {
+            let last = told.last().unwrap();
+            assert_eq!(last["queue_position"], 1, "{last}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new place was never told: {told:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn with_nobody_eligible_online_the_eta_is_the_next_scheduled_start() {
     let app = spawn_app().await;

@@ -18,7 +18,11 @@ CREATE TABLE escalation_contracts (
     -- When the customer was let go from the live wait (callback or past the longest live wait).
     customer_released_at TIMESTAMP,
     -- The agent who helped this customer last, offered it first for a short window.
-    preferred_agent_id BIGINT
+    preferred_agent_id BIGINT,
+    -- The ETA and place the platform was last told (escalation.eta), so it hears of changes
+    -- that matter, not of every second's drift.
+    told_eta_s INTEGER NOT NULL DEFAULT 0,
+    told_position INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO escalation_contracts (escalation_id) SELECT id FROM escalations;
 CREATE INDEX escalation_contracts_held ON escalation_contracts (max_live_wait_s) WHERE customer_released_at IS NULL;

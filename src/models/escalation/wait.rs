@@ -34,6 +34,9 @@ pub struct Contract {
     pub customer_released_at: Option<NaiveDateTime>,
     /// A returning customer's last agent, offered it first for a short window.
     pub preferred_agent_id: Option<AgentId>,
+    /// The ETA and place the platform was last told (0: never).
+    pub told_eta_s: i32,
+    pub told_position: i32,
 }
 
 impl Contract {
@@ -53,6 +56,8 @@ impl Contract {
             max_live_wait_s: None,
             customer_released_at: None,
             preferred_agent_id: None,
+            told_eta_s: 0,
+            told_position: 0,
         }
     }
 
@@ -104,6 +109,32 @@ pub fn preferred_agents(conn: &mut DbConn, ids: &[EscalationId]) -> QueryResult<
         );
     }
     Ok(found)
+}
+
+/// The ETA and place last told to the platform, for each of `ids` that has been told.
+pub fn last_told(conn: &mut DbConn, ids: &[EscalationId]) -> QueryResult<Vec<(EscalationId, i32, i32)>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        found.extend(
+            escalation_contracts::table
+                .filter(escalation_contracts::escalation_id.eq_any(chunk))
+                .filter(escalation_contracts::told_eta_s.gt(0))
+                .select((
+                    escalation_contracts::escalation_id,
+                    escalation_contracts::told_eta_s,
+                    escalation_contracts::told_position,
+                ))
+                .load::<(EscalationId, i32, i32)>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Remembers what the platform was told (`escalation.eta`).
+pub fn mark_told(conn: &mut DbConn, id: EscalationId, eta_s: i32, position: i32) -> QueryResult<usize> {
+    diesel::update(escalation_contracts::table.find(id))
+        .set((escalation_contracts::told_eta_s.eq(eta_s.max(1)), escalation_contracts::told_position.eq(position)))
+        .execute(conn)
 }
 
 /// A fresh ETA for a waiting escalation (one a human took meanwhile keeps its own).

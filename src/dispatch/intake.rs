@@ -62,18 +62,6 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
-        Reason::CustomerRequest,
-        Reason::BotFailure,
-        Reason::Vulnerability,
-        Reason::Other,
-        Reason::Complaint,
-        Reason::PaymentIssue,
-        Reason::AccountAccess,
-        Reason::FraudSuspected,
-        Reason::Legal,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::CustomerRequest => "customer_request",

@@ -5,14 +5,13 @@
 //! refreshes every waiting escalation's ETA. Passes are run by the dispatcher
 //! (`dispatch::runner`), never by a request handler.
 
-use chrono::{DateTime, Utc};
-
-use super::Dispatcher;
-use super::candidates::{self, PassPool};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::candidates::PoolKey;
+use chrono::{DateTime, Utc};
+
+use super::Dispatcher;
+use super::candidates::{self, PassPool, PoolKey};
 use super::eta::{self, Estimate};
 use super::eta_pools::PoolBoard;
 use super::offers;
@@ -191,7 +190,7 @@ struct Etas<'a> {
 }
 
 /// Writes a fresh ETA and range on the waiting escalations `refresh` names, tells the platform
-/// when one moved by a minute or more (with its place), and keeps the first one an escalation
+/// when one or its place moved by enough (`write_eta`), and keeps the first one an escalation
 /// gets as the quote given at intake (what ETA error and range coverage are measured against).
 fn refresh_etas(
     conn: &mut DbConn,

@@ -312,13 +312,9 @@ pub fn intake(
         // A concurrent replay won the race; the caller reads the winner back.
         if is_unique_violation(&e) { AppError::Conflict(REPLAY_RACE.into()) } else { e.into() }
     })?;
-    let settings = super::settings::load(conn)?;
     let preferred_agent_id = match customer_ref_hash {
-        Some(hash) if settings.sticky_window_days > 0 => {
-            let since = now - chrono::Duration::days(settings.sticky_window_days as i64);
-            escalation::last_agent_of_customer(conn, service, hash, db_time(since))?
-        }
-        _ => None,
+        Some(hash) => returning_customers_agent(conn, service, hash, now)?,
+        None => None,
     };
     escalation::insert_contract(
         conn,
@@ -343,6 +339,22 @@ pub fn intake(
     escalation_event::record(conn, created.id, TimelineEvent::Created, Some(&detail), db_time(now))?;
     // The dispatcher offers it (and quotes its ETA) in the pass that follows this commit.
     Ok((created, true))
+}
+
+/// The agent who last took this customer's conversation within the sticky window, if any (the
+/// settings are read only for escalations that name a customer).
+fn returning_customers_agent(
+    conn: &mut DbConn,
+    service: ServiceAccountId,
+    customer_ref_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::ids::AgentId>, AppError> {
+    let window_days = super::settings::load(conn)?.sticky_window_days;
+    if window_days == 0 {
+        return Ok(None);
+    }
+    let since = now - chrono::Duration::days(window_days as i64);
+    Ok(escalation::last_agent_of_customer(conn, service, customer_ref_hash, db_time(since))?)
 }
 
 /// The message of the conflict a losing concurrent replay gets (the handler reads the winner).

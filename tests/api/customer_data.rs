@@ -107,11 +107,14 @@ async fn staff_patterns_with_a_check_digit_are_hidden_and_a_broken_one_is_refuse
 async fn a_customer_is_exported_and_erased_by_reference_and_only_for_their_platform() {
     let app = spawn_app().await;
     let (first, second) = (app.service_token("bank-bot").await, app.service_token("other-bot").await);
+    let mut ids = Vec::new();
     for (service, external) in [(&first, "a-1"), (&first, "a-2"), (&second, "b-1")] {
         let mut body = escalation(external);
         body["customer_ref"] = json!("+46 70 123 45 67");
         body["summary"] = json!(format!("Customer {external} wants a refund"));
-        escalate(&app, service, &body).await;
+        body["intent"] = json!("refund_request");
+        body["collected"] = json!({"order": format!("order of {external}")});
+        ids.push(escalate(&app, service, &body).await["id"].clone());
     }
     let mut other = escalation("a-3");
     other["customer_ref"] = json!("someone-else");
@@ -141,6 +144,11 @@ async fn a_customer_is_exported_and_erased_by_reference_and_only_for_their_platf
     let theirs: Value =
         app.get_json(&format!("/api/v1/customers/{reference}/export"), &second).await.json().await.unwrap();
     assert_eq!(theirs["escalations"][0]["summary"], "Customer b-1 wants a refund", "the other platform's copy stays");
+    // The bot's packet is the customer's too: erased with the conversation.
+    let erased: Value = app.get_json(&format!("/api/v1/escalations/{}", ids[0]), &first).await.json().await.unwrap();
+    assert_eq!((erased["packet"]["intent"].clone(), erased["packet"]["collected"].clone()), (Value::Null, json!({})));
+    let kept: Value = app.get_json(&format!("/api/v1/escalations/{}", ids[2]), &second).await.json().await.unwrap();
+    assert_eq!(kept["packet"]["collected"]["order"], "order of b-1");
 
     let agent = online_agent(&app, "talker@example.com", 4, "native").await.1;
     problem(app.get_json(&format!("/api/v1/customers/{reference}/export"), &agent).await, 403).await;

@@ -7,6 +7,7 @@ pub mod availability;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod db;
 pub mod demo;
 pub mod dispatch;

@@ -62,7 +62,7 @@ pub fn save(
 
 /// The schedules of `agents`, with the exceptions dated from `first` to `last`, in one read of
 /// their slots and one of their exceptions.
-fn schedules_of(
+pub fn schedules_of(
     conn: &mut DbConn,
     agents: &[agent::Agent],
     first: chrono::NaiveDate,

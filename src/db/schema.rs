@@ -401,6 +401,24 @@ diesel::joinable!(certifications -> agents (agent_id));
 diesel::joinable!(agent_rates -> agents (agent_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::table! {
+    coverage_forecasts (id) {
+        id -> BigInt,
+        computed_at -> Timestamp,
+        inputs_version -> Text,
+        starts_at -> Timestamp,
+        language -> Text,
+        market -> Text,
+        required_skills -> Text,
+        method -> Text,
+        history_intervals -> Integer,
+        handle_s -> Double,
+        patience_s -> Double,
+        accept_s -> Double,
+        arrivals -> Text,
+    }
+}
+
+diesel::table! {
     escalation_contracts (escalation_id) {
         escalation_id -> BigInt,
         eta_low_s -> Integer,
@@ -488,4 +506,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignments,
     leases,
     health_probes,
+    coverage_forecasts,
 );

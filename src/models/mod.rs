@@ -11,6 +11,8 @@ pub mod assignment;
 pub mod audit;
 pub mod availability;
 pub mod certification;
+pub mod coverage_forecast;
+pub mod coverage_history;
 pub mod email_verification;
 pub mod escalation;
 pub mod escalation_event;

@@ -77,3 +77,18 @@ id_type! {
     /// A service account: the chatbot platform (or one of its environments) calling the API.
     ServiceAccountId
 }
+
+id_type! {
+    /// A bookable 30-minute coverage slot of one queue.
+    SlotId
+}
+
+id_type! {
+    /// One agent's booking of a slot.
+    BookingId
+}
+
+id_type! {
+    /// A pay multiplier on one queue for a span of time.
+    BoostId
+}

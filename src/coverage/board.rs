@@ -146,7 +146,7 @@ pub fn coverage(
     dispatcher: &Dispatcher,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    booked: &dyn Fn(usize, DateTime<Utc>) -> Vec<AgentId>,
+    booked: &super::slots::BookedAgents,
 ) -> Result<Coverage, AppError> {
     let settings = target::load(conn)?;
     let (rows, queues) = forecast_queues(conn)?;
@@ -187,8 +187,10 @@ pub fn coverage(
         };
         let scheduled_now: Vec<bool> = schedules.iter().map(|s| s.is_scheduled(midpoint)).collect();
         let scheduled = split_supply(&who(&|a| scheduled_now[a]), &workload);
-        let booked_ids: Vec<HashSet<AgentId>> =
-            (0..queues.len()).map(|q| booked(q, at).into_iter().collect()).collect();
+        let booked_ids: Vec<HashSet<AgentId>> = queues
+            .iter()
+            .map(|q| booked.get(&(q.key.clone(), at)).map(|ids| ids.iter().copied().collect()).unwrap_or_default())
+            .collect();
         let booked_split = booked_supply(&eligible, &booked_ids, &workload);
         let with_bookings = split_supply(
             &who(&|a| scheduled_now[a] || booked_ids.iter().any(|ids| ids.contains(&eligible.agents[a].user_id))),

@@ -3,8 +3,12 @@
 //! call it.
 
 pub mod board;
+pub mod boosts;
 pub mod erlang_a;
 pub mod forecast;
+pub mod outlook;
 pub mod requirement;
 pub mod run;
+pub mod slots;
 pub mod target;
+pub mod upkeep;

@@ -1,10 +1,10 @@
 //! Computing and storing a forecast run: every queue seen in the history window gets 14 days
-//! of arrivals per interval and its pace. Run hourly in the background (any instance whose
-//! newest run is an hour old) and on demand by staff (POST /api/v1/staff/coverage/forecast).
+//! of arrivals per interval and its pace. Run hourly in the background (`upkeep`) and on demand
+//! by staff (POST /api/v1/staff/coverage/forecast).
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -199,32 +199,4 @@ fn inputs_version(
     }
     hash.update(serde_json::to_string(settings).unwrap_or_default());
     hex::encode(&hash.finalize()[..8])
-}
-
-/// Recomputes when the newest run is an hour old (or there is none), checked every five minutes.
-pub fn spawn_hourly(db: Db) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-        loop {
-            every.tick().await;
-            let now = Utc::now();
-            let newest = db.read(|conn| Ok(coverage_forecast::newest_run_at(conn)?)).await;
-            let due = match newest {
-                Ok(newest) => newest.is_none_or(|at: NaiveDateTime| db_time(now) - at >= Duration::hours(1)),
-                Err(error) => {
-                    tracing::warn!(%error, "could not read the newest coverage forecast");
-                    false
-                }
-            };
-            if !due {
-                continue;
-            }
-            match recompute(&db, now).await {
-                Ok(run) => {
-                    tracing::info!(queues = run.queues, version = %run.inputs_version, "coverage forecast recomputed")
-                }
-                Err(error) => tracing::warn!(%error, "could not recompute the coverage forecast"),
-            }
-        }
-    });
 }

@@ -54,6 +54,13 @@ impl Default for ServiceTarget {
     }
 }
 
+impl validator::Validate for ServiceTarget {
+    /// Checked by `save`, which names each field.
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
 impl ServiceTarget {
     /// The part Erlang A needs.
     pub fn target(&self) -> Target {

@@ -419,6 +419,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    boosts (id) {
+        id -> BigInt,
+        kind -> Text,
+        language -> Text,
+        market -> Text,
+        required_skills -> Text,
+        multiplier_pct -> Integer,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        currency -> Text,
+        budget_minor -> BigInt,
+        reason -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coverage_slots (id) {
+        id -> BigInt,
+        language -> Text,
+        market -> Text,
+        required_skills -> Text,
+        starts_at -> Timestamp,
+        places -> Integer,
+        booked -> Integer,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    slot_bookings (id) {
+        id -> BigInt,
+        slot_id -> BigInt,
+        agent_id -> BigInt,
+        starts_at -> Timestamp,
+        state -> Text,
+        booked_at -> Timestamp,
+        settled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(slot_bookings -> coverage_slots (slot_id));
+
+diesel::table! {
     escalation_contracts (escalation_id) {
         escalation_id -> BigInt,
         eta_low_s -> Integer,
@@ -507,4 +553,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     health_probes,
     coverage_forecasts,
+    boosts,
+    coverage_slots,
+    slot_bookings,
 );

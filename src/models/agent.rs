@@ -255,6 +255,17 @@ pub fn active_states(conn: &mut DbConn) -> QueryResult<Vec<(CandidateState, Agen
         .load(conn)
 }
 
+/// One active agent's facts, whether online or not (`None` for anyone else).
+pub fn active_state(conn: &mut DbConn, id: AgentId) -> QueryResult<Option<CandidateState>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .filter(agents::user_id.eq(id))
+        .select(CandidateState::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The candidates among `ids` (agents whose facts changed), read in chunks of 500.
 pub fn candidates_among(
     conn: &mut DbConn,

@@ -172,6 +172,17 @@ fn rows() -> Vec<Row> {
         row(post.clone(), "/api/v1/escalations/{esc}/callback", None, SERVICE),
         row(post.clone(), "/api/v1/escalations/{esc}/cancel", None, SERVICE),
         row(put.clone(), "/api/v1/me/presence", Some(json!({"status": "away"})), AGENTS),
+        row(get.clone(), "/api/v1/staff/coverage", None, STAFF),
+        row(post.clone(), "/api/v1/staff/coverage/forecast", None, STAFF),
+        row(get.clone(), "/api/v1/staff/service-target", None, STAFF),
+        row(put.clone(), "/api/v1/staff/service-target", empty(), ADMIN),
+        row(post.clone(), "/api/v1/staff/slots/publish", None, STAFF),
+        row(get.clone(), "/api/v1/staff/boosts", None, STAFF),
+        row(post.clone(), "/api/v1/staff/boosts", empty(), STAFF),
+        row(get.clone(), "/api/v1/me/slots", None, AGENTS),
+        row(get.clone(), "/api/v1/me/outlook", None, AGENTS),
+        row(post.clone(), "/api/v1/me/slots/{slot}/book", None, AGENTS),
+        row(post.clone(), "/api/v1/me/slots/{slot}/release", None, AGENTS),
         row(post.clone(), "/api/v1/staff/agents/{agent}/reinstate", empty(), STAFF),
         row(post.clone(), "/api/v1/staff/agents/{agent}/suspend", empty(), STAFF),
         // Deleting an account is checked on an agent that does not exist (404 for staff): the
@@ -228,6 +239,8 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{offer}", &w.offer_id.to_string())
         .replace("{agent}", &w.agent_id.to_string())
         .replace("{missing}", "999999")
+        // No slot exists in the matrix's world: allowed callers get a 404.
+        .replace("{slot}", "999999")
 }
 
 #[tokio::test]
@@ -292,7 +305,11 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_matrix_says() {
                 .replace("{esc}", "{id}")
                 .replace("{offer}", "{id}")
                 .replace("/customers/someone", "/customers/{customer_ref}");
-            format!("{} {}", r.method, path.replace("{agent}", "{id}").replace("{missing}", "{id}"))
+            format!(
+                "{} {}",
+                r.method,
+                path.replace("{agent}", "{id}").replace("{missing}", "{id}").replace("{slot}", "{id}")
+            )
         })
         .collect();
     let missing: Vec<&String> = documented.difference(&covered).collect();

@@ -17,6 +17,7 @@ mod browser;
 mod browser_handoff;
 mod cli;
 mod conversation;
+mod coverage;
 mod crash;
 mod customer_data;
 mod data_key;

@@ -1,0 +1,3 @@
+DROP TABLE slot_bookings;
+DROP TABLE coverage_slots;
+DROP TABLE boosts;

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 HEADER = [
     "period_start", "period_end", "agent_id", "agent_name", "email", "currency", "online_seconds",
     "engaged_seconds", "conversations", "hourly_pay_minor", "per_conversation_pay_minor", "total_minor", "total",
+    "boosted_seconds", "boost_pay_minor",
 ]
 
 
@@ -29,13 +30,18 @@ def check(summary, detail):
         pieces[(piece["agent_id"], piece["currency"])].append(piece)
     for line in summary:
         hourly, per_conv = int(line["hourly_pay_minor"]), int(line["per_conversation_pay_minor"])
-        assert int(line["total_minor"]) == hourly + per_conv, line
+        boost = int(line["boost_pay_minor"])
+        assert int(line["total_minor"]) == hourly + per_conv + boost, line
         # Two decimals for the currencies in these tests.
         assert Decimal(line["total"]) == Decimal(line["total_minor"]) / 100, line
         own = pieces[(line["agent_id"], line["currency"])]
         exact = sum(Decimal(p["seconds"]) * Decimal(p["rate_minor"]) for p in own if p["kind"] == "engaged") / 3600
         assert exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) == hourly, (line, exact)
         assert sum(int(p["rate_minor"]) for p in own if p["kind"] == "conversation") == per_conv, line
+        extra = sum(Decimal(p["boost_pay_minor"]) for p in own)
+        assert abs(extra - boost) <= Decimal("0.5") + Decimal("0.0001") * len(own), (line, extra)
+        boosted = sum(int(p["seconds"]) for p in own if p["kind"] == "engaged" and p["multiplier"] != "1.00")
+        assert boosted == int(line["boosted_seconds"]), line
         for kind, column in (("online", "online_seconds"), ("engaged", "engaged_seconds")):
             assert sum(int(p["seconds"]) for p in own if p["kind"] == kind) == int(line[column]), (line, kind)
 

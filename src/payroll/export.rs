@@ -18,7 +18,7 @@ use crate::money;
 /// The longest period one export covers: a year and a day (a leap year plus slack).
 pub const MAX_PERIOD_DAYS: i64 = 367;
 
-pub const SUMMARY_HEADER: [&str; 13] = [
+pub const SUMMARY_HEADER: [&str; 15] = [
     "period_start",
     "period_end",
     "agent_id",
@@ -32,9 +32,12 @@ pub const SUMMARY_HEADER: [&str; 13] = [
     "per_conversation_pay_minor",
     "total_minor",
     "total",
+    // Appended with boosts (issue 19): total_minor and total include boost_pay_minor.
+    "boosted_seconds",
+    "boost_pay_minor",
 ];
 
-pub const DETAIL_HEADER: [&str; 13] = [
+pub const DETAIL_HEADER: [&str; 15] = [
     "period_start",
     "period_end",
     "agent_id",
@@ -48,6 +51,10 @@ pub const DETAIL_HEADER: [&str; 13] = [
     "seconds",
     "rate_minor",
     "pay_minor",
+    // Appended with boosts (issue 19): the piece's multiplier (1.00 without a boost) and the
+    // extra it adds to pay_minor, exact to four places.
+    "multiplier",
+    "boost_pay_minor",
 ];
 
 /// Inclusive local dates in the payroll time zone.
@@ -169,6 +176,8 @@ pub fn write_summary<W: Write>(out: W, payroll: &PayrollPeriod, pays: &[AgentPay
                 line.per_conversation_pay_minor.to_string(),
                 line.total_minor.to_string(),
                 money::decimal(line.total_minor, &line.currency),
+                line.boosted_seconds.to_string(),
+                line.boost_pay_minor.to_string(),
             ]);
             csv.write_record(&record)?;
         }
@@ -181,9 +190,9 @@ fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// `pay_minor_x3600 / 3600` written exactly to four places (the line rounds the sum once).
-fn exact_minor(x3600: i128) -> String {
-    let ten_thousandths = super::arithmetic::div_round_half_up(x3600 * 10_000, 3600);
+/// `numerator / scale` minor units written exactly to four places (the line rounds the sum once).
+fn exact_minor(numerator: i128, scale: i128) -> String {
+    let ten_thousandths = super::arithmetic::div_round_half_up(numerator * 10_000, scale);
     format!("{}.{:04}", ten_thousandths / 10_000, ten_thousandths % 10_000)
 }
 
@@ -203,7 +212,9 @@ pub fn write_detail<W: Write>(out: W, payroll: &PayrollPeriod, pays: &[AgentPay]
                 timestamp(piece.interval.end),
                 piece.seconds().to_string(),
                 piece.rate_minor.to_string(),
-                exact_minor(piece.pay_minor_x3600()),
+                exact_minor(piece.pay_minor_x3600(), 3600),
+                format!("{}.{:02}", piece.multiplier_pct / 100, piece.multiplier_pct % 100),
+                exact_minor(piece.boost_minor_x360000(), 360_000),
             ]);
             csv.write_record(&record)?;
         }
@@ -243,8 +254,9 @@ mod tests {
 
     #[test]
     fn piece_pay_is_written_to_four_places() {
-        assert_eq!(exact_minor(1800), "0.5000");
-        assert_eq!(exact_minor(1), "0.0003");
-        assert_eq!(exact_minor(3600 * 1234), "1234.0000");
+        assert_eq!(exact_minor(1800, 3600), "0.5000");
+        assert_eq!(exact_minor(1, 3600), "0.0003");
+        assert_eq!(exact_minor(3600 * 1234, 3600), "1234.0000");
+        assert_eq!(exact_minor(360_000 * 12 + 18_000, 360_000), "12.0500");
     }
 }

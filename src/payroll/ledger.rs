@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::arithmetic::{Interval, RateSpan, Work, div_round_half_up, in_force, split_by_rates, union_work};
+use super::boost::{self, BASE_PCT, BoostSpan};
 use crate::ids::EscalationId;
 
 /// What an agent did, as stored: online spans, stretches of work, resolutions.
@@ -16,6 +17,8 @@ pub struct Activity {
     pub work: Vec<Work>,
     /// (escalation id, resolved at)
     pub resolutions: Vec<(EscalationId, DateTime<Utc>)>,
+    /// Where work is paid with a boost multiplier.
+    pub boosts: Vec<BoostSpan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +48,8 @@ pub struct Piece {
     pub escalation_ids: Vec<EscalationId>,
     /// Hourly for engaged time, per conversation for a conversation, 0 for online time.
     pub rate_minor: i64,
+    /// Boost multiplier in per cent (100: none).
+    pub multiplier_pct: i64,
 }
 
 impl Piece {
@@ -61,6 +66,12 @@ impl Piece {
             Kind::Conversation => self.rate_minor as i128 * 3600,
         }
     }
+
+    /// The boost's extra pay in minor units × 360,000 (exact): the base pay times the
+    /// multiplier's part above 100 %.
+    pub fn boost_minor_x360000(&self) -> i128 {
+        self.pay_minor_x3600() * (self.multiplier_pct - BASE_PCT) as i128
+    }
 }
 
 /// What one agent earned in one currency.
@@ -72,7 +83,12 @@ pub struct PayLine {
     pub conversations: i64,
     pub hourly_pay_minor: i64,
     pub per_conversation_pay_minor: i64,
+    /// Hourly, per-conversation and boost pay together.
     pub total_minor: i64,
+    /// Engaged seconds paid with a boost multiplier.
+    pub boosted_seconds: i64,
+    /// The extra paid by boosts (included in `total_minor`), rounded half up once.
+    pub boost_pay_minor: i64,
 }
 
 /// Meters `activity` inside `period`: engaged time is the union of the work (two conversations
@@ -90,14 +106,15 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                 interval: piece,
                 escalation_ids: Vec::new(),
                 rate_minor: 0,
+                multiplier_pct: BASE_PCT,
             });
         }
     }
     let clipped: Vec<Work> =
         activity.work.iter().filter_map(|w| w.interval.clip(&period).map(|interval| Work { interval, ..*w })).collect();
     for (merged, ids) in union_work(clipped.clone()) {
-        for (piece, rate) in split_by_rates(merged, &rates) {
-            // Only the escalations actually worked during this piece of the merged interval.
+        // Only the escalations actually worked during a piece of the merged interval.
+        let worked_in = |piece: Interval| {
             let mut worked: Vec<EscalationId> = clipped
                 .iter()
                 .filter(|w| ids.contains(&w.escalation_id) && w.interval.clip(&piece).is_some())
@@ -105,13 +122,19 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                 .collect();
             worked.sort();
             worked.dedup();
-            pieces.push(Piece {
-                kind: Kind::Engaged,
-                currency: rate.currency.clone(),
-                interval: piece,
-                escalation_ids: worked,
-                rate_minor: rate.hourly_minor,
-            });
+            worked
+        };
+        for (piece, rate) in split_by_rates(merged, &rates) {
+            for (part, worked, multiplier_pct) in boost::cut(piece, &ids, &activity.boosts, &worked_in) {
+                pieces.push(Piece {
+                    kind: Kind::Engaged,
+                    currency: rate.currency.clone(),
+                    interval: part,
+                    escalation_ids: worked,
+                    rate_minor: rate.hourly_minor,
+                    multiplier_pct,
+                });
+            }
         }
     }
     for (escalation_id, at) in activity.resolutions.iter().filter(|(_, at)| period.contains(*at)) {
@@ -122,6 +145,7 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                 interval: Interval { start: *at, end: *at },
                 escalation_ids: vec![*escalation_id],
                 rate_minor: rate.per_conversation_minor,
+                multiplier_pct: boost::at_instant(&activity.boosts, *escalation_id, *at),
             });
         }
     }
@@ -131,14 +155,18 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
 
 /// One line per currency, each the sum of its pieces, the hourly part rounded half up once.
 pub fn lines(pieces: &[Piece]) -> Vec<PayLine> {
-    let mut by_currency: BTreeMap<&str, (PayLine, i128)> = BTreeMap::new();
+    let mut by_currency: BTreeMap<&str, (PayLine, i128, i128)> = BTreeMap::new();
     for piece in pieces {
-        let (line, engaged_x3600) = by_currency.entry(&piece.currency).or_default();
+        let (line, engaged_x3600, boost_x360000) = by_currency.entry(&piece.currency).or_default();
+        *boost_x360000 += piece.boost_minor_x360000();
         match piece.kind {
             Kind::Online => line.online_seconds += piece.seconds(),
             Kind::Engaged => {
                 line.engaged_seconds += piece.seconds();
                 *engaged_x3600 += piece.pay_minor_x3600();
+                if piece.multiplier_pct != BASE_PCT {
+                    line.boosted_seconds += piece.seconds();
+                }
             }
             Kind::Conversation => {
                 line.conversations += 1;
@@ -148,12 +176,14 @@ pub fn lines(pieces: &[Piece]) -> Vec<PayLine> {
     }
     by_currency
         .into_iter()
-        .map(|(currency, (line, engaged_x3600))| {
+        .map(|(currency, (line, engaged_x3600, boost_x360000))| {
             let hourly_pay_minor = div_round_half_up(engaged_x3600, 3600);
+            let boost_pay_minor = div_round_half_up(boost_x360000, 360_000);
             PayLine {
                 currency: currency.to_string(),
                 hourly_pay_minor,
-                total_minor: hourly_pay_minor + line.per_conversation_pay_minor,
+                boost_pay_minor,
+                total_minor: hourly_pay_minor + line.per_conversation_pay_minor + boost_pay_minor,
                 ..line
             }
         })
@@ -289,6 +319,48 @@ mod tests {
             pieces.iter().filter(|p| p.kind == Kind::Engaged).map(Piece::seconds).sum::<i64>()
         );
         assert_eq!(line.per_conversation_pay_minor, 678 + 5);
+    }
+
+    #[test]
+    fn boosted_seconds_pay_the_highest_multiplier_in_force_and_conversations_theirs() {
+        // Two conversations overlap 9:30-10:00; the first is boosted ×1.2 from 9:00 to 9:45,
+        // the second ×1.5 from 9:40 to 10:30; resolved at 9:50 (first) and 10:20 (second).
+        let rates = [sek(at(0, 0), 36000, 1000)];
+        let mut activity = worked(&[span(at(9, 0), at(9, 50)), span(at(9, 30), at(10, 30))]);
+        activity.resolutions = vec![(EscalationId(1), at(9, 50)), (EscalationId(2), at(10, 20))];
+        activity.boosts = vec![
+            BoostSpan { escalation_id: EscalationId(1), interval: span(at(9, 0), at(9, 45)), multiplier_pct: 120 },
+            BoostSpan { escalation_id: EscalationId(2), interval: span(at(9, 40), at(10, 30)), multiplier_pct: 150 },
+        ];
+        let pieces = meter(&activity, &rates, day());
+        let engaged: Vec<(u32, u32, i64)> = pieces
+            .iter()
+            .filter(|p| p.kind == Kind::Engaged)
+            .map(|p| {
+                (
+                    p.interval.start.format("%H%M").to_string().parse().unwrap(),
+                    p.interval.end.format("%H%M").to_string().parse().unwrap(),
+                    p.multiplier_pct,
+                )
+            })
+            .collect();
+        assert_eq!(engaged, vec![(900, 940, 120), (940, 945, 150), (945, 1030, 150)]);
+        let line = &lines(&pieces)[0];
+        // 90 min at 360.00/h = 540.00 base; extras: 40 min × 20 % + 50 min × 50 % of 6.00/min.
+        assert_eq!(line.hourly_pay_minor, 54000);
+        // The first is resolved after its boost ended; the second inside its boost.
+        let conversation_extra = 1000 * 50 / 100;
+        assert_eq!(line.boost_pay_minor, 40 * 600 * 20 / 100 + 50 * 600 * 50 / 100 + conversation_extra);
+        assert_eq!(line.boosted_seconds, 90 * 60);
+        assert_eq!(line.total_minor, 54000 + 2000 + line.boost_pay_minor);
+    }
+
+    #[test]
+    fn without_boosts_nothing_is_cut_or_added() {
+        let activity = worked(&[span(at(9, 0), at(10, 0))]);
+        let pieces = meter(&activity, &[sek(at(0, 0), 20000, 0)], day());
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(lines(&pieces)[0].boost_pay_minor, 0);
     }
 
     mod properties {

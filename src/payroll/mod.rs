@@ -6,6 +6,7 @@
 //! and rounded half up once per line. One line per agent and currency.
 
 pub mod arithmetic;
+pub mod boost;
 pub mod command;
 pub mod export;
 pub mod ledger;

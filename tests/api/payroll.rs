@@ -139,7 +139,7 @@ pub async fn rates_since_october(db: &Db) {
     .unwrap();
 }
 
-async fn csv_of(app: &TestApp, path: &str, token: &str) -> String {
+pub async fn csv_of(app: &TestApp, path: &str, token: &str) -> String {
     let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
@@ -209,9 +209,9 @@ async fn a_scripted_day_exports_exactly_the_hand_written_payroll() {
     // 09:00:05-09:15:05 (e4, transferred) = 4,770 s; 3,270 s at 220.00 + 1,500 s at 300.00 =
     // 19,983.33 + 12,500 = 32,483.33 → 32,483; e2 at 15.00 (before 08:00) and e3 at 20.00.
     let expected = format!(
-        "period_start,period_end,agent_id,agent_name,email,currency,online_seconds,engaged_seconds,conversations,hourly_pay_minor,per_conversation_pay_minor,total_minor,total\n\
-         2026-10-25,2026-10-25,{asa},\"Åsa Öberg, \"\"Ace\"\"\",asa@example.com,SEK,18000,4200,2,25667,3000,28667,286.67\n\
-         2026-10-25,2026-10-25,{bo},Bo Lind,bo@example.com,SEK,9000,4770,2,32483,3500,35983,359.83\n"
+        "period_start,period_end,agent_id,agent_name,email,currency,online_seconds,engaged_seconds,conversations,hourly_pay_minor,per_conversation_pay_minor,total_minor,total,boosted_seconds,boost_pay_minor\n\
+         2026-10-25,2026-10-25,{asa},\"Åsa Öberg, \"\"Ace\"\"\",asa@example.com,SEK,18000,4200,2,25667,3000,28667,286.67,0,0\n\
+         2026-10-25,2026-10-25,{bo},Bo Lind,bo@example.com,SEK,9000,4770,2,32483,3500,35983,359.83,0,0\n"
     );
     assert_eq!(csv, expected);
 

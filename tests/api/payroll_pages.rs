@@ -49,7 +49,7 @@ async fn staff_see_a_periods_pay_and_download_it_from_the_payroll_page() {
 
     // The link works with the page's session cookie.
     let csv = page(&app, "/api/v1/staff/payroll.csv?from=2026-10-25&to=2026-10-25").await.1;
-    assert!(csv.ends_with(",SEK,3600,1800,1,11000,1500,12500,125.00\n"), "{csv}");
+    assert!(csv.ends_with(",SEK,3600,1800,1,11000,1500,12500,125.00,0,0\n"), "{csv}");
 
     let (status, html) = page(&app, "/staff/payroll?from=2026-10-26&to=2026-10-25").await;
     assert_eq!(status, 200);

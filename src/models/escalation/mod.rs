@@ -302,6 +302,14 @@ pub fn recent_handles(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The queue (language, market, required skills) of each of `ids`.
+pub fn queues_of(conn: &mut DbConn, ids: &[EscalationId]) -> QueryResult<Vec<(EscalationId, String, String, String)>> {
+    escalations::table
+        .filter(escalations::id.eq_any(ids))
+        .select((escalations::id, escalations::language, escalations::market, escalations::required_skills))
+        .load(conn)
+}
+
 /// Resolves an assigned escalation with its disposition.
 pub fn resolve(
     conn: &mut DbConn,

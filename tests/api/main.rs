@@ -18,6 +18,7 @@ mod browser_handoff;
 mod cli;
 mod conversation;
 mod coverage;
+mod coverage_pages;
 mod coverage_pay;
 mod crash;
 mod customer_data;

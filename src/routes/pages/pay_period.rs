@@ -76,6 +76,8 @@ pub struct LineView {
     pub conversations: i64,
     pub hourly: String,
     pub per_conversation: String,
+    /// Extra paid by boosts, and for how long ("—" without any).
+    pub boost: String,
     pub total: String,
 }
 
@@ -92,6 +94,15 @@ impl From<&PayLine> for LineView {
             conversations: line.conversations,
             hourly: money::display(line.hourly_pay_minor, &line.currency),
             per_conversation: money::display(line.per_conversation_pay_minor, &line.currency),
+            boost: if line.boost_pay_minor == 0 && line.boosted_seconds == 0 {
+                "—".to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    money::display(line.boost_pay_minor, &line.currency),
+                    hours_minutes(line.boosted_seconds)
+                )
+            },
             total: money::display(line.total_minor, &line.currency),
         }
     }

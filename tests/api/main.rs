@@ -14,6 +14,7 @@ mod availability;
 mod availability_pages;
 mod backlog;
 mod browser;
+mod browser_coverage;
 mod browser_handoff;
 mod cli;
 mod conversation;

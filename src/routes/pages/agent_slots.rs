@@ -54,7 +54,7 @@ pub struct SlotsPage {
 fn outlook_cell(cell: &outlook::OutlookInterval, tz: chrono_tz::Tz) -> Cell {
     let boost = if cell.multiplier > 1.0 { format!(", boosted ×{:.2}", cell.multiplier) } else { String::new() };
     Cell {
-        class: format!("need-{}", cell.need),
+        class: format!("need-{}{}", cell.need, if cell.multiplier > 1.0 { " boosted" } else { "" }),
         label: format!(
             "{}: {} needed, {:.1} scheduled or booked ({} need){boost}",
             heatmap::when(cell.starts_at, tz),
@@ -62,7 +62,6 @@ fn outlook_cell(cell: &outlook::OutlookInterval, tz: chrono_tz::Tz) -> Cell {
             cell.supplied,
             cell.need
         ),
-        mark: if cell.multiplier > 1.0 { format!("×{:.1}", cell.multiplier) } else { String::new() },
     }
 }
 

@@ -8,8 +8,6 @@ use chrono_tz::Tz;
 pub struct Cell {
     pub class: String,
     pub label: String,
-    /// Short text inside the cell (a boost's multiplier), often empty.
-    pub mark: String,
 }
 
 pub struct Row {
@@ -48,7 +46,6 @@ pub fn lay_out(cells: Vec<(DateTime<Utc>, Cell)>, tz: Tz) -> Heatmap {
                     cell.unwrap_or_else(|| Cell {
                         class: "blank".into(),
                         label: format!("{} {:02}:{:02}: no data", date.format("%a"), i / 2, (i % 2) * 30),
-                        mark: String::new(),
                     })
                 })
                 .collect(),

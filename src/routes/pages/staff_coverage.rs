@@ -83,7 +83,7 @@ fn queue_heat(coverage: &Coverage, q: &board::QueueCoverage) -> QueueHeat {
                 c.forecast_service_level * 100.0,
                 coverage.target_within_s
             );
-            (c.starts_at, Cell { class: cover_class(c, share).into(), label, mark: String::new() })
+            (c.starts_at, Cell { class: cover_class(c, share).into(), label })
         })
         .collect();
     QueueHeat {

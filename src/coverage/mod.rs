@@ -6,6 +6,7 @@ pub mod board;
 pub mod boosts;
 pub mod erlang_a;
 pub mod forecast;
+pub mod live_boosts;
 pub mod outlook;
 pub mod requirement;
 pub mod run;

@@ -36,6 +36,23 @@ pub struct ServiceTarget {
     /// Most boost pay (minor units) per currency per UTC day; a currency not listed gets none.
     #[schema(value_type = std::collections::BTreeMap<String, i64>)]
     pub daily_boost_budget_minor: std::collections::BTreeMap<String, i64>,
+    /// Posted automatically when a live queue's projected service level falls below target;
+    /// `null` turns live boosts off.
+    #[serde(default)]
+    pub live_boost: Option<LiveBoost>,
+}
+
+/// How live boosts are posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiveBoost {
+    /// Pay multiplier, above 1 and at most 3.
+    pub multiplier: f64,
+    /// How long each lasts (15 to 240 minutes).
+    pub minutes: u32,
+    /// Reserved per boost against the daily budget of `currency`.
+    pub currency: String,
+    pub budget_minor: i64,
 }
 
 impl Default for ServiceTarget {
@@ -50,6 +67,7 @@ impl Default for ServiceTarget {
             history_weeks: 8,
             release_lockdown_h: 12,
             daily_boost_budget_minor: Default::default(),
+            live_boost: None,
         }
     }
 }
@@ -101,6 +119,25 @@ impl ServiceTarget {
             } else if !(0..=1_000_000_000).contains(minor) {
                 errors.push(FieldError::new(field, "must be between 0 and 1000000000 minor units"));
             }
+        }
+        if let Some(live) = &self.live_boost {
+            let mut rule = |ok: bool, field: &str, message: &str| {
+                if !ok {
+                    errors.push(FieldError::new(field, message));
+                }
+            };
+            rule(
+                live.multiplier > 1.0 && live.multiplier <= 3.0,
+                "live_boost.multiplier",
+                "must be above 1 and at most 3",
+            );
+            rule((15..=240).contains(&live.minutes), "live_boost.minutes", "must be between 15 and 240 minutes");
+            rule(live.budget_minor > 0, "live_boost.budget_minor", "must be above 0");
+            rule(
+                self.daily_boost_budget_minor.contains_key(&live.currency),
+                "live_boost.currency",
+                "needs a daily boost budget in daily_boost_budget_minor",
+            );
         }
         if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
     }

@@ -462,6 +462,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    boost_alerts (agent_id) {
+        agent_id -> BigInt,
+        dashboard -> Bool,
+        email -> Bool,
+        last_emailed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(slot_bookings -> coverage_slots (slot_id));
 
 diesel::table! {
@@ -556,4 +566,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     boosts,
     coverage_slots,
     slot_bookings,
+    boost_alerts,
 );

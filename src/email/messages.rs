@@ -102,6 +102,49 @@ pub fn password_reset(name: &str, link: &str, minutes: i64) -> anyhow::Result<Em
     })
 }
 
+#[derive(Template)]
+#[template(path = "email/boost.txt")]
+struct BoostText<'a> {
+    name: &'a str,
+    queue: &'a str,
+    waiting: i64,
+    until: &'a str,
+    multiplier: &'a str,
+    reason: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/boost.html")]
+struct BoostHtml<'a> {
+    name: &'a str,
+    queue: &'a str,
+    waiting: i64,
+    until: &'a str,
+    multiplier: &'a str,
+    reason: &'a str,
+    link: &'a str,
+}
+
+/// What a live boost tells an agent who opted in: who waits, the multiplier and until when.
+pub struct BoostNews<'a> {
+    pub queue: &'a str,
+    pub waiting: i64,
+    pub until: &'a str,
+    pub multiplier: &'a str,
+    pub reason: &'a str,
+}
+
+/// "Customers are waiting": a live boost on work the agent can take.
+pub fn live_boost(name: &str, news: &BoostNews, link: &str) -> anyhow::Result<EmailContent> {
+    let BoostNews { queue, waiting, until, multiplier, reason } = *news;
+    Ok(EmailContent {
+        subject: format!("Customers are waiting: ×{multiplier} until {until} UTC"),
+        text: BoostText { name, queue, waiting, until, multiplier, reason, link }.render()?,
+        html: BoostHtml { name, queue, waiting, until, multiplier, reason, link }.render()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod assignment;
 pub mod audit;
 pub mod availability;
 pub mod boost;
+pub mod boost_alert;
 pub mod certification;
 pub mod coverage_forecast;
 pub mod coverage_history;

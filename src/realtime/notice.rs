@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::ids::{EscalationId, OfferId};
+use crate::ids::{BoostId, EscalationId, OfferId};
 use crate::models::agent::Presence;
 
 /// One event on an agent's stream.
@@ -41,6 +41,18 @@ pub enum AgentNotice {
     },
     /// The agent's presence changed, and why.
     Presence { status: Presence, reason: String, scheduled: bool },
+    /// A live boost on work the agent can take (sent to agents away or offline who opted in).
+    Boost {
+        boost_id: BoostId,
+        language: String,
+        market: String,
+        required_skills: Vec<String>,
+        multiplier: f64,
+        until: DateTime<Utc>,
+        /// Customers of that queue waiting when it was posted.
+        waiting: i64,
+        reason: String,
+    },
 }
 
 /// A customer's message as the agent's stream carries it.
@@ -62,6 +74,7 @@ impl AgentNotice {
             AgentNotice::Message { .. } => "message",
             AgentNotice::Closed { .. } => "closed",
             AgentNotice::Presence { .. } => "presence",
+            AgentNotice::Boost { .. } => "boost",
         }
     }
 }

@@ -83,6 +83,8 @@ use super::{api, health};
         api::slots::list_boosts,
         api::slots::post_boost,
         api::slots::publish,
+        api::slots::show_alerts,
+        api::slots::set_alerts,
         api::quote::accuracy,
         api::offers::pending,
         api::offers::accept,

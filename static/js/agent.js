@@ -23,6 +23,16 @@
   // Resume after the last event this page was rendered with, so nothing in between is missed.
   var after = document.getElementById("live").getAttribute("data-after") || "0";
   var stream = new EventSource("/api/v1/me/events?after=" + encodeURIComponent(after));
+  // A live boost on work this agent can take: said in words, nothing to refresh.
+  stream.addEventListener("boost", function (event) {
+    var boost = JSON.parse(event.data);
+    var until = new Date(boost.until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var queue = [boost.language, boost.market].concat(boost.required_skills).join(" · ");
+    var alert = document.getElementById("boost-alert");
+    alert.textContent = boost.waiting + " customer(s) waiting in " + queue + ": conversations there pay ×" +
+      boost.multiplier.toFixed(2) + " until " + until + ". Go online to help.";
+    alert.hidden = false;
+  });
   ["offer", "offer_withdrawn", "assigned", "message", "closed", "presence"].forEach(function (kind) {
     stream.addEventListener(kind, function () {
       if (typing()) {

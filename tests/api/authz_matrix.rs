@@ -181,6 +181,8 @@ fn rows() -> Vec<Row> {
         row(post.clone(), "/api/v1/staff/boosts", empty(), STAFF),
         row(get.clone(), "/api/v1/me/slots", None, AGENTS),
         row(get.clone(), "/api/v1/me/outlook", None, AGENTS),
+        row(get.clone(), "/api/v1/me/boost-alerts", None, AGENTS),
+        row(put.clone(), "/api/v1/me/boost-alerts", Some(json!({"dashboard": false, "email": false})), AGENTS),
         row(post.clone(), "/api/v1/me/slots/{slot}/book", None, AGENTS),
         row(post.clone(), "/api/v1/me/slots/{slot}/release", None, AGENTS),
         row(post.clone(), "/api/v1/staff/agents/{agent}/reinstate", empty(), STAFF),

@@ -30,6 +30,7 @@ mod errors;
 mod events;
 mod faults;
 mod health;
+mod live_boosts;
 mod mail;
 mod mfa;
 mod migrations;

@@ -51,3 +51,13 @@ CREATE TABLE slot_bookings (
 CREATE UNIQUE INDEX slot_bookings_one_live_per_agent_and_start ON slot_bookings (agent_id, starts_at) WHERE state IN ('booked', 'kept');
 CREATE INDEX slot_bookings_to_settle ON slot_bookings (starts_at) WHERE state = 'booked';
 CREATE INDEX slot_bookings_by_slot ON slot_bookings (slot_id);
+
+-- Who hears of live boosts while away or offline: on the dashboard, by email (rate-limited
+-- through last_emailed_at). An agent without a row hears of none.
+CREATE TABLE boost_alerts (
+    agent_id BIGINT PRIMARY KEY NOT NULL REFERENCES agents (user_id) ON DELETE CASCADE,
+    dashboard BOOLEAN NOT NULL,
+    email BOOLEAN NOT NULL,
+    last_emailed_at TIMESTAMP,
+    updated_at TIMESTAMP NOT NULL
+);

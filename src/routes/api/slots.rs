@@ -2,7 +2,7 @@
 //! /release, GET /api/v1/me/outlook) and boosts for staff (GET, POST /api/v1/staff/boosts,
 //! POST /api/v1/staff/slots/publish).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -111,4 +111,58 @@ pub async fn publish(_staff: StaffUser, state: web::Data<AppState>) -> AppResult
     let dispatcher = state.dispatcher.clone();
     let places_open = state.db.write(move |conn| slots::publish_from_gap(conn, Utc::now(), &dispatcher)).await?;
     Ok(HttpResponse::Ok().json(Published { places_open }))
+}
+
+/// Whether I hear of live boosts while away or offline: on my dashboard, by email.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoostAlerts {
+    pub dashboard: bool,
+    pub email: bool,
+}
+
+impl validator::Validate for BoostAlerts {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// My choice of live boost alerts (both off until I choose).
+#[utoipa::path(tag = "coverage", security(("bearer" = [])),
+    responses((status = 200, body = BoostAlerts), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/api/v1/me/boost-alerts")]
+pub async fn show_alerts(agent: AgentUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let id = agent.id();
+    let found = state.db.read(move |conn| Ok(crate::models::boost_alert::of(conn, id)?)).await?;
+    let alerts = found.map_or(BoostAlerts { dashboard: false, email: false }, |a| BoostAlerts {
+        dashboard: a.dashboard,
+        email: a.email,
+    });
+    Ok(HttpResponse::Ok().json(alerts))
+}
+
+/// Choose how I hear of live boosts (emails at most every two hours).
+#[utoipa::path(tag = "coverage", security(("bearer" = [])), request_body = BoostAlerts,
+    responses((status = 200, body = BoostAlerts), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[put("/api/v1/me/boost-alerts")]
+pub async fn set_alerts(
+    agent: AgentUser,
+    state: web::Data<AppState>,
+    body: ApiJson<BoostAlerts>,
+) -> AppResult<HttpResponse> {
+    let (id, wanted) = (agent.id(), body.0);
+    let saved = wanted.clone();
+    state
+        .db
+        .write(move |conn| {
+            Ok(crate::models::boost_alert::set(
+                conn,
+                id,
+                wanted.dashboard,
+                wanted.email,
+                crate::models::db_time(Utc::now()),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(saved))
 }

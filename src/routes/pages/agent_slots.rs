@@ -17,7 +17,7 @@ use crate::coverage::slots::{self, Commitment, MySlots};
 use crate::coverage::target;
 use crate::error::{AppError, PageError};
 use crate::ids::{AgentId, SlotId};
-use crate::models::agent;
+use crate::models::{agent, boost_alert, db_time};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
@@ -49,6 +49,8 @@ pub struct SlotsPage {
     open_total: usize,
     mine: Vec<SlotLine>,
     lockdown_h: u32,
+    alert_dashboard: bool,
+    alert_email: bool,
 }
 
 fn outlook_cell(cell: &outlook::OutlookInterval, tz: chrono_tz::Tz) -> Cell {
@@ -73,14 +75,15 @@ async fn build(
     alert: Option<String>,
 ) -> Result<SlotsPage, PageError> {
     let dispatcher = state.dispatcher.clone();
-    let (found, mine, outlook, lockdown_h): (agent::Agent, MySlots, Outlook, u32) = state
+    let (found, mine, outlook, lockdown_h, alerts) = state
         .db
         .read(move |conn| {
             let now = Utc::now();
             let found = agent::find(conn, agent_id)?.ok_or_else(|| AppError::NotFound("no agent profile".into()))?;
-            let mine = slots::my_slots(conn, now, &dispatcher, agent_id)?;
-            let outlook = outlook::outlook(conn, now, &dispatcher, agent_id)?;
-            Ok((found, mine, outlook, target::load(conn)?.release_lockdown_h))
+            let mine: MySlots = slots::my_slots(conn, now, &dispatcher, agent_id)?;
+            let outlook: Outlook = outlook::outlook(conn, now, &dispatcher, agent_id)?;
+            let alerts = boost_alert::of(conn, agent_id)?;
+            Ok((found, mine, outlook, target::load(conn)?.release_lockdown_h, alerts))
         })
         .await?;
     let tz = store::timezone_of(&found);
@@ -108,6 +111,8 @@ async fn build(
         open: mine.open.iter().take(OPEN_SHOWN).map(line).collect(),
         mine: mine.mine.iter().map(line).collect(),
         lockdown_h,
+        alert_dashboard: alerts.as_ref().is_some_and(|a| a.dashboard),
+        alert_email: alerts.as_ref().is_some_and(|a| a.email),
     })
 }
 
@@ -129,6 +134,7 @@ pub async fn show(
             Some("Booked. The slot counts as your availability; come online within five minutes of its start.".into())
         }
         "released" => Some("Released. The place is open to others again.".into()),
+        "alerts" => Some("Your choice of live boost alerts is saved.".into()),
         _ => None,
     };
     build(&req, &state, agent.0.id(), notice, None).await
@@ -198,4 +204,18 @@ pub async fn release(
     posted: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     change(req, agent, state, id.into_inner(), posted, false).await
+}
+
+#[post("/agent/slots/alerts")]
+pub async fn save_alerts(
+    req: HttpRequest,
+    agent: Page<AgentUser>,
+    state: web::Data<AppState>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let fields = Fields::from_pairs(posted.into_inner());
+    require_csrf(&req, fields.get("csrf_token"))?;
+    let (id, dashboard, email) = (agent.0.id(), fields.is_checked("dashboard"), fields.is_checked("email"));
+    state.db.write(move |conn| Ok(boost_alert::set(conn, id, dashboard, email, db_time(Utc::now()))?)).await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/agent/slots?done=alerts")).finish())
 }

@@ -46,6 +46,8 @@ pub struct CoveragePage {
     computed: String,
     target: ServiceTarget,
     budgets: String,
+    live: target::LiveBoost,
+    live_on: bool,
     queues: Vec<QueueHeat>,
     /// (form value `language|market|skills`, label) per forecast queue.
     queue_options: Vec<(String, String)>,
@@ -154,6 +156,13 @@ async fn build(
             .collect(),
         queues: coverage.queues.iter().map(|q| queue_heat(&coverage, q)).collect(),
         chart_json: serde_json::to_string(&totals).unwrap_or_else(|_| "[]".into()),
+        live_on: settings.live_boost.is_some(),
+        live: settings.live_boost.clone().unwrap_or(target::LiveBoost {
+            multiplier: 1.2,
+            minutes: 30,
+            currency: "SEK".into(),
+            budget_minor: 5_000,
+        }),
         target: settings,
         budgets,
         boosts,
@@ -294,6 +303,19 @@ fn budgets_from(text: &str) -> Result<std::collections::BTreeMap<String, i64>, A
         .collect()
 }
 
+/// The live boost fields; a blank multiplier turns live boosts off.
+fn live_boost_from(fields: &Fields) -> Result<Option<target::LiveBoost>, AppError> {
+    if fields.get("live_multiplier").trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(target::LiveBoost {
+        multiplier: number(fields, "live_multiplier", "a number like 1.2")?,
+        minutes: number(fields, "live_minutes", "whole minutes")?,
+        currency: fields.get("live_currency").trim().to_uppercase(),
+        budget_minor: number(fields, "live_budget_minor", "whole minor units")?,
+    }))
+}
+
 #[post("/staff/coverage/target")]
 pub async fn save_target(
     req: HttpRequest,
@@ -315,6 +337,7 @@ pub async fn save_target(
             history_weeks: number(&fields, "history_weeks", "whole weeks")?,
             release_lockdown_h: number(&fields, "release_lockdown_h", "whole hours")?,
             daily_boost_budget_minor: budgets_from(fields.get("budgets"))?,
+            live_boost: live_boost_from(&fields)?,
         })
     };
     let outcome = match read() {

@@ -43,8 +43,11 @@ async fn an_agent_sees_where_they_are_needed_and_books_and_releases_from_the_pag
     assert!(html.contains(r#"<table class="heatmap">"#) && html.contains("need-high"), "the outlook is drawn");
     assert!(html.contains("sv · SE · payments"));
     assert!(html.contains(r#"id="commitment-score">90"#));
-    let first_book = html.split(r#"action="/agent/slots/"#).nth(1).unwrap();
-    let id: i64 = first_book.split('/').next().unwrap().parse().unwrap();
+    let id: i64 = html
+        .split(r#"action="/agent/slots/"#)
+        .skip(1)
+        .find_map(|rest| rest.split_once("/book").and_then(|(id, _)| id.parse().ok()))
+        .expect("a Book form");
     let csrf = csrf_of(&html);
 
     let refused = post_form(&app, &format!("/agent/slots/{id}/book"), &[("csrf_token", "forged")]).await;
@@ -54,6 +57,12 @@ async fn an_agent_sees_where_they_are_needed_and_books_and_releases_from_the_pag
     let (_, html) = page(&app, "/agent/slots?done=booked").await;
     assert!(html.contains("Booked. The slot counts as your availability"));
     assert!(html.contains(r#"id="my-bookings""#) && html.contains(&format!("/agent/slots/{id}/release")));
+
+    // Live boost alerts: on the dashboard only.
+    let saved = post_form(&app, "/agent/slots/alerts", &[("csrf_token", &csrf), ("dashboard", "on")]).await;
+    assert_eq!(saved, (303, "/agent/slots?done=alerts".to_string()));
+    let (_, html) = page(&app, "/agent/slots?done=alerts").await;
+    assert!(html.contains(r#"id="alert-dashboard" checked"#) && !html.contains(r#"id="alert-email" checked"#));
 
     // The next slot starts within the 12-hour lock-down: the page says why it stays booked.
     let (status, html) = post_form(&app, &format!("/agent/slots/{id}/release"), &[("csrf_token", &csrf)]).await;

@@ -81,6 +81,9 @@ pub struct Report {
     pub language_match_rate: f64,
     pub offers_per_handled: f64,
     pub fairness: Fairness,
+    /// Share of all customers who reached a human (an accept) within 60 s of arriving: the
+    /// default service target, as `coverage::erlang_a` computes it.
+    pub reached_within_60s: f64,
 }
 
 /// Gini coefficient of non-negative values (0: all equal; towards 1: one has everything).
@@ -174,6 +177,7 @@ pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &
         } else {
             outcomes.iter().map(|o| o.offers as f64).sum::<f64>() / handled.len() as f64
         },
+        reached_within_60s: share(handled.iter().filter(|o| o.wait_s.is_some_and(|w| w <= 60.0)).count(), outcomes.len()),
     }
 }
 

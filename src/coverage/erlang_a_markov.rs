@@ -79,7 +79,8 @@ fn markov_measures(q: &Queue, n: u32, within_s: f64) -> (f64, f64, f64) {
     let served = served_within(q, n, queue_t, ahead_max);
     let immediate: f64 = chain.stationary[..n_us].iter().sum();
     let within = immediate + (0..=ahead_max).map(|j| chain.stationary[n_us + j] * served[j]).sum::<f64>();
-    let queued = super::Performance { waits, abandons, within_target: if within_s < q.accept_s { 0.0 } else { within } };
+    let queued =
+        super::Performance { waits, abandons, within_target: if within_s < q.accept_s { 0.0 } else { within } };
     let after = super::through_the_accept(queued, q);
     (after.waits, after.abandons, after.within_target)
 }

@@ -72,7 +72,12 @@ fn simulated(agents: u32) -> ((f64, f64), (f64, f64)) {
 
 #[test]
 fn the_required_agents_meet_the_target_in_the_simulator_and_the_model_agrees_within_a_point_or_two() {
-    let queue = Queue { arrivals_per_s: PER_HOUR / 3_600.0, service_s: ACCEPT_S + HANDLE_S, patience_s: PATIENCE_S, accept_s: ACCEPT_S };
+    let queue = Queue {
+        arrivals_per_s: PER_HOUR / 3_600.0,
+        service_s: ACCEPT_S + HANDLE_S,
+        patience_s: PATIENCE_S,
+        accept_s: ACCEPT_S,
+    };
     let target = Target { share: 0.8, within_s: 60.0, max_abandon: 0.03 };
     let (agents, model) = required(&queue, &target, 1_000);
     let ((within, within_se), (abandon, abandon_se)) = simulated(agents);

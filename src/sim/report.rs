@@ -177,7 +177,10 @@ pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &
         } else {
             outcomes.iter().map(|o| o.offers as f64).sum::<f64>() / handled.len() as f64
         },
-        reached_within_60s: share(handled.iter().filter(|o| o.wait_s.is_some_and(|w| w <= 60.0)).count(), outcomes.len()),
+        reached_within_60s: share(
+            handled.iter().filter(|o| o.wait_s.is_some_and(|w| w <= 60.0)).count(),
+            outcomes.len(),
+        ),
     }
 }
 

@@ -36,6 +36,8 @@ fn scenario(agents: u32) -> Scenario {
             location: None,
             service_rate_factor: 1.0,
             accept_probability: 1.0,
+            boost_response: None,
+            boost_response_delay_s: 300.0,
             accept_delay_s: ACCEPT_S,
         }],
         arrivals: vec![Stream {
@@ -50,6 +52,7 @@ fn scenario(agents: u32) -> Scenario {
             handle_time: Duration { dist: Dist::Exponential, mean_s: HANDLE_S, sd_s: None },
             patience: Some(Duration { dist: Dist::Exponential, mean_s: PATIENCE_S, sd_s: None }),
         }],
+        boosts: None,
     }
 }
 

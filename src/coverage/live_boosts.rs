@@ -32,8 +32,16 @@ pub const EMAIL_EVERY: Duration = Duration::hours(2);
 
 /// The share of new customers who would reach a human within `within_s`, read from a quote.
 pub fn projected_within(quote: &Quote, within_s: f64) -> f64 {
-    let (low, median, high) =
-        (quote.eta_range_seconds[0] as f64, quote.eta_seconds as f64, quote.eta_range_seconds[1] as f64);
+    projected_within_range(
+        quote.eta_range_seconds[0] as f64,
+        quote.eta_seconds as f64,
+        quote.eta_range_seconds[1] as f64,
+        within_s,
+    )
+}
+
+/// The same from an estimate's 10th percentile, median and 90th percentile (the simulator's).
+pub fn projected_within_range(low: f64, median: f64, high: f64, within_s: f64) -> f64 {
     let between =
         |t: f64, a: f64, b: f64, pa: f64, pb: f64| if b > a { pa + (pb - pa) * (t - a) / (b - a) } else { pb };
     if within_s >= high {

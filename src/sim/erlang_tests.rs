@@ -33,6 +33,8 @@ fn scenario(rate_per_hour: f64, patience_s: Option<f64>, days: f64) -> Scenario 
             location: None,
             service_rate_factor: 1.0,
             accept_probability: 1.0,
+            boost_response: None,
+            boost_response_delay_s: 300.0,
             accept_delay_s: 0.0,
         }],
         arrivals: vec![Stream {
@@ -47,6 +49,7 @@ fn scenario(rate_per_hour: f64, patience_s: Option<f64>, days: f64) -> Scenario 
             handle_time: Duration { dist: Dist::Exponential, mean_s: HANDLE_S, sd_s: None },
             patience: patience_s.map(|p| Duration { dist: Dist::Exponential, mean_s: p, sd_s: None }),
         }],
+        boosts: None,
     }
 }
 

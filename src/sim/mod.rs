@@ -10,6 +10,8 @@ pub mod scenario;
 pub mod world;
 
 #[cfg(test)]
+mod boost_tests;
+#[cfg(test)]
 mod erlang_tests;
 
 pub use policy::Policy;
@@ -26,5 +28,9 @@ pub fn simulate(scenario: &Scenario, policy: Policy, seed: u64, progress: &mut d
         .enumerate()
         .map(|(i, g)| g.name.clone().unwrap_or_else(|| format!("group {}", i + 1)))
         .collect();
-    report::report(&world.tally(), &world.agents, &names, policy.as_str(), seed)
+    let boosts = report::BoostTally {
+        posted: world.boosts_posted,
+        multiplier: scenario.boosts.as_ref().map_or(1.0, |b| b.multiplier),
+    };
+    report::report(&world.tally(), &world.agents, &names, policy.as_str(), seed, &boosts)
 }

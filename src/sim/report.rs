@@ -10,6 +10,8 @@ use crate::operations::metrics::percentile;
 /// What happened to one escalation of the measured window.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// Seconds from the start of the run.
+    pub arrived_s: f64,
     pub handled: bool,
     pub left: bool,
     pub wait_s: Option<f64>,
@@ -84,6 +86,19 @@ pub struct Report {
     /// Share of all customers who reached a human (an accept) within 60 s of arriving: the
     /// default service target, as `coverage::erlang_a` computes it.
     pub reached_within_60s: f64,
+    /// The same by hour of the day of arrival (24 values; 0 for hours without customers).
+    pub reached_within_60s_by_hour: Vec<f64>,
+    /// Live boosts posted (scenarios with `boosts`).
+    pub boosts_posted: usize,
+    /// What boosts cost, in minor units: the multiplier's extra on conversations started under
+    /// a boost, and all pay for responders' conversations (work that would otherwise not be done).
+    pub boost_cost_minor: f64,
+}
+
+/// What a run's boosts were: how many, at which multiplier.
+pub struct BoostTally {
+    pub posted: usize,
+    pub multiplier: f64,
 }
 
 /// Gini coefficient of non-negative values (0: all equal; towards 1: one has everything).
@@ -112,7 +127,14 @@ fn share(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
-pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &str, seed: u64) -> Report {
+pub fn report(
+    tally: &Tally,
+    agents: &[Agent],
+    group_names: &[String],
+    policy: &str,
+    seed: u64,
+    boosts: &BoostTally,
+) -> Report {
     let outcomes = &tally.outcomes;
     let handled: Vec<&Outcome> = outcomes.iter().filter(|o| o.handled).collect();
     let waits = sorted(handled.iter().filter_map(|o| o.wait_s).collect());
@@ -181,6 +203,27 @@ pub fn report(tally: &Tally, agents: &[Agent], group_names: &[String], policy: &
             handled.iter().filter(|o| o.wait_s.is_some_and(|w| w <= 60.0)).count(),
             outcomes.len(),
         ),
+        reached_within_60s_by_hour: (0..24)
+            .map(|hour| {
+                let of_hour: Vec<&Outcome> =
+                    outcomes.iter().filter(|o| (o.arrived_s / 3600.0) as usize % 24 == hour).collect();
+                share(
+                    of_hour.iter().filter(|o| o.handled && o.wait_s.is_some_and(|w| w <= 60.0)).count(),
+                    of_hour.len(),
+                )
+            })
+            .collect(),
+        boosts_posted: boosts.posted,
+        boost_cost_minor: agents
+            .iter()
+            .map(|a| {
+                let rate = a.candidate.hourly_rate_minor as f64 / 3600.0;
+                let extra = a.boosted_conversation_s * rate * (boosts.multiplier - 1.0);
+                let responder = if a.boost_response.is_some() { a.conversation_s * rate } else { 0.0 };
+                extra + responder
+            })
+            .sum::<f64>()
+            .round(),
     }
 }
 

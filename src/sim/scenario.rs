@@ -21,6 +21,41 @@ pub struct Scenario {
     pub seed: u64,
     pub agents: Vec<AgentGroup>,
     pub arrivals: Vec<Stream>,
+    /// Live boosts as the server posts them; none when absent.
+    #[serde(default)]
+    pub boosts: Option<Boosts>,
+}
+
+/// Live boosts in a run (`sim::world::boosting`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Boosts {
+    /// Pay multiplier of each boost (the cost counts its extra).
+    pub multiplier: f64,
+    /// How long each lasts.
+    #[serde(default = "thirty")]
+    pub minutes: f64,
+    /// The target a stream is checked against every minute: this share within `within_s`.
+    #[serde(default = "eighty_percent")]
+    pub share: f64,
+    #[serde(default = "sixty")]
+    pub within_s: f64,
+}
+
+fn thirty() -> f64 {
+    30.0
+}
+
+fn eighty_percent() -> f64 {
+    0.8
+}
+
+fn sixty() -> f64 {
+    60.0
+}
+
+fn five_minutes() -> f64 {
+    300.0
 }
 
 fn default_seed() -> u64 {
@@ -65,6 +100,13 @@ pub struct AgentGroup {
     /// Seconds from an offer to the agent's answer.
     #[serde(default)]
     pub accept_delay_s: f64,
+    /// Agents who start offline and come online for a live boost on work they can take with
+    /// this probability (each time), until it ends; `null` for agents online all run.
+    #[serde(default)]
+    pub boost_response: Option<f64>,
+    /// Seconds from a boost to a responder being online.
+    #[serde(default = "five_minutes")]
+    pub boost_response_delay_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +194,23 @@ impl Scenario {
             }
             if !(g.accept_delay_s >= 0.0) {
                 problems.push(format!("agents[{i}].accept_delay_s must be at least 0"));
+            }
+            if g.boost_response.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+                problems.push(format!("agents[{i}].boost_response must be between 0 and 1"));
+            }
+            if !(g.boost_response_delay_s >= 0.0) {
+                problems.push(format!("agents[{i}].boost_response_delay_s must be at least 0"));
+            }
+        }
+        if let Some(b) = &self.boosts {
+            if !(b.multiplier >= 1.0 && b.multiplier <= 3.0) {
+                problems.push("boosts.multiplier must be between 1 and 3".to_string());
+            }
+            if !(b.minutes > 0.0 && b.minutes <= 240.0) {
+                problems.push("boosts.minutes must be above 0 and at most 240".to_string());
+            }
+            if !(b.share > 0.0 && b.share < 1.0) || !(b.within_s > 0.0) {
+                problems.push("boosts.share must be between 0 and 1 and boosts.within_s above 0".to_string());
             }
         }
         if self.arrivals.is_empty() {

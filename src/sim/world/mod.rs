@@ -13,6 +13,7 @@ use super::scenario::Scenario;
 use crate::dispatch::eta;
 use crate::dispatch::eta_pools::PoolBoard;
 
+mod boosting;
 mod quoting;
 use crate::dispatch::settings::MatchingSettings;
 use crate::ids::AgentId;
@@ -20,11 +21,33 @@ use crate::matching::{Candidate, Level, Needs, Point, Rules};
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    Arrival { stream: usize },
-    Answer { escalation: usize, agent: usize, accept: bool },
-    Done { escalation: usize, agent: usize },
-    Leave { escalation: usize },
-    Widen { escalation: usize },
+    Arrival {
+        stream: usize,
+    },
+    Answer {
+        escalation: usize,
+        agent: usize,
+        accept: bool,
+    },
+    Done {
+        escalation: usize,
+        agent: usize,
+    },
+    Leave {
+        escalation: usize,
+    },
+    Widen {
+        escalation: usize,
+    },
+    /// The minute's look for short queues to boost (`boosting`).
+    BoostCheck,
+    ComeOnline {
+        agent: usize,
+        until: f64,
+    },
+    GoOffline {
+        agent: usize,
+    },
 }
 
 /// An event at a time; the heap pops the earliest (ties in the order they were scheduled).
@@ -81,6 +104,14 @@ pub struct Escalation {
     pub offers: u32,
     pub assigned_at: Option<f64>,
     pub agent: Option<usize>,
+    /// Assigned while a boost was in force on its stream.
+    boosted: bool,
+}
+
+impl Escalation {
+    fn is_waiting(&self) -> bool {
+        self.state == State::Waiting
+    }
 }
 
 pub struct Agent {
@@ -94,6 +125,12 @@ pub struct Agent {
     engaged_since: Option<f64>,
     pub engaged_s: f64,
     pub conversation_s: f64,
+    /// Offline until a boost calls them, with this probability (`None`: online all run).
+    pub boost_response: Option<f64>,
+    boost_response_delay_s: f64,
+    coming_online: bool,
+    /// Conversation seconds (measured window) that started under a boost.
+    pub boosted_conversation_s: f64,
 }
 
 pub struct World<'a> {
@@ -123,6 +160,9 @@ pub struct World<'a> {
     /// Agents eligible for each stream at each ladder step (profiles never change in a run),
     /// as the server keeps them for its ETAs.
     pools: PoolBoard<(usize, usize)>,
+    /// Until when each stream is boosted (0: never yet), and how many boosts were posted.
+    boost_until: Vec<f64>,
+    pub boosts_posted: usize,
 }
 
 /// Seconds of the measured window that lie in `[from, to)`.
@@ -140,7 +180,7 @@ impl<'a> World<'a> {
                     group,
                     candidate: Candidate {
                         agent_id: id,
-                        available: true,
+                        available: g.boost_response.is_none(),
                         languages: g.languages.iter().map(|(code, level)| (code.clone(), *level)).collect(),
                         skills: g.skills.iter().map(|(skill, p)| (skill.clone(), *p)).collect(),
                         certifications: Arc::from([]),
@@ -164,6 +204,10 @@ impl<'a> World<'a> {
                     engaged_since: None,
                     engaged_s: 0.0,
                     conversation_s: 0.0,
+                    boost_response: g.boost_response,
+                    boost_response_delay_s: g.boost_response_delay_s,
+                    coming_online: false,
+                    boosted_conversation_s: 0.0,
                 });
             }
         }
@@ -187,7 +231,12 @@ impl<'a> World<'a> {
             waited_served: 0.0,
             waited_left: 0.0,
             pools: PoolBoard::default(),
+            boost_until: vec![0.0; scenario.arrivals.len()],
+            boosts_posted: 0,
         };
+        if scenario.boosts.is_some() {
+            world.schedule(boosting::CHECK_EVERY_S, Event::BoostCheck);
+        }
         for stream in 0..scenario.arrivals.len() {
             world.next_arrival(stream, 0.0);
         }
@@ -228,6 +277,9 @@ impl<'a> World<'a> {
                 Event::Done { escalation, agent } => self.finish(escalation, agent),
                 Event::Leave { escalation } => self.leave(escalation),
                 Event::Widen { escalation } => self.widen(escalation),
+                Event::BoostCheck => self.check_boosts(),
+                Event::ComeOnline { agent, until } => self.come_online(agent, until),
+                Event::GoOffline { agent } => self.go_offline(agent),
             }
             let fraction = (self.now / self.scenario.duration_s).min(1.0);
             if fraction - reported >= 0.01 {
@@ -265,6 +317,7 @@ impl<'a> World<'a> {
             offers: 0,
             assigned_at: None,
             agent: None,
+            boosted: false,
         });
         self.queue.push(index);
         if let Some(patience) = patience {
@@ -279,6 +332,11 @@ impl<'a> World<'a> {
     }
 
     fn rules_for(&self, index: usize) -> Rules {
+        self.rules_at(self.escalations[index].widened)
+    }
+
+    /// The rules after `widened` ladder steps.
+    fn rules_at(&self, widened: usize) -> Rules {
         let s = &self.settings;
         Rules {
             certified_skills: vec![],
@@ -289,7 +347,7 @@ impl<'a> World<'a> {
             sensitive_rating_floor: s.sensitive_rating_floor,
             rating_prior_mean: s.rating_prior_mean,
             rating_prior_weight: s.rating_prior_weight,
-            relaxed: s.ladder.iter().take(self.escalations[index].widened).map(|l| l.relax).collect(),
+            relaxed: s.ladder.iter().take(widened).map(|l| l.relax).collect(),
         }
     }
 
@@ -308,8 +366,9 @@ impl<'a> World<'a> {
 
     /// Offers every waiting escalation it can, in the policy's order, to agents with room.
     fn dispatch(&mut self) {
-        let mut free: Vec<usize> =
-            (0..self.agents.len()).filter(|&a| self.agents[a].candidate.free_capacity() > 0).collect();
+        let mut free: Vec<usize> = (0..self.agents.len())
+            .filter(|&a| self.agents[a].candidate.available && self.agents[a].candidate.free_capacity() > 0)
+            .collect();
         if free.is_empty() {
             return;
         }
@@ -384,10 +443,12 @@ impl<'a> World<'a> {
         if self.escalations[escalation].quoted_a_wait {
             self.waited_served += 1.0;
         }
+        let boosted = self.boost_until[self.escalations[escalation].stream] > now;
         let e = &mut self.escalations[escalation];
         e.state = State::Assigned;
         e.assigned_at = Some(now);
         e.agent = Some(agent);
+        e.boosted = boosted;
         let duration = e.handle_s / self.agents[agent].speed;
         self.accept_sum += self.agents[agent].accept_delay_s;
         self.accept_n += 1.0;
@@ -403,10 +464,14 @@ impl<'a> World<'a> {
         let e = &mut self.escalations[escalation];
         e.state = State::Done;
         let started = e.assigned_at.unwrap_or(now);
+        let boosted = e.boosted;
         self.handle_sum += now - started;
         self.handle_n += 1.0;
         let a = &mut self.agents[agent];
         a.conversation_s += overlap(started, now, window);
+        if boosted {
+            a.boosted_conversation_s += overlap(started, now, window);
+        }
         a.candidate.active_conversations -= 1;
         a.last_free_at = now;
         if a.candidate.active_conversations == 0
@@ -444,6 +509,7 @@ impl<'a> World<'a> {
             .iter()
             .filter(|e| e.arrived >= window.0 && e.arrived < window.1)
             .map(|e| Outcome {
+                arrived_s: e.arrived,
                 handled: e.assigned_at.is_some(),
                 left: e.state == State::Left,
                 wait_s: e.assigned_at.map(|at| at - e.arrived),

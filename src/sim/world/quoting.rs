@@ -12,6 +12,16 @@ impl World<'_> {
     /// The server's estimate for an escalation at arrival, by the server's code, from the same
     /// live inputs: the agents online with their room, who is eligible, who waits ahead.
     pub(super) fn quote(&mut self, index: usize) {
+        let (quoted, inputs) = self.estimate_for(index);
+        let e = &mut self.escalations[index];
+        e.eta = quoted;
+        e.quoted_a_wait = inputs.ahead + 1.0 > inputs.free;
+        e.inputs = Some(inputs);
+    }
+
+    /// What the server would quote the escalation now, with the inputs behind it. Agents who
+    /// are offline (boost responders not called) count as neither free nor busy.
+    pub(super) fn estimate_for(&mut self, index: usize) -> (eta::Estimate, eta::PoolInputs) {
         let mut ahead: HashMap<usize, usize> = HashMap::new();
         for w in self.waiting_order().into_iter().take_while(|&w| w != index) {
             let pool = self.pool_of(w);
@@ -21,17 +31,17 @@ impl World<'_> {
         let loads: Vec<Load> = self
             .agents
             .iter()
-            .map(|a| Load {
-                free: a.candidate.free_capacity(),
-                busy: a.candidate.active_conversations + a.candidate.pending_offers,
+            .map(|a| match a.candidate.available {
+                true => Load {
+                    free: a.candidate.free_capacity(),
+                    busy: a.candidate.active_conversations + a.candidate.pending_offers,
+                },
+                false => Load { free: 0, busy: a.candidate.active_conversations + a.candidate.pending_offers },
             })
             .collect();
         let inputs = self.pools.inputs(ours, ahead, &loads, self.pace());
         let quoted = eta::estimate(&inputs).unwrap_or_else(|| eta::nobody_online(inputs.ahead, inputs.pace.handle_s));
-        let e = &mut self.escalations[index];
-        e.eta = quoted;
-        e.quoted_a_wait = inputs.ahead + 1.0 > inputs.free;
-        e.inputs = Some(inputs);
+        (quoted, inputs)
     }
 
     /// Recent accept and handle times and the share of waiting customers who left, as the

@@ -2,7 +2,6 @@
 //! dispatch by a chosen policy over the same eligibility rules (and, for `engine`, the same
 //! ranking) as the server.
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
@@ -14,65 +13,12 @@ use crate::dispatch::eta;
 use crate::dispatch::eta_pools::PoolBoard;
 
 mod boosting;
+mod events;
 mod quoting;
 use crate::dispatch::settings::MatchingSettings;
 use crate::ids::AgentId;
 use crate::matching::{Candidate, Level, Needs, Point, Rules};
-
-#[derive(Debug, Clone, Copy)]
-enum Event {
-    Arrival {
-        stream: usize,
-    },
-    Answer {
-        escalation: usize,
-        agent: usize,
-        accept: bool,
-    },
-    Done {
-        escalation: usize,
-        agent: usize,
-    },
-    Leave {
-        escalation: usize,
-    },
-    Widen {
-        escalation: usize,
-    },
-    /// The minute's look for short queues to boost (`boosting`).
-    BoostCheck,
-    ComeOnline {
-        agent: usize,
-        until: f64,
-    },
-    GoOffline {
-        agent: usize,
-    },
-}
-
-/// An event at a time; the heap pops the earliest (ties in the order they were scheduled).
-struct Scheduled {
-    at: f64,
-    seq: u64,
-    event: Event,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.at.total_cmp(&self.at).then(other.seq.cmp(&self.seq))
-    }
-}
+use events::{Event, Scheduled};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {

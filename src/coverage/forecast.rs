@@ -139,7 +139,7 @@ mod tests {
     fn short_history_falls_back_to_the_staff_expectation_and_says_so() {
         let got = arrivals(&[3.0; 40], 5, 2.5);
         assert_eq!(got, Arrivals { per_interval: vec![2.5; 5], method: Method::StaffExpectation });
-        let daily = arrivals(&(0..3 * DAY).map(|i| true_rate(i)).collect::<Vec<_>>(), DAY, 0.0);
+        let daily = arrivals(&(0..3 * DAY).map(true_rate).collect::<Vec<_>>(), DAY, 0.0);
         assert_eq!(daily.method, Method::DailyOnly);
         assert!(daily.per_interval.iter().all(|v| *v >= 0.0));
         assert_eq!(arrivals(&[0.0; 2 * WEEK], 3, 9.0).per_interval, vec![0.0; 3]);

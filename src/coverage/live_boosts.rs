@@ -176,7 +176,7 @@ fn tell_agents(
     for alert in alerts {
         let Some(presence) = presences.get(&alert.agent_id) else { continue };
         if *presence == Presence::Online
-            || !slots::eligible_queues(conn, now, dispatcher, alert.agent_id, &[key.clone()])?[0]
+            || !slots::eligible_queues(conn, now, dispatcher, alert.agent_id, std::slice::from_ref(&key))?[0]
         {
             continue;
         }

@@ -99,7 +99,7 @@ mod tests {
             accept_s: 8.0,
         };
         let target = Target { share: 0.8, within_s: 60.0, max_abandon: 0.03 };
-        let grid = required_grid(&[queue.clone()], &target);
+        let grid = required_grid(std::slice::from_ref(&queue), &target);
         assert_eq!(grid[0][0], 0);
         assert!(grid[0][1] < grid[0][2], "{grid:?}");
         let (q, n) = (queue.queue(2), grid[0][2]);

@@ -53,6 +53,7 @@ fn scenario(agents: u32) -> Scenario {
             patience: Some(Duration { dist: Dist::Exponential, mean_s: PATIENCE_S, sd_s: None }),
         }],
         boosts: None,
+        target: None,
     }
 }
 
@@ -71,6 +72,22 @@ fn simulated(agents: u32) -> ((f64, f64), (f64, f64)) {
         (mean, (variance / n).sqrt())
     };
     (stats(runs.iter().map(|r| r.0).collect()), stats(runs.iter().map(|r| r.1).collect()))
+}
+
+#[test]
+fn the_simulator_judges_a_roster_by_the_target_and_names_the_hours_erlang_a_finds_short() {
+    let target = crate::sim::target::SimTarget { share: 0.8, within_s: 60.0, max_abandon: 0.03 };
+    let judged = |agents: u32| {
+        let mut s = scenario(agents);
+        s.duration_s = 86_400.0;
+        s.target = Some(target.clone());
+        simulate(&s, Policy::LongestIdle, 1, &mut |_| {}).target.expect("judged")
+    };
+    let enough = judged(20);
+    assert!(enough.met && enough.hours_short.is_empty(), "{enough:?}");
+    assert_eq!(enough.required_by_hour, vec![20; 24]);
+    let short = judged(17);
+    assert!(!short.met && short.hours_short.len() == 24, "{short:?}");
 }
 
 #[test]

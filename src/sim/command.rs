@@ -73,6 +73,27 @@ pub fn table(r: &Report) -> String {
     for (label, value) in rows {
         out.push_str(&format!("  {label:<38} {value}\n"));
     }
+    if let Some(t) = &r.target {
+        out.push_str(&format!(
+            "  {:<38} {} ({:.1} % within {:.0} s against {:.0} %, {:.1} % left against {:.1} %)\n",
+            "service target",
+            if t.met { "met" } else { "MISSED" },
+            t.reached * 100.0,
+            t.within_s,
+            t.share * 100.0,
+            t.abandoned * 100.0,
+            t.max_abandon * 100.0
+        ));
+        let short: Vec<String> =
+            t.hours_short.iter().map(|h| format!("{h:02}h ({})", t.required_by_hour[*h])).collect();
+        out.push_str(&format!(
+            "  {:<38} {} hold {} conversations; Erlang A asks for more at {}\n",
+            "roster against Erlang A",
+            "agents online all run",
+            t.online_capacity,
+            if short.is_empty() { "no hour".to_string() } else { short.join(", ") }
+        ));
+    }
     for g in &r.utilization_by_group {
         out.push_str(&format!(
             "  {:<38} {:.1} % utilisation, Gini {:.3}, {} agents\n",

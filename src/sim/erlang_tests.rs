@@ -50,6 +50,7 @@ fn scenario(rate_per_hour: f64, patience_s: Option<f64>, days: f64) -> Scenario 
             patience: patience_s.map(|p| Duration { dist: Dist::Exponential, mean_s: p, sd_s: None }),
         }],
         boosts: None,
+        target: None,
     }
 }
 

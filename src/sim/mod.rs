@@ -7,6 +7,7 @@ pub mod policy;
 pub mod random;
 pub mod report;
 pub mod scenario;
+pub mod target;
 pub mod world;
 
 #[cfg(test)]
@@ -32,5 +33,8 @@ pub fn simulate(scenario: &Scenario, policy: Policy, seed: u64, progress: &mut d
         posted: world.boosts_posted,
         multiplier: scenario.boosts.as_ref().map_or(1.0, |b| b.multiplier),
     };
-    report::report(&world.tally(), &world.agents, &names, policy.as_str(), seed, &boosts)
+    let tally = world.tally();
+    let mut report = report::report(&tally, &world.agents, &names, policy.as_str(), seed, &boosts);
+    report.target = target::check(scenario, &tally);
+    report
 }

@@ -93,6 +93,9 @@ pub struct Report {
     /// What boosts cost, in minor units: the multiplier's extra on conversations started under
     /// a boost, and all pay for responders' conversations (work that would otherwise not be done).
     pub boost_cost_minor: f64,
+    /// Whether the scenario's service target held, with Erlang A's requirement beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<super::target::TargetCheck>,
 }
 
 /// What a run's boosts were: how many, at which multiplier.
@@ -224,6 +227,7 @@ pub fn report(
             })
             .sum::<f64>()
             .round(),
+        target: None,
     }
 }
 

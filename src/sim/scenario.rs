@@ -24,6 +24,9 @@ pub struct Scenario {
     /// Live boosts as the server posts them; none when absent.
     #[serde(default)]
     pub boosts: Option<Boosts>,
+    /// The service target to judge the run by (`sim::target`); none when absent.
+    #[serde(default)]
+    pub target: Option<super::target::SimTarget>,
 }
 
 /// Live boosts in a run (`sim::world::boosting`).
@@ -212,6 +215,11 @@ impl Scenario {
             if !(b.share > 0.0 && b.share < 1.0) || !(b.within_s > 0.0) {
                 problems.push("boosts.share must be between 0 and 1 and boosts.within_s above 0".to_string());
             }
+        }
+        if let Some(t) = &self.target
+            && !(t.share > 0.0 && t.share < 1.0 && t.within_s > 0.0 && t.max_abandon > 0.0 && t.max_abandon < 1.0)
+        {
+            problems.push("target needs share and max_abandon between 0 and 1 and within_s above 0".to_string());
         }
         if self.arrivals.is_empty() {
             problems.push("arrivals must name at least one stream".to_string());

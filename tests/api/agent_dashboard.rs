@@ -1,6 +1,7 @@
 //! The /agent dashboard over plain HTTP: an offer with "why me", accept, the conversation with
 //! its transcript, reply, resolve.
 
+use chrono::Datelike;
 use serde_json::{Value, json};
 
 use crate::availability_pages::agent_in_browser_session;
@@ -120,7 +121,8 @@ async fn the_earnings_page_shows_engaged_time_conversations_and_pay_this_month()
         .unwrap();
 
     // Make the conversation exactly 30 minutes long.
-    app.db()
+    let closed = app
+        .db()
         .write(move |conn| {
             use diesel::prelude::*;
             use handoff::db::schema::escalations;
@@ -138,11 +140,14 @@ async fn the_earnings_page_shows_engaged_time_conversations_and_pay_this_month()
             diesel::update(agent_rates::table)
                 .set(agent_rates::effective_from.eq(closed - chrono::Duration::days(1)))
                 .execute(conn)?;
-            Ok(())
+            Ok(closed)
         })
         .await
         .unwrap();
-    let page = app.client.get(app.url("/agent/earnings")).send().await.unwrap().text().await.unwrap();
+    // The month so far, or (just after midnight on the first) the days the conversation spans.
+    let (from, to) = ((closed - chrono::Duration::minutes(30)).date(), closed.date());
+    let month = if from.month() == to.month() { String::new() } else { format!("?from={from}&to={to}") };
+    let page = app.client.get(app.url(&format!("/agent/earnings{month}"))).send().await.unwrap().text().await.unwrap();
     // 30 minutes at 220.00 SEK an hour, plus one conversation at 15.00 SEK.
     for expected in ["0 h 30 min", "110.00 SEK", "15.00 SEK", "125.00 SEK"] {
         assert!(page.contains(expected), "{expected} on the earnings page");

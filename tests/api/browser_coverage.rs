@@ -72,3 +72,52 @@ async fn an_agent_books_from_the_outlook_and_staff_boost_the_gap_they_see() {
     screenshot(&agent, "33-agent-release-locked").await;
     agent.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_agent_on_a_break_sees_a_live_boost_arrive_on_the_dashboard() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let (_, token) = app.active_agent_token("on-break@example.com").await;
+    let alerts = json!({"dashboard": true, "email": false});
+    let saved =
+        app.client.put(app.url("/api/v1/me/boost-alerts")).bearer_auth(&token).json(&alerts).send().await.unwrap();
+    assert_eq!(saved.status(), 200);
+    let admin = app.admin_token().await;
+    let mut target: serde_json::Value =
+        app.get_json("/api/v1/staff/service-target", &admin).await.json().await.unwrap();
+    target["daily_boost_budget_minor"] = json!({"SEK": 10_000});
+    target["live_boost"] = json!({"multiplier": 1.5, "minutes": 30, "currency": "SEK", "budget_minor": 2_000});
+    let put =
+        app.client.put(app.url("/api/v1/staff/service-target")).bearer_auth(&admin).json(&target).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+
+    let driver = start_driver();
+    let client = browser(&driver, 1280, 900).await;
+    submit_login(&app, &client, "on-break@example.com", "applicant-password-1").await;
+    wait_for_text(&client, "Your work").await;
+    let service = app.service_token("bot").await;
+    let waiting = json!({"external_id": "nobody-online", "language": "sv", "market": "SE", "required_skills": ["payments"],
+        "priority": "normal", "sensitive": false, "reason": "customer_request", "summary": "Card blocked"});
+    assert_eq!(app.post_json("/api/v1/escalations", &waiting, Some(&service)).await.status(), 201);
+    let posted = app
+        .db()
+        .write(|conn| {
+            handoff::coverage::live_boosts::post_where_short(
+                conn,
+                chrono::Utc::now(),
+                &handoff::dispatch::Dispatcher::new(chrono::Duration::seconds(60)),
+                "http://handoff.test",
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(posted.len(), 1);
+    // The event arrives on the open stream (the bus wakes it): no reload.
+    wait_for_text(&client, "conversations there pay ×1.50").await;
+    let banner = client.find(Locator::Id("boost-alert")).await.unwrap().text().await.unwrap();
+    assert!(banner.starts_with("1 customer(s) waiting in sv · SE · payments"), "{banner}");
+    screenshot(&client, "34-agent-live-boost").await;
+    client.close().await.unwrap();
+}

@@ -129,9 +129,14 @@ impl Application {
             crate::privacy::retention::RetentionPolicy::from_settings(&state.settings),
         );
         tokio::spawn(crate::realtime::stream::beat_open_streams(state.db.clone()));
-        crate::coverage::upkeep::spawn(state.db.clone(), state.dispatcher.clone(), state.settings.public_url());
         // The dispatcher runs on every instance; only the lease holder decides (see runner).
         let address = listener.local_addr()?.to_string();
+        crate::coverage::upkeep::spawn(
+            state.db.clone(),
+            state.dispatcher.clone(),
+            state.settings.public_url(),
+            crate::dispatch::runner::holder_name(&address),
+        );
         crate::dispatch::runner::spawn(
             state.db.clone(),
             state.dispatcher.clone(),

@@ -182,22 +182,23 @@ pub fn coverage(
     for at in starts {
         let midpoint = at + Duration::seconds(INTERVAL_S / 2);
         let workload: Vec<f64> = queues.iter().map(|q| q.index_of(at).map_or(0.0, |i| q.model.workload(i))).collect();
-        let who = |keep: &dyn Fn(usize) -> bool| -> Vec<Vec<usize>> {
-            (0..eligible.agents.len()).map(|a| if keep(a) { eligible.queues_of[a].clone() } else { vec![] }).collect()
+        // Each agent's queues (borrowed, not copied), or none for one not counted in this column.
+        let who = |keep: &dyn Fn(usize) -> bool| -> Vec<&[usize]> {
+            (0..eligible.agents.len()).map(|a| if keep(a) { eligible.queues_of[a].as_slice() } else { &[] }).collect()
         };
         let scheduled_now: Vec<bool> = schedules.iter().map(|s| s.is_scheduled(midpoint)).collect();
-        let scheduled = split_supply(&who(&|a| scheduled_now[a]), &workload);
+        let scheduled = split_supply(who(&|a| scheduled_now[a]), &workload);
         let booked_ids: Vec<HashSet<AgentId>> = queues
             .iter()
             .map(|q| booked.get(&(q.key.clone(), at)).map(|ids| ids.iter().copied().collect()).unwrap_or_default())
             .collect();
         let booked_split = booked_supply(&eligible, &booked_ids, &workload);
         let with_bookings = split_supply(
-            &who(&|a| scheduled_now[a] || booked_ids.iter().any(|ids| ids.contains(&eligible.agents[a].user_id))),
+            who(&|a| scheduled_now[a] || booked_ids.iter().any(|ids| ids.contains(&eligible.agents[a].user_id))),
             &workload,
         );
         let online_split =
-            (at == current).then(|| split_supply(&who(&|a| online.contains(&eligible.agents[a].user_id)), &workload));
+            (at == current).then(|| split_supply(who(&|a| online.contains(&eligible.agents[a].user_id)), &workload));
         for (q, queue) in queues.iter().enumerate() {
             let Some(index) = queue.index_of(at) else { continue };
             out[q].intervals.push(cell(
@@ -230,7 +231,7 @@ fn booked_supply(eligible: &Eligibility, booked: &[HashSet<AgentId>], workload: 
         .iter()
         .map(|a| (0..booked.len()).filter(|q| booked[*q].contains(&a.user_id)).collect())
         .collect();
-    split_supply(&lists, workload)
+    split_supply(lists.iter().map(Vec::as_slice), workload)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -29,7 +29,7 @@ pub fn scheduled_multiplier(boosts: &[Boost], key: &QueueKey, at: NaiveDateTime)
     boosts
         .iter()
         .filter(|b| b.kind == BoostKind::Scheduled && b.starts_at <= at && at < b.ends_at)
-        .filter(|b| QueueKey::new(&b.language, &b.market, &b.required_skills) == *key)
+        .filter(|b| b.queue() == *key)
         .map(|b| b.multiplier_pct as f64 / 100.0)
         .fold(1.0, f64::max)
 }
@@ -91,7 +91,7 @@ impl From<&Boost> for BoostView {
             kind: b.kind.as_str().to_string(),
             language: b.language.clone(),
             market: b.market.clone(),
-            required_skills: QueueKey::new(&b.language, &b.market, &b.required_skills).skills(),
+            required_skills: b.queue().skills(),
             multiplier: b.multiplier_pct as f64 / 100.0,
             starts_at: b.starts_at.and_utc(),
             ends_at: b.ends_at.and_utc(),

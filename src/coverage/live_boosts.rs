@@ -74,9 +74,7 @@ pub fn post_where_short(
     let in_force = boost::overlapping(conn, db_time(now), db_time(now + Duration::seconds(1)))?;
     let mut posted = Vec::new();
     for (key, count) in waiting {
-        let already = in_force
-            .iter()
-            .any(|b| b.kind == BoostKind::Live && QueueKey::new(&b.language, &b.market, &b.required_skills) == key);
+        let already = in_force.iter().any(|b| b.kind == BoostKind::Live && b.queue() == key);
         if already {
             continue;
         }

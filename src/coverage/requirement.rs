@@ -49,9 +49,9 @@ pub fn required_grid(queues: &[QueueModel], target: &Target) -> Vec<Vec<u32>> {
 
 /// Splits agents over queues for one interval. `eligible[a]` lists the queues agent `a` could
 /// serve; `workload[q]` is queue q's erlangs. An agent whose queues have no work is split evenly.
-pub fn split_supply(eligible: &[Vec<usize>], workload: &[f64]) -> Vec<f64> {
+pub fn split_supply<'a>(eligible: impl IntoIterator<Item = &'a [usize]>, workload: &[f64]) -> Vec<f64> {
     let mut supply = vec![0.0; workload.len()];
-    for queues in eligible.iter().filter(|q| !q.is_empty()) {
+    for queues in eligible.into_iter().filter(|q| !q.is_empty()) {
         let total: f64 = queues.iter().map(|q| workload[*q]).sum();
         for q in queues {
             supply[*q] += if total > 0.0 { workload[*q] / total } else { 1.0 / queues.len() as f64 };
@@ -85,9 +85,9 @@ mod tests {
     #[test]
     fn an_agent_who_serves_two_queues_counts_by_their_shares_of_the_work() {
         // Agent 0 serves queue 0 only; agent 1 serves both, whose work is 3:1.
-        let supply = split_supply(&[vec![0], vec![0, 1], vec![]], &[3.0, 1.0]);
+        let supply = split_supply([&[0][..], &[0, 1], &[]], &[3.0, 1.0]);
         assert_eq!(supply, vec![1.75, 0.25]);
-        assert_eq!(split_supply(&[vec![0, 1]], &[0.0, 0.0]), vec![0.5, 0.5]);
+        assert_eq!(split_supply([&[0, 1][..]], &[0.0, 0.0]), vec![0.5, 0.5]);
     }
 
     #[test]

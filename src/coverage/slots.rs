@@ -49,15 +49,11 @@ pub const COMMITMENT_DAYS: i64 = 28;
 /// Booked agents per queue and interval start.
 pub type BookedAgents = HashMap<(QueueKey, DateTime<Utc>), Vec<AgentId>>;
 
-fn key_of(slot: &Slot) -> QueueKey {
-    QueueKey::new(&slot.language, &slot.market, &slot.required_skills)
-}
-
 /// Agents with a live booking in slots starting in [from, to).
 pub fn booked_agents(conn: &mut DbConn, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<BookedAgents, AppError> {
     let mut out = BookedAgents::new();
     for (booking, slot) in coverage_slot::live_between(conn, db_time(from), db_time(to))? {
-        out.entry((key_of(&slot), slot.starts_at.and_utc())).or_default().push(booking.agent_id);
+        out.entry((slot.queue(), slot.starts_at.and_utc())).or_default().push(booking.agent_id);
     }
     Ok(out)
 }
@@ -169,7 +165,7 @@ pub fn book(
     if slot.starts_at.and_utc() <= now {
         return Err(AppError::Conflict("this slot has already started; only future slots can be booked".into()));
     }
-    if !eligible_queues(conn, now, dispatcher, agent_id, &[key_of(&slot)])?[0] {
+    if !eligible_queues(conn, now, dispatcher, agent_id, &[slot.queue()])?[0] {
         return Err(AppError::invalid(
             "slot_id",
             "you are not eligible for this slot's queue (its language, skills or market)",
@@ -287,7 +283,7 @@ pub fn my_slots(
     let until = now + Duration::days(PUBLISH_DAYS + 1);
     let commitment = commitment(conn, agent_id, now)?;
     let slots = coverage_slot::starting_between(conn, db_time(now), db_time(until))?;
-    let keys: Vec<QueueKey> = slots.iter().map(key_of).collect();
+    let keys: Vec<QueueKey> = slots.iter().map(Slot::queue).collect();
     let distinct: Vec<QueueKey> = keys.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
     let fits: HashMap<QueueKey, bool> =
         distinct.iter().cloned().zip(eligible_queues(conn, now, dispatcher, agent_id, &distinct)?).collect();
@@ -299,17 +295,17 @@ pub fn my_slots(
         id: slot.id,
         language: slot.language.clone(),
         market: slot.market.clone(),
-        required_skills: key_of(slot).skills(),
+        required_skills: slot.queue().skills(),
         starts_at: slot.starts_at.and_utc(),
         ends_at: slot.starts_at.and_utc() + Duration::seconds(INTERVAL_S),
         places_left: (slot.places - slot.booked).max(0),
-        multiplier: super::boosts::scheduled_multiplier(&boosts, &key_of(slot), slot.starts_at),
+        multiplier: super::boosts::scheduled_multiplier(&boosts, &slot.queue(), slot.starts_at),
         opens_at: opens_at(slot.published_at.and_utc(), commitment.score),
         booking: booking.map(|s| s.as_str().to_string()),
     };
     let open = slots
         .iter()
-        .filter(|s| s.booked < s.places && fits[&key_of(s)] && !booked_starts.contains(&s.starts_at))
+        .filter(|s| s.booked < s.places && fits[&s.queue()] && !booked_starts.contains(&s.starts_at))
         .map(|s| view(s, None))
         .collect();
     let mine = mine_rows.iter().map(|(b, s)| view(s, Some(b.state))).collect();

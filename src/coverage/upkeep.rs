@@ -16,8 +16,8 @@ const FORECAST_EVERY: Duration = Duration::hours(1);
 /// The lease naming the one instance that posts live boosts (so two never post one each).
 const LIVE_BOOST_LEASE: &str = "live_boosts";
 
-pub fn spawn(db: Db, dispatcher: Dispatcher, public_url: String) {
-    let holder = format!("{}-{:x}", std::process::id(), rand_suffix());
+/// `holder` names this instance in the `live_boosts` lease (`dispatch::runner::holder_name`).
+pub fn spawn(db: Db, dispatcher: Dispatcher, public_url: String, holder: String) {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -67,11 +67,4 @@ pub fn spawn(db: Db, dispatcher: Dispatcher, public_url: String) {
             }
         }
     });
-}
-
-/// A random suffix, so a restarted process is a new lease holder.
-fn rand_suffix() -> u64 {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).unwrap_or_default();
-    u64::from_le_bytes(bytes)
 }

@@ -60,7 +60,7 @@ pub fn spawn(db: Db, dispatcher: Dispatcher, clock: bool, address: &str) {
 
 /// This instance's name in the lease: host, address and a random suffix (a restarted process
 /// on the same address is a new holder), so operators can see who leads.
-fn holder_name(address: &str) -> String {
+pub fn holder_name(address: &str) -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).unwrap_or_default();
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "handoff".into());

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::boosts;
 use crate::ids::{BoostId, UserId};
+use crate::models::coverage_history::QueueKey;
 
 crate::text_enum! {
     pub enum BoostKind {
@@ -49,6 +50,13 @@ pub struct NewBoost<'a> {
     pub reason: &'a str,
     pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
+}
+
+impl Boost {
+    /// The queue it boosts.
+    pub fn queue(&self) -> QueueKey {
+        QueueKey::new(&self.language, &self.market, &self.required_skills)
+    }
 }
 
 pub fn insert(conn: &mut DbConn, boost: &NewBoost) -> QueryResult<Boost> {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{coverage_slots, slot_bookings};
 use crate::ids::{AgentId, BookingId, SlotId};
+use crate::models::coverage_history::QueueKey;
 
 crate::text_enum! {
     /// Where a booking is. Only `Booked` changes: released by the agent, or settled at the start.
@@ -44,6 +45,13 @@ pub struct Booking {
     pub state: BookingState,
     pub booked_at: NaiveDateTime,
     pub settled_at: Option<NaiveDateTime>,
+}
+
+impl Slot {
+    /// The queue it is a slot of.
+    pub fn queue(&self) -> QueueKey {
+        QueueKey::new(&self.language, &self.market, &self.required_skills)
+    }
 }
 
 /// Publishes or re-caps a queue's slot: places never drop below what is already booked.

@@ -65,12 +65,12 @@ fn boost_spans(conn: &mut DbConn, agent: AgentId, work: &[Work], period: Interva
         .filter(|(b, _)| matches!(b.state, BookingState::Booked | BookingState::Kept))
         .map(|(b, s)| {
             let start = b.starts_at.and_utc();
-            (QueueKey::new(&s.language, &s.market, &s.required_skills), Interval { start, end: start + slot })
+            (s.queue(), Interval { start, end: start + slot })
         })
         .collect();
     let mut spans = Vec::new();
     for (id, key) in &queues {
-        for b in boosts.iter().filter(|b| QueueKey::new(&b.language, &b.market, &b.required_skills) == *key) {
+        for b in boosts.iter().filter(|b| b.queue() == *key) {
             let window = Interval { start: b.starts_at.and_utc(), end: b.ends_at.and_utc() };
             let inside: Vec<Interval> = match b.kind {
                 BoostKind::Live => vec![window],

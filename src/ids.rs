@@ -92,3 +92,28 @@ id_type! {
     /// A pay multiplier on one queue for a span of time.
     BoostId
 }
+
+id_type! {
+    /// A quality scorecard: weighted criteria reviewers score conversations on.
+    ScorecardId
+}
+
+id_type! {
+    /// A quality review of one conversation.
+    ReviewId
+}
+
+id_type! {
+    /// An automated decision about an agent recorded with its inputs (offers keep their own).
+    DecisionId
+}
+
+id_type! {
+    /// An agent's request for a human review of an automated decision.
+    DecisionReviewId
+}
+
+id_type! {
+    /// An agent's raised hand.
+    HelpRequestId
+}

@@ -23,6 +23,7 @@ pub mod operations;
 pub mod payroll;
 pub mod places;
 pub mod privacy;
+pub mod quality;
 pub mod realtime;
 pub mod recruiting;
 pub mod routes;

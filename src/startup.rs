@@ -137,6 +137,7 @@ impl Application {
             state.settings.public_url(),
             crate::dispatch::runner::holder_name(&address),
         );
+        crate::quality::upkeep::spawn(state.db.clone(), crate::dispatch::runner::holder_name(&address));
         crate::dispatch::runner::spawn(
             state.db.clone(),
             state.dispatcher.clone(),

@@ -76,17 +76,21 @@ fn allowed(bands: &[pay_band::PayBand]) -> Option<(i64, i64, i64, i64)> {
     ))
 }
 
-/// 422 naming each rate outside the bands for `skills`, with the allowed range.
+/// 422 naming each rate outside the bands for `skills`, with the allowed range; the bands'
+/// maxima are raised to `ceiling_pct` per cent (the agent's tier perk; 100 for none).
 pub fn check_bands(
     conn: &mut DbConn,
     skills: &[String],
     hourly: i64,
     per_conversation: i64,
     currency: &str,
+    ceiling_pct: u32,
 ) -> Result<(), AppError> {
     let Some((min_h, max_h, min_c, max_c)) = allowed(&pay_band::for_skills(conn, skills, currency)?) else {
         return Ok(());
     };
+    let raised = |max: i64| max * ceiling_pct.max(100) as i64 / 100;
+    let (max_h, max_c) = (raised(max_h), raised(max_c));
     let range = |min: i64, max: i64| {
         format!(
             "must be between {min} and {max} ({} to {}) for your skills",
@@ -119,7 +123,8 @@ pub fn change(
         ));
     }
     let skills: Vec<String> = agent_skill::for_agent(conn, agent_id)?.into_iter().map(|s| s.skill).collect();
-    check_bands(conn, &skills, change.hourly_rate_minor, change.per_conversation_minor, &change.currency)?;
+    let ceiling = crate::quality::tiers::perks_of(conn, agent_id)?.pay_ceiling_pct;
+    check_bands(conn, &skills, change.hourly_rate_minor, change.per_conversation_minor, &change.currency, ceiling)?;
     agent_rate::insert(
         conn,
         &agent_rate::NewAgentRate {

@@ -122,9 +122,10 @@ pub fn commitment(conn: &mut DbConn, agent: AgentId, now: DateTime<Utc>) -> Resu
     })
 }
 
-/// When slots published at `published` open to an agent with `score`.
-pub fn opens_at(published: DateTime<Utc>, score: f64) -> DateTime<Utc> {
-    if score >= EARLY_BOOKING_SCORE { published } else { published + Duration::hours(LATER_BOOKING_H) }
+/// When slots published at `published` open to an agent with `score`, or whose tier brings
+/// early booking (`quality::tiers`).
+pub fn opens_at(published: DateTime<Utc>, score: f64, early_by_tier: bool) -> DateTime<Utc> {
+    if early_by_tier || score >= EARLY_BOOKING_SCORE { published } else { published + Duration::hours(LATER_BOOKING_H) }
 }
 
 /// Which of `keys` the agent could serve (before any widening); all false for someone who is
@@ -172,10 +173,11 @@ pub fn book(
         ));
     }
     let score = commitment(conn, agent_id, now)?.score;
-    let opens = opens_at(slot.published_at.and_utc(), score);
+    let early = crate::quality::tiers::perks_of(conn, agent_id)?.early_slot_booking;
+    let opens = opens_at(slot.published_at.and_utc(), score, early);
     if now < opens {
         return Err(AppError::Conflict(format!(
-            "this slot opens to you at {} (agents with a commitment score of {EARLY_BOOKING_SCORE} or more book first; yours is {score})",
+            "this slot opens to you at {} (agents with a commitment score of {EARLY_BOOKING_SCORE} or more, or a tier with early booking, book first; your score is {score})",
             opens.format("%Y-%m-%d %H:%M UTC")
         )));
     }
@@ -239,6 +241,18 @@ pub fn settle_started(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, Ap
         let state = if online_at_start || came_online { BookingState::Kept } else { BookingState::NoShow };
         if coverage_slot::settle(conn, booking.id, state, db_time(now))? {
             settled += 1;
+            if state == BookingState::NoShow {
+                let words = format!(
+                    "Your booked slot at {} UTC was settled as a no-show: you were not online within {} minutes of its \
+                     start. It counts against your commitment score for {COMMITMENT_DAYS} days.",
+                    booking.starts_at.format("%Y-%m-%d %H:%M"),
+                    SHOW_UP_GRACE.num_minutes()
+                );
+                let inputs = serde_json::json!({"booking_id": booking.id, "starts_at": booking.starts_at.and_utc(),
+                    "online_at_start": online_at_start, "came_online_within_grace": came_online});
+                let kind = crate::models::agent_decision::DecisionKind::NoShow;
+                crate::quality::decisions::record(conn, booking.agent_id, kind, None, inputs, &words, now)?;
+            }
         }
     }
     Ok(settled)
@@ -282,6 +296,7 @@ pub fn my_slots(
     let settings = target::load(conn)?;
     let until = now + Duration::days(PUBLISH_DAYS + 1);
     let commitment = commitment(conn, agent_id, now)?;
+    let early = crate::quality::tiers::perks_of(conn, agent_id)?.early_slot_booking;
     let slots = coverage_slot::starting_between(conn, db_time(now), db_time(until))?;
     let keys: Vec<QueueKey> = slots.iter().map(Slot::queue).collect();
     let distinct: Vec<QueueKey> = keys.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
@@ -300,7 +315,7 @@ pub fn my_slots(
         ends_at: slot.starts_at.and_utc() + Duration::seconds(INTERVAL_S),
         places_left: (slot.places - slot.booked).max(0),
         multiplier: super::boosts::scheduled_multiplier(&boosts, &slot.queue(), slot.starts_at),
-        opens_at: opens_at(slot.published_at.and_utc(), commitment.score),
+        opens_at: opens_at(slot.published_at.and_utc(), commitment.score, early),
         booking: booking.map(|s| s.as_str().to_string()),
     };
     let open = slots
@@ -328,8 +343,9 @@ mod tests {
     #[test]
     fn committed_agents_book_first_and_everyone_else_a_few_hours_later() {
         let published = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        assert_eq!(opens_at(published, 90.0), published);
-        assert_eq!(opens_at(published, EARLY_BOOKING_SCORE), published);
-        assert_eq!(opens_at(published, 79.9), published + Duration::hours(LATER_BOOKING_H));
+        assert_eq!(opens_at(published, 90.0, false), published);
+        assert_eq!(opens_at(published, EARLY_BOOKING_SCORE, false), published);
+        assert_eq!(opens_at(published, 79.9, false), published + Duration::hours(LATER_BOOKING_H));
+        assert_eq!(opens_at(published, 50.0, true), published, "a tier with early booking books first");
     }
 }

@@ -179,6 +179,7 @@ diesel::table! {
         agent_id -> Nullable<BigInt>,
         text -> Text,
         created_at -> Timestamp,
+        staff_id -> Nullable<BigInt>,
     }
 }
 
@@ -505,6 +506,8 @@ diesel::table! {
         started_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,
         outcome -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        wrap_up_notes -> Nullable<Text>,
     }
 }
 
@@ -522,6 +525,113 @@ diesel::table! {
         id -> Integer,
         beats -> BigInt,
         probed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    repeat_contacts (escalation_id) {
+        escalation_id -> BigInt,
+        repeat_escalation_id -> BigInt,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    take_overs (escalation_id) {
+        escalation_id -> BigInt,
+        supervisor_id -> BigInt,
+        agent_id -> BigInt,
+        taken_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scorecards (id) {
+        id -> BigInt,
+        name -> Text,
+        criteria -> Text,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_samples (escalation_id) {
+        escalation_id -> BigInt,
+        agent_id -> BigInt,
+        reason -> Text,
+        sampled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quality_reviews (id) {
+        id -> BigInt,
+        escalation_id -> BigInt,
+        agent_id -> BigInt,
+        scorecard_id -> BigInt,
+        reviewer_id -> Nullable<BigInt>,
+        scores -> Text,
+        score -> Double,
+        comment -> Text,
+        created_at -> Timestamp,
+        disputed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
+        dispute_outcome -> Nullable<Text>,
+        dispute_answer -> Nullable<Text>,
+        dispute_answered_by -> Nullable<BigInt>,
+        dispute_answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agent_decisions (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        kind -> Text,
+        escalation_id -> Nullable<BigInt>,
+        inputs -> Text,
+        explanation -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decision_reviews (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        decision_ref -> Text,
+        reason -> Text,
+        requested_at -> Timestamp,
+        due_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        answer -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    help_requests (id) {
+        id -> BigInt,
+        agent_id -> BigInt,
+        escalation_id -> Nullable<BigInt>,
+        note -> Text,
+        raised_at -> Timestamp,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    agent_tiers (agent_id) {
+        agent_id -> BigInt,
+        tier -> Text,
+        score -> Double,
+        figures -> Text,
+        since -> Timestamp,
+        computed_at -> Timestamp,
     }
 }
 
@@ -567,4 +677,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     coverage_slots,
     slot_bookings,
     boost_alerts,
+    repeat_contacts,
+    take_overs,
+    scorecards,
+    review_samples,
+    quality_reviews,
+    agent_decisions,
+    decision_reviews,
+    help_requests,
+    agent_tiers,
 );

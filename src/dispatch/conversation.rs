@@ -8,7 +8,7 @@ use validator::Validate;
 
 use crate::db::{DbConn, is_unique_violation};
 use crate::error::{AppError, FieldError};
-use crate::ids::{AgentId, EscalationId, ServiceAccountId};
+use crate::ids::{AgentId, EscalationId, ServiceAccountId, UserId};
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, message, offer, rating, skill};
@@ -24,6 +24,10 @@ pub enum Author {
     },
     Agent {
         id: AgentId,
+    },
+    /// A staff member who took the conversation over.
+    Supervisor {
+        id: UserId,
     },
 }
 
@@ -47,7 +51,7 @@ impl From<message::Message> for MessageView {
     }
 }
 
-fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, AppError> {
+pub(crate) fn load(conn: &mut DbConn, id: EscalationId) -> Result<escalation::Escalation, AppError> {
     escalation::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no escalation {id}")))
 }
 
@@ -67,13 +71,13 @@ pub fn of_service(
 /// `text` with card numbers, IBANs and the staff's patterns hidden, counted on the escalation:
 /// whatever anyone writes in a conversation (messages, transfer notes, dispositions, rating
 /// comments) goes through here before it is stored or sent on.
-fn screened(conn: &mut DbConn, id: EscalationId, text: &str) -> Result<String, AppError> {
+pub(crate) fn screened(conn: &mut DbConn, id: EscalationId, text: &str) -> Result<String, AppError> {
     let redacted = crate::privacy::patterns::redactor(conn)?.redact(text);
     escalation::add_redactions(conn, id, redacted.count as i32)?;
     Ok(redacted.text)
 }
 
-fn is_closed(e: &escalation::Escalation) -> bool {
+pub(crate) fn is_closed(e: &escalation::Escalation) -> bool {
     e.state == EscalationState::Resolved || e.state == EscalationState::Abandoned
 }
 
@@ -97,8 +101,9 @@ pub fn post_message(
             if is_closed(&e) {
                 return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
             }
-            let sent = message::insert(conn, id, "customer", None, text, db_time(now))?;
-            if let Some(agent_id) = e.assigned_agent_id.filter(|_| e.state == EscalationState::Assigned) {
+            let sent = message::insert(conn, id, message::CUSTOMER, None, text, db_time(now))?;
+            let agent_has_it = e.state == EscalationState::Assigned && escalation::taken_over_by(conn, id)?.is_none();
+            if let Some(agent_id) = e.assigned_agent_id.filter(|_| agent_has_it) {
                 let message = CustomerMessage { id: sent.id, from: "customer", text: text.into(), at: now };
                 realtime::notify(conn, agent_id, &AgentNotice::Message { escalation_id: id, message }, now)?;
             }
@@ -111,9 +116,25 @@ pub fn post_message(
             if e.state != EscalationState::Assigned {
                 return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
             }
-            let sent = message::insert(conn, id, "agent", Some(agent_id), text, db_time(now))?;
+            if escalation::taken_over_by(conn, id)?.is_some() {
+                return Err(AppError::Conflict("a supervisor has taken this conversation over".into()));
+            }
+            let sent = message::insert(conn, id, message::AGENT, Some(agent_id), text, db_time(now))?;
             escalation::mark_first_reply(conn, id, db_time(now))?;
-            let message = webhooks::AgentMessage { id: sent.id, text: text.into(), at: now };
+            let message = webhooks::AgentMessage { id: sent.id, text: text.into(), at: now, author: message::AGENT };
+            let told = PlatformEvent::Message { escalation_id: id, external_id: e.external_id.clone(), message };
+            webhooks::enqueue(conn, e.service_account_id, &told, now)?;
+            Ok(sent.into())
+        }
+        Author::Supervisor { id: staff } => {
+            if e.state != EscalationState::Assigned || escalation::taken_over_by(conn, id)? != Some(staff) {
+                return Err(AppError::Conflict(
+                    "a supervisor writes to the customer only in a live conversation they took over".into(),
+                ));
+            }
+            let sent = message::insert_by_staff(conn, id, message::SUPERVISOR, staff, text, db_time(now))?;
+            let message =
+                webhooks::AgentMessage { id: sent.id, text: text.into(), at: now, author: message::SUPERVISOR };
             let told = PlatformEvent::Message { escalation_id: id, external_id: e.external_id.clone(), message };
             webhooks::enqueue(conn, e.service_account_id, &told, now)?;
             Ok(sent.into())
@@ -121,9 +142,16 @@ pub fn post_message(
     }
 }
 
-/// Messages of a conversation after message `after_id` (0: from the start), oldest first.
-pub fn messages(conn: &mut DbConn, id: EscalationId, after_id: i64, limit: i64) -> Result<Vec<MessageView>, AppError> {
-    Ok(message::for_escalation(conn, id, after_id, limit)?.into_iter().map(MessageView::from).collect())
+/// Messages of a conversation after message `after_id` (0: from the start), oldest first;
+/// whispers only for the agent and staff (`with_whispers`), never for the platform.
+pub fn messages(
+    conn: &mut DbConn,
+    id: EscalationId,
+    after_id: i64,
+    limit: i64,
+    with_whispers: bool,
+) -> Result<Vec<MessageView>, AppError> {
+    Ok(message::for_escalation(conn, id, after_id, limit, with_whispers)?.into_iter().map(MessageView::from).collect())
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
@@ -159,7 +187,8 @@ impl ResolveInput {
 }
 
 /// Resolves the agent's conversation, or with `hand_back` (the agent's summary) gives it back
-/// to the chatbot: either way it ends and capacity is freed (the caller dispatches the backlog).
+/// to the chatbot: either way it ends and the agent is in wrap-up for it (capacity held, time
+/// paid) until they finish or the staff's maximum passes (`quality::wrap_up`).
 pub fn resolve(
     conn: &mut DbConn,
     id: EscalationId,
@@ -177,11 +206,18 @@ pub fn resolve(
     if !escalation::resolve(conn, id, agent_id, disposition, db_time(now))? {
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
-    assignment::finish(conn, id, agent_id, assignment::Outcome::Resolved, db_time(now))?;
-    agent::conversation_ended(conn, agent_id, db_time(now))?;
+    let quality = crate::quality::settings::load(conn)?;
+    let wrap_up_until = crate::quality::wrap_up::begin(conn, id, agent_id, quality.wrap_up_max_s, now)?;
     escalation_event::record(conn, id, TimelineEvent::Resolved, Some(disposition), db_time(now))?;
-    let closed = AgentNotice::Closed { escalation_id: id, disposition: Some(disposition.into()), transferred: None };
+    let closed = AgentNotice::Closed {
+        escalation_id: id,
+        disposition: Some(disposition.into()),
+        transferred: None,
+        wrap_up_until,
+        taken_over: None,
+    };
     realtime::notify(conn, agent_id, &closed, now)?;
+    crate::quality::sampling::on_resolved(conn, &e, agent_id, &quality.sampling, now)?;
     let told = match hand_back {
         Some(summary) => {
             let summary = screened(conn, id, summary)?;
@@ -209,6 +245,18 @@ pub struct TransferInput {
     pub note: String,
 }
 
+/// 422 naming each skill not in the catalogue.
+pub(crate) fn check_skills(conn: &mut DbConn, skills: &[String]) -> Result<(), AppError> {
+    let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
+    let unknown: Vec<FieldError> = skills
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !known.contains(s))
+        .map(|(i, s)| FieldError::new(format!("required_skills[{i}]"), format!("`{s}` is not in the skill catalogue")))
+        .collect();
+    if unknown.is_empty() { Ok(()) } else { Err(AppError::Validation(unknown)) }
+}
+
 /// Hands the conversation back to the queue with new needs; it is never offered to the same
 /// agent again.
 pub fn transfer(
@@ -222,17 +270,7 @@ pub fn transfer(
     if e.assigned_agent_id != Some(agent_id) {
         return Err(AppError::Forbidden("this conversation is not assigned to you".into()));
     }
-    let known: Vec<String> = skill::all(conn)?.into_iter().map(|s| s.name).collect();
-    let unknown: Vec<FieldError> = input
-        .required_skills
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !known.contains(s))
-        .map(|(i, s)| FieldError::new(format!("required_skills[{i}]"), format!("`{s}` is not in the skill catalogue")))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(AppError::Validation(unknown));
-    }
+    check_skills(conn, &input.required_skills)?;
     if !escalation::requeue_transfer(conn, id, agent_id, &input.required_skills.join(","), db_time(now))? {
         return Err(AppError::Conflict(format!("this conversation is {}", e.state)));
     }
@@ -242,7 +280,13 @@ pub fn transfer(
     let note = screened(conn, id, &input.note)?;
     let detail = format!("by agent {agent_id} needing [{}]: {note}", input.required_skills.join(", "));
     escalation_event::record(conn, id, TimelineEvent::Transferred, Some(&detail), db_time(now))?;
-    let closed = AgentNotice::Closed { escalation_id: id, disposition: None, transferred: Some(true) };
+    let closed = AgentNotice::Closed {
+        escalation_id: id,
+        disposition: None,
+        transferred: Some(true),
+        wrap_up_until: None,
+        taken_over: None,
+    };
     realtime::notify(conn, agent_id, &closed, now)?;
     load(conn, id)
 }
@@ -293,5 +337,6 @@ pub fn rate(
         }
     })?;
     escalation_event::record(conn, id, TimelineEvent::Rated, Some(&format!("{}/5", input.score)), db_time(now))?;
+    crate::quality::sampling::on_rated(conn, &e, agent_id, input.score, now)?;
     Ok(())
 }

@@ -337,6 +337,9 @@ pub fn intake(
         None => input.priority.as_str().to_string(),
     };
     escalation_event::record(conn, created.id, TimelineEvent::Created, Some(&detail), db_time(now))?;
+    if let Some(hash) = customer_ref_hash {
+        crate::quality::fcr::on_intake(conn, &created, hash, now)?;
+    }
     // The dispatcher offers it (and quotes its ETA) in the pass that follows this commit.
     Ok((created, true))
 }

@@ -12,10 +12,12 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId, OfferId};
 use crate::matching;
+use crate::models::agent_decision::DecisionKind;
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
 use crate::models::offer::OfferState;
 use crate::models::{agent, assignment, db_time, escalation, escalation_event, offer, presence_event};
+use crate::quality::decisions;
 use crate::realtime::{self, AgentNotice};
 use crate::webhooks::{self, PlatformEvent};
 
@@ -247,6 +249,13 @@ pub fn expire_due(conn: &mut DbConn, settings: &MatchingSettings, now: DateTime<
             && presence_event::transition(conn, due.agent_id, &[Presence::Online], Presence::Away, MISSED_OFFERS, None)?
         {
             presence::stepped_away(conn, due.agent_id, Presence::Away, MISSED_OFFERS, now)?;
+            let limit = settings.missed_offers_to_away;
+            let words = format!(
+                "You were set away because you missed {missed} offers in a row (the limit is {limit}), so customers \
+                 are not kept waiting on offers nobody sees. Nothing else follows from it: go online when you are ready."
+            );
+            let inputs = serde_json::json!({"missed_in_a_row": missed, "limit": limit});
+            decisions::record(conn, due.agent_id, DecisionKind::SetAway, Some(due.escalation_id), inputs, &words, now)?;
         }
     }
     Ok(expired)

@@ -110,6 +110,10 @@ pub fn expire(conn: &mut DbConn, now: DateTime<Utc>, dispatcher: &Dispatcher) ->
     let expired = offers::expire_due(conn, &settings, now)?;
     let silent = crate::availability::presence::expire_silent(conn, now, dispatcher.heartbeat_timeout)?;
     let released = super::release::release_overdue(conn, now)?;
+    let wrapped = crate::quality::wrap_up::end_overdue(conn, now)?;
+    if wrapped > 0 {
+        tracing::info!(wrapped, "wrap-ups ended at their maximum");
+    }
     if released > 0 {
         tracing::info!(released, "customers released from the live wait");
     }

@@ -338,3 +338,12 @@ pub fn anonymise(conn: &mut DbConn, id: AgentId) -> QueryResult<usize> {
         ))
         .execute(conn)
 }
+
+/// Every active agent's id.
+pub fn active_ids(conn: &mut DbConn) -> QueryResult<Vec<AgentId>> {
+    agents::table
+        .inner_join(users::table)
+        .filter(users::status.eq(crate::models::user::status::ACTIVE))
+        .select(agents::user_id)
+        .load(conn)
+}

@@ -192,3 +192,17 @@ pub fn unsettled_started(conn: &mut DbConn, started_by: NaiveDateTime) -> QueryR
         .select(Booking::as_select())
         .load(conn)
 }
+
+/// Per agent and state, bookings starting in `[from, to)`: (agent, state, how many).
+pub fn states_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(AgentId, BookingState, i64)>> {
+    slot_bookings::table
+        .filter(slot_bookings::starts_at.ge(from))
+        .filter(slot_bookings::starts_at.lt(to))
+        .group_by((slot_bookings::agent_id, slot_bookings::state))
+        .select((slot_bookings::agent_id, slot_bookings::state, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -25,6 +25,10 @@ crate::text_enum! {
         Abandoned => "abandoned",
         /// The customer was let go from the live wait (callback, or the longest live wait).
         CustomerReleased => "customer_released",
+        /// The agent finished wrap-up (or its time ran out): the reported disposition.
+        WrappedUp => "wrapped_up",
+        /// A supervisor took the conversation over from its agent.
+        TakenOver => "taken_over",
     }
 }
 

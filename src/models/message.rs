@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConn, schema::messages};
-use crate::ids::{AgentId, EscalationId};
+use crate::ids::{AgentId, EscalationId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = messages)]
@@ -15,7 +15,17 @@ pub struct Message {
     pub agent_id: Option<AgentId>,
     pub text: String,
     pub created_at: NaiveDateTime,
+    /// The staff member who wrote a whisper or a supervisor's reply.
+    pub staff_id: Option<UserId>,
 }
+
+/// Who wrote a message: `sender` as stored.
+pub const CUSTOMER: &str = "customer";
+pub const AGENT: &str = "agent";
+/// Staff to the agent only: never sent to the platform nor shown in its transcript.
+pub const WHISPER: &str = "whisper";
+/// A supervisor who took the conversation over, replying to the customer.
+pub const SUPERVISOR: &str = "supervisor";
 
 pub fn insert(
     conn: &mut DbConn,
@@ -33,8 +43,31 @@ pub fn insert(
             messages::text.eq(text),
             messages::created_at.eq(at),
         ))
-        .returning(messages::all_columns)
-        .get_result(conn)
+        .returning(messages::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| messages::table.find(id).select(Message::as_select()).first(conn))
+}
+
+/// A whisper or a supervisor's reply, written by `staff`.
+pub fn insert_by_staff(
+    conn: &mut DbConn,
+    escalation: EscalationId,
+    sender: &str,
+    staff: UserId,
+    text: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Message> {
+    diesel::insert_into(messages::table)
+        .values((
+            messages::escalation_id.eq(escalation),
+            messages::sender.eq(sender),
+            messages::staff_id.eq(staff),
+            messages::text.eq(text),
+            messages::created_at.eq(at),
+        ))
+        .returning(messages::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| messages::table.find(id).select(Message::as_select()).first(conn))
 }
 
 pub fn for_escalation(
@@ -42,8 +75,13 @@ pub fn for_escalation(
     escalation: EscalationId,
     after_id: i64,
     limit: i64,
+    with_whispers: bool,
 ) -> QueryResult<Vec<Message>> {
-    messages::table
+    let mut query = messages::table.into_boxed();
+    if !with_whispers {
+        query = query.filter(messages::sender.ne(WHISPER));
+    }
+    query
         .filter(messages::escalation_id.eq(escalation))
         .filter(messages::id.gt(after_id))
         .order(messages::id.asc())

@@ -150,3 +150,28 @@ pub fn mark_transferred(conn: &mut DbConn, escalation: EscalationId, at: NaiveDa
 pub fn all_for_agent(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<Offer>> {
     offers::table.filter(offers::agent_id.eq(agent)).order(offers::id.asc()).select(Offer::as_select()).load(conn)
 }
+
+/// The agent's offers made since `since`, newest first.
+pub fn recent_for_agent(
+    conn: &mut DbConn,
+    agent: AgentId,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Offer>> {
+    offers::table
+        .filter(offers::agent_id.eq(agent))
+        .filter(offers::created_at.ge(since))
+        .order((offers::created_at.desc(), offers::id.desc()))
+        .limit(limit)
+        .select(Offer::as_select())
+        .load(conn)
+}
+
+/// Per agent and state, offers made since `since`: (agent, state, how many).
+pub fn outcomes_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(AgentId, OfferState, i64)>> {
+    offers::table
+        .filter(offers::created_at.ge(since))
+        .group_by((offers::agent_id, offers::state))
+        .select((offers::agent_id, offers::state, diesel::dsl::count_star()))
+        .load(conn)
+}

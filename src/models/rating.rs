@@ -68,3 +68,13 @@ pub fn for_agent(
         .select((ratings::escalation_id, ratings::score, ratings::comment, ratings::created_at))
         .load(conn)
 }
+
+/// Per agent, ratings since `since`: (agent, how many, sum of scores).
+pub fn totals_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(AgentId, i64, Option<i64>)>> {
+    use diesel::dsl::{count_star, sum};
+    ratings::table
+        .filter(ratings::created_at.ge(since))
+        .group_by(ratings::agent_id)
+        .select((ratings::agent_id, count_star(), sum(ratings::score)))
+        .load(conn)
+}

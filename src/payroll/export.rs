@@ -37,7 +37,7 @@ pub const SUMMARY_HEADER: [&str; 15] = [
     "boost_pay_minor",
 ];
 
-pub const DETAIL_HEADER: [&str; 15] = [
+pub const DETAIL_HEADER: [&str; 17] = [
     "period_start",
     "period_end",
     "agent_id",
@@ -55,6 +55,10 @@ pub const DETAIL_HEADER: [&str; 15] = [
     // extra it adds to pay_minor, exact to four places.
     "multiplier",
     "boost_pay_minor",
+    // Appended with wrap-up (issue 20), on conversation lines only: seconds from accept to
+    // resolution, and of wrap-up after it (paid inside the engaged lines).
+    "conversation_engaged_seconds",
+    "wrap_up_seconds",
 ];
 
 /// Inclusive local dates in the payroll time zone.
@@ -215,6 +219,8 @@ pub fn write_detail<W: Write>(out: W, payroll: &PayrollPeriod, pays: &[AgentPay]
                 exact_minor(piece.pay_minor_x3600(), 3600),
                 format!("{}.{:02}", piece.multiplier_pct / 100, piece.multiplier_pct % 100),
                 exact_minor(piece.boost_minor_x360000(), 360_000),
+                piece.handling.map(|h| h.engaged_s.to_string()).unwrap_or_default(),
+                piece.handling.map(|h| h.wrap_up_s.to_string()).unwrap_or_default(),
             ]);
             csv.write_record(&record)?;
         }

@@ -2,7 +2,7 @@
 //! span, each with its rate and escalation ids) and from pieces to pay lines. A line is only
 //! ever a sum of its pieces, so the detail export always adds up to the summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +19,16 @@ pub struct Activity {
     pub resolutions: Vec<(EscalationId, DateTime<Utc>)>,
     /// Where work is paid with a boost multiplier.
     pub boosts: Vec<BoostSpan>,
+    /// Per resolved conversation: its seconds before and after the resolution.
+    pub handling: HashMap<EscalationId, Handling>,
+}
+
+/// A resolved conversation's time: engaged from accept to resolution, then wrap-up (paid as
+/// engaged time; shown apart in the detail export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handling {
+    pub engaged_s: i64,
+    pub wrap_up_s: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,6 +60,8 @@ pub struct Piece {
     pub rate_minor: i64,
     /// Boost multiplier in per cent (100: none).
     pub multiplier_pct: i64,
+    /// For a conversation: its engaged and wrap-up seconds.
+    pub handling: Option<Handling>,
 }
 
 impl Piece {
@@ -107,6 +119,7 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                 escalation_ids: Vec::new(),
                 rate_minor: 0,
                 multiplier_pct: BASE_PCT,
+                handling: None,
             });
         }
     }
@@ -133,6 +146,7 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                     escalation_ids: worked,
                     rate_minor: rate.hourly_minor,
                     multiplier_pct,
+                    handling: None,
                 });
             }
         }
@@ -146,6 +160,7 @@ pub fn meter(activity: &Activity, rates: &[RateSpan], period: Interval) -> Vec<P
                 escalation_ids: vec![*escalation_id],
                 rate_minor: rate.per_conversation_minor,
                 multiplier_pct: boost::at_instant(&activity.boosts, *escalation_id, *at),
+                handling: activity.handling.get(escalation_id).copied(),
             });
         }
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::arithmetic::{Interval, RateSpan, Work, online_spans};
 use super::boost::BoostSpan;
-use super::ledger::{Activity, Piece, meter};
+use super::ledger::{Activity, Handling, Piece, meter};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId};
@@ -32,10 +32,15 @@ pub fn activity(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTi
             },
         })
         .collect();
-    let resolutions = stretches
-        .iter()
-        .filter(|a| a.outcome == Some(assignment::Outcome::Resolved))
-        .filter_map(|a| a.ended_at.map(|at| (a.escalation_id, at.and_utc())))
+    let resolved = || stretches.iter().filter(|a| a.outcome == Some(assignment::Outcome::Resolved));
+    // A conversation counts when it was resolved (before wrap-up, stretches had no resolved_at).
+    let resolutions =
+        resolved().filter_map(|a| a.resolved_at.or(a.ended_at).map(|at| (a.escalation_id, at.and_utc()))).collect();
+    let handling = resolved()
+        .filter_map(|a| {
+            let (engaged_s, wrap_up_s) = a.split_seconds(db_time(now))?;
+            Some((a.escalation_id, Handling { engaged_s, wrap_up_s }))
+        })
         .collect();
     let online_at_start = presence_event::presence_before(conn, agent, from)? == Some(Presence::Online);
     let changes: Vec<(DateTime<Utc>, bool)> = presence_event::changes_between(conn, agent, from, to)?
@@ -43,7 +48,7 @@ pub fn activity(conn: &mut DbConn, agent: AgentId, period: Interval, now: DateTi
         .map(|(at, presence)| (at.and_utc(), presence == Presence::Online))
         .collect();
     let boosts = boost_spans(conn, agent, &work, period)?;
-    Ok(Activity { online: online_spans(online_at_start, &changes, period, now), work, resolutions, boosts })
+    Ok(Activity { online: online_spans(online_at_start, &changes, period, now), work, resolutions, handling, boosts })
 }
 
 /// Where the agent's work in `period` is boosted: live boosts on a worked escalation's queue,

@@ -102,7 +102,7 @@ pub struct ExportedMessage {
 
 /// Every message of an escalation as kept (redacted at intake, blank once erased), oldest first.
 pub fn messages_of(conn: &mut DbConn, id: EscalationId) -> Result<Vec<ExportedMessage>, AppError> {
-    Ok(message::for_escalation(conn, id, 0, i64::MAX)?
+    Ok(message::for_escalation(conn, id, 0, i64::MAX, false)?
         .into_iter()
         .map(|m| ExportedMessage { from: m.sender, text: m.text, at: m.created_at.and_utc() })
         .collect())

@@ -38,6 +38,13 @@ pub enum AgentNotice {
         disposition: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         transferred: Option<bool>,
+        /// After a resolution: the agent is in wrap-up for it (capacity held, paid) until
+        /// they finish it or this instant passes.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wrap_up_until: Option<DateTime<Utc>>,
+        /// A supervisor took the conversation over; the agent's time up to then is paid.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        taken_over: Option<bool>,
     },
     /// The agent's presence changed, and why.
     Presence { status: Presence, reason: String, scheduled: bool },

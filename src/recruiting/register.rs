@@ -41,6 +41,7 @@ pub fn register(
         application.hourly_rate_minor,
         application.per_conversation_minor,
         &application.currency,
+        100,
     )?;
     let email = user::normalize_email(&application.email);
     let new_user = user::NewUser {

@@ -74,6 +74,9 @@ pub struct AgentMessage {
     pub id: i64,
     pub text: String,
     pub at: DateTime<Utc>,
+    /// Appended with supervisors (issue 20): `agent`, or `supervisor` for a staff member who
+    /// took the conversation over.
+    pub author: &'static str,
 }
 
 impl PlatformEvent {

@@ -38,7 +38,6 @@ const SERVICE: &[Caller] = &[Service];
 const OWNER_AGENT: &[Caller] = &[Agent];
 /// The assigned agent and the platform that raised it, and staff.
 const PARTIES_AND_STAFF: &[Caller] = &[Agent, Service, Staff, Admin];
-const PARTIES: &[Caller] = &[Agent, Service];
 /// The platform and staff (not agents).
 const SERVICE_AND_STAFF: &[Caller] = &[Service, Staff, Admin];
 
@@ -156,7 +155,8 @@ fn rows() -> Vec<Row> {
         row(post.clone(), "/api/v1/escalations", empty(), SERVICE),
         row(get.clone(), "/api/v1/escalations/{esc}", None, PARTIES_AND_STAFF),
         row(get.clone(), "/api/v1/escalations/{esc}/messages", None, PARTIES_AND_STAFF),
-        row(post.clone(), "/api/v1/escalations/{esc}/messages", Some(json!({"text": "Hello"})), PARTIES),
+        // Staff write to the customer only in a conversation they took over (409 here, not 403).
+        row(post.clone(), "/api/v1/escalations/{esc}/messages", Some(json!({"text": "Hello"})), PARTIES_AND_STAFF),
         row(post.clone(), "/api/v1/escalations/{esc}/rating", empty(), SERVICE),
         row(post.clone(), "/api/v1/offers/{offer}/decline", empty(), OWNER_AGENT),
         row(post.clone(), "/api/v1/offers/{offer}/accept", empty(), OWNER_AGENT),
@@ -185,6 +185,46 @@ fn rows() -> Vec<Row> {
         row(put.clone(), "/api/v1/me/boost-alerts", Some(json!({"dashboard": false, "email": false})), AGENTS),
         row(post.clone(), "/api/v1/me/slots/{slot}/book", None, AGENTS),
         row(post.clone(), "/api/v1/me/slots/{slot}/release", None, AGENTS),
+        row(post.clone(), "/api/v1/escalations/{esc}/wrap-up", Some(json!({"disposition": "solved"})), OWNER_AGENT),
+        row(get.clone(), "/api/v1/staff/quality-settings", None, STAFF),
+        row(put.clone(), "/api/v1/staff/quality-settings", empty(), ADMIN),
+        row(get.clone(), "/api/v1/staff/scorecards", None, STAFF),
+        row(post.clone(), "/api/v1/staff/scorecards", empty(), STAFF),
+        row(post.clone(), "/api/v1/staff/reviews", empty(), STAFF),
+        row(get.clone(), "/api/v1/staff/reviews/queue", None, STAFF),
+        row(
+            post.clone(),
+            "/api/v1/staff/reviews/{missing}/dispute",
+            Some(json!({"outcome": "upheld", "answer": "a"})),
+            STAFF,
+        ),
+        row(get.clone(), "/api/v1/me/reviews", None, AGENTS),
+        row(post.clone(), "/api/v1/me/reviews/{missing}/dispute", Some(json!({"reason": "r"})), AGENTS),
+        row(get.clone(), "/api/v1/me/tier", None, AGENTS),
+        row(post.clone(), "/api/v1/staff/tiers/recompute", None, STAFF),
+        row(get.clone(), "/api/v1/me/decisions", None, AGENTS),
+        row(post.clone(), "/api/v1/me/decisions/{decision}/review", Some(json!({"reason": "r"})), AGENTS),
+        row(get.clone(), "/api/v1/staff/reviews-requested", None, STAFF),
+        row(
+            post.clone(),
+            "/api/v1/staff/reviews-requested/{missing}/answer",
+            Some(json!({"outcome": "upheld", "answer": "a"})),
+            STAFF,
+        ),
+        row(post.clone(), "/api/v1/staff/escalations/{esc}/whisper", Some(json!({"text": "psst"})), STAFF),
+        // Take-over, end and transfer are checked on an escalation that does not exist (404 for
+        // staff): taking the world's over would change the rows after this one.
+        row(post.clone(), "/api/v1/staff/escalations/{missing}/take-over", None, STAFF),
+        row(post.clone(), "/api/v1/staff/escalations/{missing}/end", Some(json!({"disposition": "solved"})), STAFF),
+        row(
+            post.clone(),
+            "/api/v1/staff/escalations/{missing}/transfer",
+            Some(json!({"required_skills": [], "note": "n"})),
+            STAFF,
+        ),
+        row(post.clone(), "/api/v1/me/help", Some(json!({"note": "help"})), AGENTS),
+        row(get.clone(), "/api/v1/staff/help", None, STAFF),
+        row(post.clone(), "/api/v1/staff/help/{missing}/answer", None, STAFF),
         row(post.clone(), "/api/v1/staff/agents/{agent}/reinstate", empty(), STAFF),
         row(post.clone(), "/api/v1/staff/agents/{agent}/suspend", empty(), STAFF),
         // Deleting an account is checked on an agent that does not exist (404 for staff): the
@@ -243,6 +283,7 @@ fn fill(path: &str, w: &World) -> String {
         .replace("{missing}", "999999")
         // No slot exists in the matrix's world: allowed callers get a 404.
         .replace("{slot}", "999999")
+        .replace("{decision}", "decision-999999")
 }
 
 #[tokio::test]
@@ -310,7 +351,10 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_matrix_says() {
             format!(
                 "{} {}",
                 r.method,
-                path.replace("{agent}", "{id}").replace("{missing}", "{id}").replace("{slot}", "{id}")
+                path.replace("{agent}", "{id}")
+                    .replace("{missing}", "{id}")
+                    .replace("{slot}", "{id}")
+                    .replace("{decision}", "{id}")
             )
         })
         .collect();

@@ -3,13 +3,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{DbConn, schema::escalations};
+use crate::db::DbConn;
+use crate::db::schema::{escalations, take_overs};
 use crate::ids::{AgentId, EscalationId, ServiceAccountId};
 use crate::realtime::bus::{dispatch_wanted, escalation_changed};
 
 mod customer_data;
+mod quality;
 mod wait;
 pub use customer_data::*;
+pub use quality::*;
 pub use wait::*;
 
 crate::text_enum! {
@@ -322,7 +325,10 @@ pub fn resolve(
         escalations::table
             .find(id)
             .filter(escalations::state.eq(EscalationState::Assigned))
-            .filter(escalations::assigned_agent_id.eq(agent)),
+            .filter(escalations::assigned_agent_id.eq(agent))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                take_overs::table.filter(take_overs::escalation_id.eq(escalations::id)),
+            ))),
     )
     .set((
         escalations::state.eq(EscalationState::Resolved),
@@ -333,6 +339,11 @@ pub fn resolve(
     .execute(conn)
     .map(|updated| noted(id, updated))?;
     Ok(updated == 1)
+}
+
+/// The reported disposition, chosen at wrap-up.
+pub fn set_disposition(conn: &mut DbConn, id: EscalationId, disposition: &str) -> QueryResult<usize> {
+    diesel::update(escalations::table.find(id)).set(escalations::disposition.eq(disposition)).execute(conn)
 }
 
 /// Records that a resolved escalation was handed back to the bot, with the agent's summary.

@@ -19,7 +19,8 @@ use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
 /// Post a message: the platform relays the customer's words; the assigned agent replies (the
-/// reply goes to the platform as `escalation.message`).
+/// reply goes to the platform as `escalation.message`); a supervisor who took the conversation
+/// over replies the same way (`author: supervisor` in the webhook).
 #[utoipa::path(tag = "escalations", security(("bearer" = [])), request_body = MessageInput, params(("id" = i64, Path, description = "Escalation id")),
     responses((status = 201, body = conversation::MessageView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "The conversation has ended (or is not yet assigned, for agents)", body = Problem), (status = 422, body = Problem)))]
@@ -33,9 +34,8 @@ pub async fn post_message(
     let author = match caller {
         Caller::Service(service) => Author::Customer { service: service.id },
         Caller::User(user) if user.role == crate::auth::Role::Agent => Author::Agent { id: user.agent_id() },
-        Caller::User(_) => {
-            return Err(AppError::Forbidden("only the platform and the assigned agent write messages".into()));
-        }
+        // Staff write to the customer only in a conversation they took over (else 409).
+        Caller::User(user) => Author::Supervisor { id: user.id },
     };
     let sent = commands::post_message(&state, id.into_inner(), author, body.0.text, Utc::now()).await?;
     Ok(HttpResponse::Created().json(sent))
@@ -73,7 +73,10 @@ pub async fn messages(
     if !allowed {
         return Err(AppError::Forbidden("this escalation is not yours".into()));
     }
-    Ok(HttpResponse::Ok().json(state.db.read(move |conn| conversation::messages(conn, id, after_id, limit)).await?))
+    // Whispers are between staff and the agent: the platform never sees them.
+    let with_whispers = matches!(caller, Caller::User(_));
+    let shown = state.db.read(move |conn| conversation::messages(conn, id, after_id, limit, with_whispers)).await?;
+    Ok(HttpResponse::Ok().json(shown))
 }
 
 /// Resolve your conversation (`disposition`), or give it back to the chatbot

@@ -95,7 +95,7 @@ pub async fn show(
             let pending = view::offers_of(conn, id)?;
             let mut assigned = Vec::new();
             for e in escalation::for_agent(conn, id, Some(EscalationState::Assigned), None, 100)? {
-                let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT)?;
+                let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT, true)?;
                 let transcript = escalation::transcript_of(conn, e.id)?;
                 let packet = view::HandoffPacket::of(&e, &escalation::contract_of(conn, e.id)?);
                 assigned.push((e, transcript, messages, packet));

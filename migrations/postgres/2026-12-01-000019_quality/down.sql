@@ -1,0 +1,13 @@
+DROP TABLE agent_tiers;
+DROP INDEX assignments_in_wrap_up;
+DROP TABLE help_requests;
+DROP TABLE decision_reviews;
+DROP TABLE agent_decisions;
+DROP TABLE quality_reviews;
+DROP TABLE review_samples;
+DROP TABLE scorecards;
+ALTER TABLE messages DROP COLUMN staff_id;
+DROP TABLE take_overs;
+DROP TABLE repeat_contacts;
+ALTER TABLE assignments DROP COLUMN wrap_up_notes;
+ALTER TABLE assignments DROP COLUMN resolved_at;

@@ -109,6 +109,17 @@ pub fn in_wrap_up(conn: &mut DbConn, escalation: EscalationId, agent: AgentId) -
         .optional()
 }
 
+/// The agent's conversations in wrap-up, oldest first.
+pub fn wrap_ups_of(conn: &mut DbConn, agent: AgentId) -> QueryResult<Vec<Assignment>> {
+    assignments::table
+        .filter(assignments::agent_id.eq(agent))
+        .filter(assignments::ended_at.is_null())
+        .filter(assignments::resolved_at.is_not_null())
+        .order(assignments::resolved_at.asc())
+        .select(Assignment::as_select())
+        .load(conn)
+}
+
 /// Ends a wrap-up at `at` with the agent's notes; false if it was not in wrap-up.
 pub fn finish_wrap_up(conn: &mut DbConn, id: i64, notes: Option<&str>, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(

@@ -136,3 +136,12 @@ pub fn totals_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<
         .select((quality_reviews::agent_id, diesel::dsl::count_star(), diesel::dsl::sum(quality_reviews::score)))
         .load(conn)
 }
+
+/// The review of a conversation, if it has one.
+pub fn of_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult<Option<QualityReview>> {
+    quality_reviews::table
+        .filter(quality_reviews::escalation_id.eq(escalation))
+        .select(QualityReview::as_select())
+        .first(conn)
+        .optional()
+}

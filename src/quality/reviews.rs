@@ -241,6 +241,10 @@ fn found(conn: &mut DbConn, id: ReviewId) -> Result<ReviewView, AppError> {
     Ok(review_view(quality_review::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no review {id}")))?))
 }
 
+pub fn of_escalation(conn: &mut DbConn, id: EscalationId) -> Result<Option<ReviewView>, AppError> {
+    Ok(quality_review::of_escalation(conn, id)?.map(review_view))
+}
+
 pub fn of_agent(conn: &mut DbConn, agent: AgentId) -> Result<Vec<ReviewView>, AppError> {
     Ok(quality_review::of_agent(conn, agent)?.into_iter().map(review_view).collect())
 }

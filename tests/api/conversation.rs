@@ -165,6 +165,12 @@ async fn a_conversation_runs_from_assignment_to_rating_and_the_platform_hears_of
     .await;
     let me: Value = app.get_json("/api/v1/me", &agent).await.json().await.unwrap();
     assert_eq!((me["rating"]["score"].as_f64(), me["rating"]["count"].as_i64()), (Some(5.0), Some(1)));
+    assert_eq!(me["active_conversations"], 1, "held during wrap-up");
+    let wrapped = app
+        .post_json(&format!("/api/v1/escalations/{id}/wrap-up"), &json!({"disposition": "solved"}), Some(&agent))
+        .await;
+    assert_eq!(wrapped.status(), 200);
+    let me: Value = app.get_json("/api/v1/me", &agent).await.json().await.unwrap();
     assert_eq!(me["active_conversations"], 0);
 
     let staff = app.staff_token("ops@example.com", "staff").await;
@@ -223,7 +229,7 @@ async fn a_failed_webhook_is_kept_and_retried_after_backoff_until_delivered() {
 }
 
 #[tokio::test]
-async fn resolving_frees_capacity_for_the_next_waiting_escalation() {
+async fn finishing_wrap_up_frees_capacity_for_the_next_waiting_escalation() {
     let app = spawn_app().await;
     let service = app.service_token("bot").await;
     let (_, agent) = online_agent(&app, "solo@example.com", 4, "native").await;
@@ -237,6 +243,9 @@ async fn resolving_frees_capacity_for_the_next_waiting_escalation() {
         Some(&agent),
     )
     .await;
+    assert!(offers_of(&app, &agent).await.is_empty(), "capacity is held during wrap-up");
+    let wrap_up = format!("/api/v1/escalations/{}/wrap-up", first["id"]);
+    assert_eq!(app.post_json(&wrap_up, &json!({"disposition": "solved"}), Some(&agent)).await.status(), 200);
     let offers = offers_of(&app, &agent).await;
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0]["escalation_id"], second["id"]);
@@ -285,13 +294,17 @@ async fn only_the_platform_and_the_assigned_agent_take_part() {
     accept_first(&app, &agent).await;
     let (_, stranger) = online_agent(&app, "stranger@example.com", 5, "native").await;
     let staff = app.staff_token("ops@example.com", "staff").await;
-    for token in [&stranger, &staff] {
-        problem(
-            app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "hi"}), Some(token)).await,
-            403,
-        )
-        .await;
-    }
+    problem(
+        app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "hi"}), Some(&stranger)).await,
+        403,
+    )
+    .await;
+    // Staff write only in a conversation they took over.
+    problem(
+        app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "hi"}), Some(&staff)).await,
+        409,
+    )
+    .await;
     problem(
         app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "hi"}), Some(&other_service))
             .await,
@@ -465,7 +478,9 @@ async fn an_agent_hands_the_conversation_back_to_the_bot_with_a_summary() {
     let staff = app.staff_token("sam@example.com", "staff").await;
     let metrics: Value = app.get_json("/api/v1/staff/metrics", &staff).await.json().await.unwrap();
     assert_eq!((metrics["resolved"].as_i64(), metrics["handed_back"].as_i64()), (Some(1), Some(1)), "{metrics}");
-    // The agent is free for the next one.
+    // After wrap-up the agent is free for the next one.
+    let wrap_up = format!("/api/v1/escalations/{}/wrap-up", shown["id"]);
+    assert_eq!(app.post_json(&wrap_up, &json!({"disposition": "handed_back"}), Some(&agent)).await.status(), 200);
     let next = escalate(&app, &service, &escalation("back-2")).await;
     assert_eq!(crate::dispatch::offers_of(&app, &agent).await[0]["escalation_id"], next["id"]);
 }

@@ -15,6 +15,8 @@ use handoff::db::schema::{coverage_slots, slot_bookings};
 async fn resolve(app: &TestApp, token: &str, id: &Value) {
     let path = format!("/api/v1/escalations/{id}/resolve");
     assert_eq!(app.post_json(&path, &json!({"disposition": "solved"}), Some(token)).await.status(), 200);
+    let path = format!("/api/v1/escalations/{id}/wrap-up");
+    assert_eq!(app.post_json(&path, &json!({"disposition": "solved"}), Some(token)).await.status(), 200);
 }
 
 #[tokio::test]

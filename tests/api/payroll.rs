@@ -114,9 +114,20 @@ impl Day {
             .unwrap()
     }
 
+    /// Resolves at `at` and finishes wrap-up at the same instant (no wrap-up time).
     pub async fn resolve(&self, escalation: EscalationId, agent: AgentId, at: &str) {
-        let at = utc(at);
+        self.resolve_and_wrap_up(escalation, agent, at, at).await;
+    }
+
+    /// Resolves at `at` and finishes wrap-up at `wrapped_at`.
+    pub async fn resolve_and_wrap_up(&self, escalation: EscalationId, agent: AgentId, at: &str, wrapped_at: &str) {
+        let (at, wrapped_at) = (utc(at), utc(wrapped_at));
         self.step(move |conn| conversation::resolve(conn, escalation, agent, "solved", None, at).map(|_| ())).await;
+        let input = handoff::quality::wrap_up::WrapUpInput { disposition: "solved".into(), notes: None };
+        self.step(move |conn| {
+            handoff::quality::wrap_up::finish(conn, escalation, agent, &input, wrapped_at).map(|_| ())
+        })
+        .await;
     }
 
     async fn transfer(&self, escalation: EscalationId, agent: AgentId, at: &str) {

@@ -295,3 +295,32 @@ async fn a_missed_offer_set_away_is_a_decision_the_agent_reads_in_plain_words() 
     let offer = decisions.iter().find(|d| d["kind"] == "offer").unwrap();
     assert!(offer["explanation"].as_str().unwrap().contains("expired unanswered"));
 }
+
+#[tokio::test]
+async fn wrap_up_time_is_paid_as_engaged_time_and_split_out_per_conversation() {
+    use crate::payroll::{Day, agent, rates_since_october};
+    use handoff::availability::presence::Presence;
+    let app = crate::helpers::spawn_app_with(|s| s.clock_tickers = false).await;
+    let (asa, _) = agent(&app, "asa@example.com", "Åsa Öberg").await;
+    let day = Day::new(&app).await;
+    rates_since_october(&day.db).await;
+    day.presence(asa, Presence::Online, "2026-10-25T10:00:00Z").await;
+    let id = day.escalate_and_accept("w1", asa, "2026-10-25T10:10:00Z", Duration::zero()).await;
+    day.resolve_and_wrap_up(id, asa, "2026-10-25T10:40:00Z", "2026-10-25T10:42:00Z").await;
+    day.presence(asa, Presence::Offline, "2026-10-25T11:00:00Z").await;
+
+    let admin = app.admin_token().await;
+    let summary = read_csv(&csv_of(&app, "/api/v1/staff/payroll.csv?from=2026-10-25&to=2026-10-25", &admin).await);
+    assert_eq!(summary[0]["engaged_seconds"], "1920", "thirty minutes of conversation and two of wrap-up");
+    let detail =
+        read_csv(&csv_of(&app, "/api/v1/staff/payroll.csv?from=2026-10-25&to=2026-10-25&detail=true", &admin).await);
+    let conversation = detail.iter().find(|r| r["kind"] == "conversation").unwrap();
+    assert_eq!(
+        (conversation["conversation_engaged_seconds"].as_str(), conversation["wrap_up_seconds"].as_str()),
+        ("1800", "120")
+    );
+    assert_eq!(conversation["start"], "2026-10-25T10:40:00Z", "the conversation counts when it was resolved");
+    let engaged: i64 =
+        detail.iter().filter(|r| r["kind"] == "engaged").map(|r| r["seconds"].parse::<i64>().unwrap()).sum();
+    assert_eq!(engaged, 1920);
+}

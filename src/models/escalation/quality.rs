@@ -129,3 +129,15 @@ pub fn resolutions_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult
 pub fn release_take_over(conn: &mut DbConn, id: EscalationId) -> QueryResult<usize> {
     diesel::delete(take_overs::table.find(id)).execute(conn)
 }
+
+/// Conversations an agent (or a supervisor) has now, the longest-running first, with whoever
+/// took one over.
+pub fn live(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(Escalation, Option<UserId>)>> {
+    escalations::table
+        .left_join(take_overs::table.on(take_overs::escalation_id.eq(escalations::id)))
+        .filter(escalations::state.eq(EscalationState::Assigned))
+        .order(escalations::assigned_at.asc())
+        .limit(limit)
+        .select((Escalation::as_select(), take_overs::supervisor_id.nullable()))
+        .load(conn)
+}

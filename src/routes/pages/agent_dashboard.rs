@@ -16,7 +16,7 @@ use crate::dispatch::{intake::TranscriptLine, view};
 use crate::error::{AppError, PageError};
 use crate::ids::{EscalationId, OfferId};
 use crate::models::escalation::EscalationState;
-use crate::models::{agent, escalation, skill};
+use crate::models::{agent, assignment, escalation, skill};
 use crate::routes::query::ApiQuery;
 use crate::startup::AppState;
 
@@ -43,6 +43,14 @@ struct ConversationCard {
     packet: view::HandoffPacket,
 }
 
+/// A conversation the agent resolved and is wrapping up.
+struct WrapUpCard {
+    id: EscalationId,
+    summary: String,
+    disposition: String,
+    until: chrono::DateTime<Utc>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "agent_dashboard.html")]
 struct Dashboard {
@@ -53,6 +61,8 @@ struct Dashboard {
     rating: String,
     offers: Vec<OfferCard>,
     conversations: Vec<ConversationCard>,
+    wrap_ups: Vec<WrapUpCard>,
+    dispositions: Vec<String>,
     skills: Vec<String>,
     notice: Option<String>,
     /// The newest event this render reflects; the page's stream resumes after it.
@@ -73,6 +83,8 @@ fn notice_for(code: &str) -> Option<String> {
         "resolved" => "Resolved. Thank you!",
         "transferred" => "Handed back to the queue.",
         "handed_back" => "Handed back to the chatbot with your summary.",
+        "wrapped_up" => "Wrap-up done: you are ready for the next conversation.",
+        "help" => "Your hand is raised: a supervisor will join you.",
         _ => return None,
     };
     Some(text.to_string())
@@ -86,7 +98,7 @@ pub async fn show(
     query: ApiQuery<DashboardQuery>,
 ) -> Result<Dashboard, PageError> {
     let id = agent.0.id();
-    let (me, pending, assigned, catalogue, last_event_id) = state
+    let (me, pending, assigned, catalogue, last_event_id, wrap_ups, quality) = state
         .db
         .read(move |conn| {
             // Read first: anything newer than this reaches the page through its stream.
@@ -95,12 +107,25 @@ pub async fn show(
             let pending = view::offers_of(conn, id)?;
             let mut assigned = Vec::new();
             for e in escalation::for_agent(conn, id, Some(EscalationState::Assigned), None, 100)? {
+                if escalation::taken_over_by(conn, e.id)?.is_some() {
+                    continue; // a supervisor has it now
+                }
                 let messages = conversation::messages(conn, e.id, 0, crate::routes::api::paging::MAX_LIMIT, true)?;
                 let transcript = escalation::transcript_of(conn, e.id)?;
                 let packet = view::HandoffPacket::of(&e, &escalation::contract_of(conn, e.id)?);
                 assigned.push((e, transcript, messages, packet));
             }
-            Ok((me, pending, assigned, skill::all(conn)?, last_event_id))
+            let quality = crate::quality::settings::load(conn)?;
+            let mut wrap_ups = Vec::new();
+            for stretch in assignment::wrap_ups_of(conn, id)? {
+                if let (Some(e), Some(resolved)) = (escalation::find(conn, stretch.escalation_id)?, stretch.resolved_at)
+                {
+                    let until = resolved.and_utc() + chrono::Duration::seconds(quality.wrap_up_max_s as i64);
+                    let disposition = e.disposition.clone().unwrap_or_default();
+                    wrap_ups.push(WrapUpCard { id: e.id, summary: e.summary, disposition, until });
+                }
+            }
+            Ok((me, pending, assigned, skill::all(conn)?, last_event_id, wrap_ups, quality))
         })
         .await?;
     let offers = pending
@@ -146,6 +171,8 @@ pub async fn show(
         presence_reason: me.presence_reason,
         offers,
         conversations,
+        wrap_ups,
+        dispositions: quality.dispositions,
         skills: catalogue.into_iter().map(|s| s.name).collect(),
         notice: notice_for(&query.notice),
         last_event_id,
@@ -214,6 +241,24 @@ pub async fn act(
             commands::transfer(&state, agent_id, id, input, now).await.map(|_| "transferred")?
         }
         "transfer" => return Err(AppError::invalid("note", "say why, for the next agent").into()),
+        "wrap_up" => {
+            let notes = (!note.trim().is_empty()).then_some(note);
+            let input = crate::quality::wrap_up::WrapUpInput { disposition, notes };
+            state
+                .db
+                .write(move |conn| crate::quality::wrap_up::finish(conn, id, agent_id, &input, now))
+                .await
+                .map(|_| "wrapped_up")?
+        }
+        "help" if !note.trim().is_empty() && note.len() <= 1000 => {
+            let input = crate::quality::supervise::HelpInput { escalation_id: Some(id), note };
+            state
+                .db
+                .write(move |conn| crate::quality::supervise::raise_hand(conn, agent_id, &input, now))
+                .await
+                .map(|_| "help")?
+        }
+        "help" => return Err(AppError::invalid("note", "say what you need help with (up to 1,000 characters)").into()),
         _ => return Err(AppError::NotFound("no such action".into()).into()),
     };
     Ok(back(notice))

@@ -58,11 +58,22 @@ fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
 }
 
+/// A conversation an agent or supervisor has now.
+struct InProgress {
+    id: EscalationId,
+    external_id: String,
+    agent: String,
+    since: String,
+    taken_over: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff_live.html")]
 struct LivePart {
     waiting: Vec<Waiting>,
     on_duty: Vec<OnDuty>,
+    hands: Vec<crate::quality::supervise::HelpView>,
+    in_progress: Vec<InProgress>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -72,18 +83,37 @@ struct OperationsPage {
     kpis: Vec<Kpi>,
     waiting: Vec<Waiting>,
     on_duty: Vec<OnDuty>,
+    hands: Vec<crate::quality::supervise::HelpView>,
+    in_progress: Vec<InProgress>,
 }
 
 async fn live_part(state: &AppState) -> Result<LivePart, PageError> {
     let (timeout, dispatcher) = (heartbeat_timeout(state), state.dispatcher.clone());
     let now = Utc::now();
     let day_start = window::day_start(now, state.settings.payroll_tz());
-    let (entries, roster) = state
+    let (entries, roster, hands, with_humans) = state
         .db
         .read(move |conn| {
-            Ok((queue::waiting(conn, now, &dispatcher)?, agents::on_duty(conn, now, timeout, day_start)?))
+            Ok((
+                queue::waiting(conn, now, &dispatcher)?,
+                agents::on_duty(conn, now, timeout, day_start)?,
+                crate::quality::supervise::raised_hands(conn)?,
+                crate::models::escalation::live(conn, 50)?,
+            ))
         })
         .await?;
+    let names: std::collections::HashMap<crate::ids::AgentId, String> =
+        roster.iter().map(|a| (a.roster.agent_id, a.roster.full_name.clone())).collect();
+    let in_progress = with_humans
+        .into_iter()
+        .map(|(e, supervisor)| InProgress {
+            id: e.id,
+            agent: e.assigned_agent_id.and_then(|a| names.get(&a).cloned()).unwrap_or_else(|| "an agent".into()),
+            since: duration(e.assigned_at.map(|t| (now - t.and_utc()).num_seconds() as f64).unwrap_or(0.0)),
+            external_id: e.external_id,
+            taken_over: supervisor.is_some(),
+        })
+        .collect();
     let waiting = entries
         .into_iter()
         .map(|e| Waiting {
@@ -111,7 +141,7 @@ async fn live_part(state: &AppState) -> Result<LivePart, PageError> {
             scheduled: a.roster.scheduled,
         })
         .collect();
-    Ok(LivePart { waiting, on_duty })
+    Ok(LivePart { waiting, on_duty, hands, in_progress })
 }
 
 #[get("/staff")]
@@ -151,7 +181,14 @@ pub async fn show(
             hint: "of the 80 % range promised",
         },
     ];
-    Ok(OperationsPage { chrome: Chrome::of(&req), kpis, waiting: now_live.waiting, on_duty: now_live.on_duty })
+    Ok(OperationsPage {
+        chrome: Chrome::of(&req),
+        kpis,
+        waiting: now_live.waiting,
+        on_duty: now_live.on_duty,
+        hands: now_live.hands,
+        in_progress: now_live.in_progress,
+    })
 }
 
 /// The live part alone, for htmx to swap in every few seconds.

@@ -131,6 +131,12 @@ fn agents_step(
                 conversation::post_message(conn, e.id, Author::Agent { id }, reply, now)?;
             } else if held >= persona.handle_s {
                 conversation::resolve(conn, e.id, id, "solved", None, now)?;
+                // The demo's agents finish wrap-up at once (a real agent's notes take a moment).
+                let wrap_up = crate::quality::wrap_up::WrapUpInput { disposition: "solved".into(), notes: None };
+                match crate::quality::wrap_up::finish(conn, e.id, id, &wrap_up, now) {
+                    Err(AppError::Conflict(_)) | Ok(_) => {}
+                    Err(other) => return Err(other),
+                }
                 // Most customers rate the conversation afterwards, mostly well.
                 if dice.chance(0.7) {
                     let rating = conversation::RatingInput { score: 3 + dice.below(3) as i32, comment: None };

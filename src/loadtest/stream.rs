@@ -1,5 +1,5 @@
 //! The load test's agents over HTTP: logging in, going online, and an event stream per agent
-//! that accepts each offer as it arrives (noting how long it took to come) and resolves the
+//! that accepts each offer as it arrives (noting how long it took to come) and resolves (and wraps up) the
 //! conversation at once so the seat is free again.
 
 use std::sync::{Arc, Mutex};
@@ -97,6 +97,14 @@ async fn take(client: &reqwest::Client, url: &str, token: &str, offer: Value, se
     let resolved = ok
         && client
             .post(format!("{url}/api/v1/escalations/{escalation_id}/resolve"))
+            .bearer_auth(token)
+            .json(&json!({"disposition": "solved"}))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        // Wrap-up holds the seat until it is finished.
+        && client
+            .post(format!("{url}/api/v1/escalations/{escalation_id}/wrap-up"))
             .bearer_auth(token)
             .json(&json!({"disposition": "solved"}))
             .send()

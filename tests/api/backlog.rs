@@ -77,6 +77,10 @@ async fn work(app: Arc<TestApp>, token: String, seen: Arc<Seen>, arrived: Arc<At
             let path = format!("/api/v1/escalations/{}/resolve", e["id"]);
             let answer = app.post_json(&path, &json!({"disposition": "solved"}), Some(&token)).await;
             seen.note("resolve", answer.status());
+            // Wrap-up holds the capacity until it is finished.
+            let path = format!("/api/v1/escalations/{}/wrap-up", e["id"]);
+            let answer = app.post_json(&path, &json!({"disposition": "solved"}), Some(&token)).await;
+            seen.note("wrap-up", answer.status());
         }
         let offers: Vec<Value> = app.get_json("/api/v1/me/offers", &token).await.json().await.unwrap_or_default();
         for offer in &offers {

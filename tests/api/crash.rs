@@ -221,7 +221,7 @@ fn start_load(
     tasks
 }
 
-/// Accepts every offer, resolves every conversation it holds; errors (a server being down)
+/// Accepts every offer, resolves (and wraps up) every conversation it holds; errors (a server being down)
 /// are simply tried again.
 async fn agent_loop(base: String, token: String, stop: Arc<AtomicBool>) {
     let http = client();
@@ -234,6 +234,8 @@ async fn agent_loop(base: String, token: String, stop: Arc<AtomicBool>) {
         };
         for e in answer.json::<Vec<Value>>().await.unwrap_or_default() {
             let path = format!("{base}/api/v1/escalations/{}/resolve", e["id"]);
+            let _ = http.post(path).bearer_auth(&token).json(&json!({"disposition": "solved"})).send().await;
+            let path = format!("{base}/api/v1/escalations/{}/wrap-up", e["id"]);
             let _ = http.post(path).bearer_auth(&token).json(&json!({"disposition": "solved"})).send().await;
         }
         let Ok(answer) = http.get(format!("{base}/api/v1/me/offers")).bearer_auth(&token).send().await else {

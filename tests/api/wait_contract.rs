@@ -353,6 +353,8 @@ async fn a_returning_customer_is_offered_first_to_the_agent_who_helped_last_if_t
         )
         .await;
     assert_eq!(resolved.status(), 200);
+    let wrap_up = format!("/api/v1/escalations/{}/wrap-up", assigned["id"]);
+    assert_eq!(app.post_json(&wrap_up, &json!({"disposition": "solved"}), Some(&first)).await.status(), 200);
 
     // A stronger agent is online now; the returning customer still goes to the one they know.
     let (_, strong) = online_agent(&app, "strong@example.com", 5, "native").await;

@@ -6,6 +6,7 @@
 //! Run with `cargo bench --bench matching`; results are recorded in BENCHMARKS.md.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -56,6 +57,7 @@ fn agents(count: usize) -> Vec<Candidate> {
                 hourly_rate_minor: 15000 + rng.below(15000) as i64,
                 currency: "SEK".into(),
                 passed_on_this: false,
+                learned: Arc::from([]),
             }
         })
         .collect()

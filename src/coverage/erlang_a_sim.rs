@@ -54,6 +54,8 @@ fn scenario(agents: u32) -> Scenario {
         }],
         boosts: None,
         target: None,
+        proficiency: None,
+        weights: None,
     }
 }
 

@@ -635,6 +635,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agent_skill_stats (agent_id, skill) {
+        agent_id -> BigInt,
+        skill -> Text,
+        conversations -> Integer,
+        handle_s -> Double,
+        quality -> Double,
+        computed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     escalation_contracts,
@@ -686,4 +697,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     decision_reviews,
     help_requests,
     agent_tiers,
+    agent_skill_stats,
 );

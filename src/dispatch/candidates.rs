@@ -76,6 +76,7 @@ pub fn to_candidates(
                 hourly_rate_minor,
                 currency: currency.to_string(),
                 passed_on_this: false,
+                learned: profile.learned.clone(),
             }
         })
         .collect())
@@ -348,6 +349,7 @@ mod tests {
             hourly_rate_minor: 20_000,
             currency: "SEK".into(),
             passed_on_this: false,
+            learned: std::sync::Arc::from([]),
         }
     }
 

@@ -17,8 +17,8 @@ use chrono::NaiveDateTime;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::AgentId;
-use crate::matching::Level;
-use crate::models::{agent_language, agent_rate, agent_skill, certification};
+use crate::matching::{Learned, Level};
+use crate::models::{agent_language, agent_rate, agent_skill, agent_skill_stat, certification};
 
 /// One agent's facts at one `profile_version`.
 #[derive(Debug, Default)]
@@ -27,6 +27,8 @@ pub struct Profile {
     pub languages: Arc<[(String, Level)]>,
     pub skills: Arc<[(String, u8)]>,
     pub certifications: Arc<[String]>,
+    /// Learned speed and quality per skill (recomputed hourly; a change bumps the version).
+    pub learned: Arc<[Learned]>,
     /// Every rate, oldest first: a scheduled rate takes force without any write, so the rate in
     /// force is picked at each pass.
     rates: Vec<(NaiveDateTime, i64, String)>,
@@ -117,6 +119,11 @@ fn load(conn: &mut DbConn, agents: &[(AgentId, i64)]) -> Result<HashMap<AgentId,
             p.certifications.push(c.skill);
         }
     }
+    for l in agent_skill_stat::for_agents(conn, &ids)? {
+        if let Some(p) = profiles.get_mut(&l.agent_id) {
+            p.learned.push(Learned { skill: l.skill, handle_s: l.handle_s, quality: l.quality });
+        }
+    }
     for r in agent_rate::all_for(conn, &ids)? {
         if let Some(p) = profiles.get_mut(&r.agent_id) {
             p.rates.push((r.effective_from, r.hourly_rate_minor, r.currency));
@@ -132,6 +139,7 @@ struct ProfileLists {
     languages: Vec<(String, Level)>,
     skills: Vec<(String, u8)>,
     certifications: Vec<String>,
+    learned: Vec<Learned>,
     rates: Vec<(NaiveDateTime, i64, String)>,
 }
 
@@ -142,6 +150,7 @@ impl ProfileLists {
             languages: self.languages.into(),
             skills: self.skills.into(),
             certifications: self.certifications.into(),
+            learned: self.learned.into(),
             rates: self.rates,
         }
     }

@@ -29,10 +29,14 @@ pub enum Factor {
     Cost,
     /// Closer to the customer.
     Proximity,
+    /// Learned quality in the needed skills (first-contact resolution and reviews).
+    Quality,
+    /// Faster than the other candidates on these needs, by learned handle time.
+    Speed,
 }
 
 impl Factor {
-    pub const ALL: [Factor; 8] = [
+    pub const ALL: [Factor; 10] = [
         Factor::Skill,
         Factor::Language,
         Factor::Rating,
@@ -41,6 +45,8 @@ impl Factor {
         Factor::Fairness,
         Factor::Cost,
         Factor::Proximity,
+        Factor::Quality,
+        Factor::Speed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +59,8 @@ impl Factor {
             Factor::Fairness => "fairness",
             Factor::Cost => "cost",
             Factor::Proximity => "proximity",
+            Factor::Quality => "quality",
+            Factor::Speed => "speed",
         }
     }
 }
@@ -76,6 +84,18 @@ pub struct Weights {
     pub cost: f64,
     #[schema(minimum = 0, maximum = 100)]
     pub proximity: f64,
+    /// Appended with learned quality (issue 20); settings saved before it read as 1.
+    #[schema(minimum = 0, maximum = 100)]
+    #[serde(default = "one")]
+    pub quality: f64,
+    /// Appended with learned handle time (issue 20); settings saved before it read as 1.
+    #[schema(minimum = 0, maximum = 100)]
+    #[serde(default = "one")]
+    pub speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for Weights {
@@ -89,6 +109,8 @@ impl Default for Weights {
             fairness: 1.5,
             cost: 0.5,
             proximity: 0.5,
+            quality: 1.0,
+            speed: 1.0,
         }
     }
 }
@@ -104,6 +126,8 @@ impl Weights {
             Factor::Fairness => self.fairness,
             Factor::Cost => self.cost,
             Factor::Proximity => self.proximity,
+            Factor::Quality => self.quality,
+            Factor::Speed => self.speed,
         }
     }
 
@@ -118,6 +142,8 @@ impl Weights {
             Factor::Fairness => &mut self.fairness,
             Factor::Cost => &mut self.cost,
             Factor::Proximity => &mut self.proximity,
+            Factor::Quality => &mut self.quality,
+            Factor::Speed => &mut self.speed,
         }
     }
 
@@ -133,12 +159,17 @@ pub struct Pool {
     /// Per currency: the lowest and highest hourly rate (a list: a pool has one currency or
     /// a few, and ranking reads it once per candidate).
     rate_range: Vec<(String, (i64, i64))>,
+    /// The shortest and longest learned handle time for these needs among the candidates.
+    handle_range: Option<(f64, f64)>,
 }
 
 impl Pool {
-    pub fn of<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Pool {
+    pub fn of<'a>(needs: &Needs, candidates: impl Iterator<Item = &'a Candidate>) -> Pool {
         let mut pool = Pool::default();
         for c in candidates {
+            if let Some(h) = c.expected_handle_s(needs) {
+                pool.handle_range = Some(pool.handle_range.map_or((h, h), |(lo, hi)| (lo.min(h), hi.max(h))));
+            }
             pool.max_engaged_minutes = pool.max_engaged_minutes.max(c.engaged_minutes);
             let rate = c.hourly_rate_minor;
             match pool.rate_range.iter_mut().find(|(currency, _)| *currency == c.currency) {
@@ -198,6 +229,13 @@ pub fn value(factor: Factor, needs: &Needs, c: &Candidate, rules: &Rules, pool: 
         Factor::Proximity => match needs.location {
             Some(customer) => 1.0 - (distance_km(customer, c.location) / PROXIMITY_SCALE_KM).min(1.0),
             None => 1.0,
+        },
+        // No history yet: the middle, neither rewarded nor held back.
+        Factor::Quality => c.learned_quality(needs).unwrap_or(0.5),
+        Factor::Speed => match (c.expected_handle_s(needs), pool.handle_range) {
+            (Some(h), Some((low, high))) if high > low => 1.0 - (h - low) / (high - low),
+            (Some(_), _) => 1.0,
+            (None, _) => 0.5,
         },
     };
     v.clamp(0.0, 1.0)

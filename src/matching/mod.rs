@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub mod eligibility;
 pub mod factors;
 pub mod index;
+pub mod learning;
 pub mod rank;
 
 pub use eligibility::{Rejection, check, qualifies};
@@ -114,6 +115,17 @@ impl Rules {
     }
 }
 
+/// What an agent's own history says about them in one skill: the handle time to expect and
+/// a quality figure (0..1: first-contact resolution blended with review scores), each shrunk
+/// toward the pool so a few conversations move it only a little. The server learns these
+/// hourly (`quality::learning`); the simulator learns them from the work it sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learned {
+    pub skill: String,
+    pub handle_s: f64,
+    pub quality: f64,
+}
+
 /// One agent as the engine sees them.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -142,6 +154,8 @@ pub struct Candidate {
     pub currency: String,
     /// Declined or missed an offer of this escalation already.
     pub passed_on_this: bool,
+    /// Learned speed and quality per skill; empty for an agent with no history yet.
+    pub learned: Arc<[Learned]>,
 }
 
 impl Candidate {
@@ -155,6 +169,24 @@ impl Candidate {
 
     pub fn proficiency_in(&self, skill: &str) -> Option<u8> {
         self.skills.iter().find(|(name, _)| name == skill).map(|(_, p)| *p)
+    }
+
+    /// The mean of `figure` over the learned entries for the needed skills (every entry when
+    /// no skill is needed); `None` without history in them.
+    fn learned_mean(&self, needs: &Needs, figure: impl Fn(&Learned) -> f64) -> Option<f64> {
+        let relevant = |l: &&Learned| needs.required_skills.is_empty() || needs.required_skills.contains(&l.skill);
+        let (sum, n) = self.learned.iter().filter(relevant).fold((0.0, 0), |(s, n), l| (s + figure(l), n + 1));
+        (n > 0).then(|| sum / n as f64)
+    }
+
+    /// Seconds this agent is expected to take on an escalation with these needs.
+    pub fn expected_handle_s(&self, needs: &Needs) -> Option<f64> {
+        self.learned_mean(needs, |l| l.handle_s)
+    }
+
+    /// Learned quality (0..1) in the needed skills.
+    pub fn learned_quality(&self, needs: &Needs) -> Option<f64> {
+        self.learned_mean(needs, |l| l.quality)
     }
 }
 

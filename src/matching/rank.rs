@@ -37,7 +37,7 @@ fn better(a: &Ranked, a_idle: u64, b: &Ranked, b_idle: u64) -> bool {
 /// Every eligible candidate, best first.
 pub fn rank(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &Weights) -> Vec<Ranked> {
     let eligible: Vec<&Candidate> = candidates.iter().filter(|c| eligibility::check(needs, c, rules).is_ok()).collect();
-    let pool = Pool::of(eligible.iter().copied());
+    let pool = Pool::of(needs, eligible.iter().copied());
     let mut ranked: Vec<(Ranked, u64)> =
         eligible.iter().map(|c| (score(needs, c, rules, weights, &pool), c.idle_seconds)).collect();
     ranked.sort_by(|(a, ai), (b, bi)| {
@@ -77,7 +77,7 @@ fn best_among<'a>(
     weights: &Weights,
 ) -> Option<Ranked> {
     let eligible: Vec<&Candidate> = candidates.filter(|c| eligibility::check(needs, c, rules).is_ok()).collect();
-    let pool = Pool::of(eligible.iter().copied());
+    let pool = Pool::of(needs, eligible.iter().copied());
     let total = weights.total();
     // Scores only, no explanation, until the winner is known: the explanation is built once.
     let mut winner: Option<(&Candidate, f64)> = None;

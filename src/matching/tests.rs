@@ -4,6 +4,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::ids::AgentId;
+use std::sync::Arc;
 
 fn agent(id: i64) -> Candidate {
     Candidate {
@@ -24,6 +25,7 @@ fn agent(id: i64) -> Candidate {
         hourly_rate_minor: 20000,
         currency: "SEK".into(),
         passed_on_this: false,
+        learned: Arc::from([]),
     }
 }
 
@@ -184,6 +186,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                     hourly_rate_minor: rate,
                     currency: currency.into(),
                     passed_on_this: passed,
+                    learned: Arc::from([]),
                 }
             },
         )

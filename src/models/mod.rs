@@ -7,6 +7,7 @@ pub mod agent_event;
 pub mod agent_language;
 pub mod agent_rate;
 pub mod agent_skill;
+pub mod agent_skill_stat;
 pub mod agent_tier;
 pub mod app_setting;
 pub mod assignment;

@@ -145,3 +145,18 @@ pub fn of_escalation(conn: &mut DbConn, escalation: EscalationId) -> QueryResult
         .first(conn)
         .optional()
 }
+
+/// Counting reviews since `since` with the needed skills: (agent, skills, score 0-100).
+pub fn scored_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(AgentId, String, f64)>> {
+    use crate::db::schema::escalations;
+    quality_reviews::table
+        .inner_join(escalations::table.on(escalations::id.eq(quality_reviews::escalation_id)))
+        .filter(quality_reviews::created_at.ge(since))
+        .filter(
+            quality_reviews::dispute_outcome
+                .is_null()
+                .or(quality_reviews::dispute_outcome.ne(DisputeOutcome::Overturned)),
+        )
+        .select((quality_reviews::agent_id, escalations::required_skills, quality_reviews::score))
+        .load(conn)
+}

@@ -3,6 +3,7 @@
 
 pub mod decisions;
 pub mod fcr;
+pub mod learning;
 pub mod reviews;
 pub mod sampling;
 pub mod settings;

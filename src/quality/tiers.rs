@@ -258,6 +258,20 @@ pub struct TierView {
     pub computed_at: DateTime<Utc>,
     /// `null` at the top tier.
     pub next: Option<NextTier>,
+    /// What your history says per skill, as the matching engine uses it (appended).
+    pub learned: Vec<LearnedView>,
+}
+
+/// Learned speed and quality in one skill.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LearnedView {
+    pub skill: String,
+    /// Conversations needing the skill in the window.
+    pub conversations: i32,
+    /// Expected seconds from accept to resolution (shrunk toward the pool).
+    pub handle_s: f64,
+    /// First-contact resolution blended with review scores, 0 to 1 (shrunk toward the pool).
+    pub quality: f64,
 }
 
 /// Every active agent's figures now.
@@ -282,7 +296,17 @@ pub fn mine(conn: &mut DbConn, agent: AgentId, now: DateTime<Utc>) -> Result<Tie
         None => (fresh(conn, &rules, agent, now)?, None, now),
     };
     let level = level_of(&rules, &figures);
+    let learned = crate::models::agent_skill_stat::for_agents(conn, &[agent])?
+        .into_iter()
+        .map(|s| LearnedView {
+            skill: s.skill,
+            conversations: s.conversations,
+            handle_s: s.handle_s,
+            quality: s.quality,
+        })
+        .collect();
     Ok(TierView {
+        learned,
         tier: level.name.clone(),
         score: figures.score(&rules.weights),
         perks: level.perks,
@@ -312,12 +336,17 @@ pub fn perks_of(conn: &mut DbConn, agent: AgentId) -> Result<Perks, AppError> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecomputeSummary {
     pub agents: usize,
+    /// Agents whose tier changed.
     pub changed: usize,
+    /// Agents whose learned speed or quality moved (their profiles reload for matching).
+    pub learned: usize,
 }
 
-/// Recomputes every active agent's tier and stores it with its figures; each change of tier is
-/// recorded as an automated decision the agent sees (and may contest) and audited.
+/// Recomputes every agent's learned speed and quality (`quality::learning`), then every active
+/// agent's tier, stored with its figures; each change of tier is recorded as an automated
+/// decision the agent sees (and may contest) and audited.
 pub fn recompute(conn: &mut DbConn, now: DateTime<Utc>) -> Result<RecomputeSummary, AppError> {
+    let learned = super::learning::recompute(conn, now)?;
     let rules = settings::load(conn)?.tiers;
     let figures = evaluate_all(conn, &rules, now)?;
     let stored: HashMap<AgentId, String> = agent_tier::all_tiers(conn)?.into_iter().collect();
@@ -336,7 +365,7 @@ pub fn recompute(conn: &mut DbConn, now: DateTime<Utc>) -> Result<RecomputeSumma
             announce(conn, *id, before.map(String::as_str), level, f, &rules, now)?;
         }
     }
-    Ok(RecomputeSummary { agents: figures.len(), changed })
+    Ok(RecomputeSummary { agents: figures.len(), changed, learned })
 }
 
 fn announce(

@@ -1,4 +1,5 @@
-//! The quality loop in the background: tiers are recomputed once an hour across all instances
+//! The quality loop in the background: learned speed and quality, then tiers, are recomputed
+//! once an hour across all instances
 //! (the `tiers` lease, taken with a holder name unique to each attempt, so it is won only once
 //! it has expired).
 
@@ -27,9 +28,12 @@ pub fn spawn(db: Db, instance: String) {
                 })
                 .await;
             match done {
-                Ok(Some(summary)) => {
-                    tracing::info!(agents = summary.agents, changed = summary.changed, "tiers recomputed")
-                }
+                Ok(Some(done)) => tracing::info!(
+                    agents = done.agents,
+                    changed = done.changed,
+                    learned = done.learned,
+                    "learned figures and tiers recomputed"
+                ),
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "could not recompute tiers"),
             }

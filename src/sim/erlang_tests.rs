@@ -51,6 +51,8 @@ fn scenario(rate_per_hour: f64, patience_s: Option<f64>, days: f64) -> Scenario 
         }],
         boosts: None,
         target: None,
+        proficiency: None,
+        weights: None,
     }
 }
 

@@ -14,6 +14,8 @@ pub mod world;
 mod boost_tests;
 #[cfg(test)]
 mod erlang_tests;
+#[cfg(test)]
+mod quality_tests;
 
 pub use policy::Policy;
 pub use report::Report;

@@ -23,6 +23,8 @@ pub struct Outcome {
     pub oracle_eta_s: f64,
     pub offers: u32,
     pub language_matched: bool,
+    /// Whether the customer stayed away afterwards, once known (`proficiency` scenarios).
+    pub first_contact: Option<bool>,
 }
 
 pub struct Tally {
@@ -96,6 +98,11 @@ pub struct Report {
     /// Whether the scenario's service target held, with Erlang A's requirement beside it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<super::target::TargetCheck>,
+    /// Share of handled customers who did not come back (scenarios with `proficiency`; `null`
+    /// otherwise). Appended with the quality loop.
+    pub first_contact_rate: Option<f64>,
+    /// Highest minus lowest group utilisation (0.05 is 5 points).
+    pub utilization_spread: f64,
 }
 
 /// What a run's boosts were: how many, at which multiplier.
@@ -171,6 +178,12 @@ pub fn report(
             }
         })
         .collect();
+    let used: Vec<f64> = by_group.iter().filter(|g| g.agents > 0).map(|g| g.utilization).collect();
+    let utilization_spread = if used.is_empty() {
+        0.0
+    } else {
+        used.iter().cloned().fold(f64::MIN, f64::max) - used.iter().cloned().fold(f64::MAX, f64::min)
+    };
     Report {
         policy: policy.to_string(),
         seed,
@@ -228,6 +241,11 @@ pub fn report(
             .sum::<f64>()
             .round(),
         target: None,
+        first_contact_rate: {
+            let judged: Vec<bool> = handled.iter().filter_map(|o| o.first_contact).collect();
+            (!judged.is_empty()).then(|| share(judged.iter().filter(|f| **f).count(), judged.len()))
+        },
+        utilization_spread,
     }
 }
 

@@ -27,6 +27,49 @@ pub struct Scenario {
     /// The service target to judge the run by (`sim::target`); none when absent.
     #[serde(default)]
     pub target: Option<super::target::SimTarget>,
+    /// How an agent's proficiency in the needed skills changes handle time and first-contact
+    /// resolution; none: proficiency changes neither (the default, as before).
+    #[serde(default)]
+    pub proficiency: Option<ProficiencyCurve>,
+    /// The engine's matching weights; none: the server's defaults.
+    #[serde(default)]
+    pub weights: Option<crate::matching::Weights>,
+}
+
+/// Handle time and first-contact resolution by proficiency 1..5 (interpolated between whole
+/// levels, by the agent's mean proficiency in the needed skills; 1 for a skill they lack).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProficiencyCurve {
+    /// Handle time multipliers at proficiency 1, 2, 3, 4 and 5 (a stream's `handle_time` is
+    /// the time at the multiplier 1).
+    pub handle_factor: [f64; 5],
+    /// Chance that the customer does not come back, at proficiency 1 to 5.
+    pub first_contact: [f64; 5],
+    /// When a customer not resolved on first contact comes back (a new arrival of the same
+    /// stream); the system learns the outcome then.
+    #[serde(default = "one_hour")]
+    pub repeat_after_s: f64,
+    /// Observations' worth of the pool's mean each learned figure starts from.
+    #[serde(default = "five")]
+    pub prior_weight: f64,
+}
+
+fn one_hour() -> f64 {
+    3600.0
+}
+
+fn five() -> f64 {
+    5.0
+}
+
+impl ProficiencyCurve {
+    /// The value of a 5-point curve at `proficiency` (clamped to 1..5, linear in between).
+    pub fn at(points: &[f64; 5], proficiency: f64) -> f64 {
+        let p = proficiency.clamp(1.0, 5.0) - 1.0;
+        let (low, frac) = (p.floor() as usize, p.fract());
+        if low >= 4 { points[4] } else { points[low] * (1.0 - frac) + points[low + 1] * frac }
+    }
 }
 
 /// Live boosts in a run (`sim::world::boosting`).
@@ -220,6 +263,17 @@ impl Scenario {
             && !(t.share > 0.0 && t.share < 1.0 && t.within_s > 0.0 && t.max_abandon > 0.0 && t.max_abandon < 1.0)
         {
             problems.push("target needs share and max_abandon between 0 and 1 and within_s above 0".to_string());
+        }
+        if let Some(c) = &self.proficiency {
+            if c.handle_factor.iter().any(|f| !(*f > 0.0 && *f <= 20.0)) {
+                problems.push("proficiency.handle_factor must hold 5 factors above 0 and at most 20".to_string());
+            }
+            if c.first_contact.iter().any(|p| !(0.0..=1.0).contains(p)) {
+                problems.push("proficiency.first_contact must hold 5 chances between 0 and 1".to_string());
+            }
+            if !(c.repeat_after_s > 0.0) || !(c.prior_weight >= 0.0) {
+                problems.push("proficiency.repeat_after_s must be above 0 and prior_weight at least 0".to_string());
+            }
         }
         if self.arrivals.is_empty() {
             problems.push("arrivals must name at least one stream".to_string());

@@ -324,3 +324,33 @@ async fn wrap_up_time_is_paid_as_engaged_time_and_split_out_per_conversation() {
         detail.iter().filter(|r| r["kind"] == "engaged").map(|r| r["seconds"].parse::<i64>().unwrap()).sum();
     assert_eq!(engaged, 1920);
 }
+
+#[tokio::test]
+async fn learned_speed_and_quality_come_from_the_agents_own_work_and_show_in_why_you() {
+    let app = spawn_app().await;
+    let (_, agent) = online_agent(&app, "learner@example.com", 4, "native").await;
+    let service = app.service_token("bot").await;
+    for n in 0..3 {
+        let mut body = escalation(&format!("learn-{n}"));
+        body["customer_ref"] = json!(format!("customer-{n}"));
+        let id = taken(&app, &service, &agent, &body).await;
+        resolve(&app, &agent, id).await;
+        let wrap_up = format!("/api/v1/escalations/{id}/wrap-up");
+        assert_eq!(app.post_json(&wrap_up, &json!({"disposition": "solved"}), Some(&agent)).await.status(), 200);
+    }
+    let staff = app.staff_token("lead2@example.com", "staff").await;
+    let summary: Value =
+        app.post_json("/api/v1/staff/tiers/recompute", &json!({}), Some(&staff)).await.json().await.unwrap();
+    assert_eq!(summary["learned"], 1, "{summary}");
+    let tier: Value = app.get_json("/api/v1/me/tier", &agent).await.json().await.unwrap();
+    let learned = tier["learned"].as_array().unwrap();
+    assert_eq!(learned.len(), 1, "{tier}");
+    assert_eq!((learned[0]["skill"].as_str(), learned[0]["conversations"].as_i64()), (Some("payments"), Some(3)));
+    assert_eq!(learned[0]["quality"], 1.0, "every customer resolved on first contact so far");
+
+    escalate(&app, &service, &escalation("learn-next")).await;
+    let offer = &offers_of(&app, &agent).await[0];
+    let factors: Vec<&str> =
+        offer["why"]["factors"].as_object().map(|f| f.keys().map(String::as_str).collect()).unwrap_or_default();
+    assert!(factors.contains(&"quality") && factors.contains(&"speed"), "{offer}");
+}

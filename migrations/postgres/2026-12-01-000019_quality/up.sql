@@ -116,3 +116,15 @@ CREATE TABLE agent_tiers (
     since TIMESTAMP NOT NULL,
     computed_at TIMESTAMP NOT NULL
 );
+
+-- What each agent's history says per skill (recomputed hourly): expected handle time and a
+-- quality figure, both shrunk toward the pool; the matching engine ranks with them.
+CREATE TABLE agent_skill_stats (
+    agent_id BIGINT NOT NULL REFERENCES agents (user_id) ON DELETE CASCADE,
+    skill TEXT NOT NULL,
+    conversations INTEGER NOT NULL,
+    handle_s DOUBLE PRECISION NOT NULL,
+    quality DOUBLE PRECISION NOT NULL,
+    computed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (agent_id, skill)
+);

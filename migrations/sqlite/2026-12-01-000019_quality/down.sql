@@ -1,3 +1,4 @@
+DROP TABLE agent_skill_stats;
 DROP TABLE agent_tiers;
 DROP INDEX assignments_in_wrap_up;
 DROP TABLE help_requests;

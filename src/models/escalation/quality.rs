@@ -141,3 +141,24 @@ pub fn live(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(Escalation, Optio
         .select((Escalation::as_select(), take_overs::supervisor_id.nullable()))
         .load(conn)
 }
+
+/// Every resolved stretch whose conversation was resolved since `since`: (agent, needed
+/// skills, accepted at, resolved at, whether the customer came back within the window).
+pub fn handled_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(AgentId, String, NaiveDateTime, NaiveDateTime, bool)>> {
+    use crate::db::schema::assignments;
+    assignments::table
+        .inner_join(escalations::table.on(escalations::id.eq(assignments::escalation_id)))
+        .left_join(repeat_contacts::table.on(repeat_contacts::escalation_id.eq(assignments::escalation_id)))
+        .filter(assignments::resolved_at.ge(since))
+        .select((
+            assignments::agent_id,
+            escalations::required_skills,
+            assignments::started_at,
+            assignments::resolved_at.assume_not_null(),
+            repeat_contacts::escalation_id.nullable().is_not_null(),
+        ))
+        .load(conn)
+}

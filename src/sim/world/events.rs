@@ -31,6 +31,16 @@ pub(super) enum Event {
     GoOffline {
         agent: usize,
     },
+    /// A customer not resolved on first contact comes back (`proficiency`).
+    Repeat {
+        stream: usize,
+    },
+    /// The outcome of a conversation becomes known: whether its customer came back.
+    Judge {
+        escalation: usize,
+        agent: usize,
+        first_contact: bool,
+    },
 }
 
 /// An event at a time; the heap pops the earliest (ties in the order they were scheduled).

@@ -14,6 +14,7 @@ use crate::dispatch::eta_pools::PoolBoard;
 
 mod boosting;
 mod events;
+mod proficiency;
 mod quoting;
 use crate::dispatch::settings::MatchingSettings;
 use crate::ids::AgentId;
@@ -52,6 +53,10 @@ pub struct Escalation {
     pub agent: Option<usize>,
     /// Assigned while a boost was in force on its stream.
     boosted: bool,
+    /// A customer coming back after a conversation that did not resolve their need.
+    pub repeat: bool,
+    /// Whether the customer stayed away afterwards (`proficiency`); known once judged.
+    pub first_contact: Option<bool>,
 }
 
 impl Escalation {
@@ -109,6 +114,13 @@ pub struct World<'a> {
     /// Until when each stream is boosted (0: never yet), and how many boosts were posted.
     boost_until: Vec<f64>,
     pub boosts_posted: usize,
+    /// What the engine learns of each agent's speed and quality from the work it sees, and
+    /// whether the figures are in use yet (from the end of the warm-up).
+    learner: crate::matching::learning::Learner,
+    learning_applied: bool,
+    /// Whether customers come back (`proficiency`): its own stream, so every policy sees the
+    /// same draws for the same agents.
+    outcomes_rng: Rng,
 }
 
 /// Seconds of the measured window that lie in `[from, to)`.
@@ -142,6 +154,7 @@ impl<'a> World<'a> {
                         hourly_rate_minor: g.hourly_rate_minor,
                         currency: "EUR".into(),
                         passed_on_this: false,
+                        learned: Arc::from([]),
                     },
                     speed: g.service_rate_factor,
                     accept_probability: g.accept_probability,
@@ -179,7 +192,15 @@ impl<'a> World<'a> {
             pools: PoolBoard::default(),
             boost_until: vec![0.0; scenario.arrivals.len()],
             boosts_posted: 0,
+            learner: crate::matching::learning::Learner::new(
+                scenario.proficiency.as_ref().map_or(5.0, |c| c.prior_weight),
+            ),
+            learning_applied: false,
+            outcomes_rng: Rng::new(seed ^ 0x9E37_79B9_7F4A_7C15),
         };
+        if let Some(weights) = &scenario.weights {
+            world.settings.weights = weights.clone();
+        }
         if scenario.boosts.is_some() {
             world.schedule(boosting::CHECK_EVERY_S, Event::BoostCheck);
         }
@@ -226,6 +247,8 @@ impl<'a> World<'a> {
                 Event::BoostCheck => self.check_boosts(),
                 Event::ComeOnline { agent, until } => self.come_online(agent, until),
                 Event::GoOffline { agent } => self.go_offline(agent),
+                Event::Repeat { stream } => self.admit(stream, true),
+                Event::Judge { escalation, agent, first_contact } => self.judge(escalation, agent, first_contact),
             }
             let fraction = (self.now / self.scenario.duration_s).min(1.0);
             if fraction - reported >= 0.01 {
@@ -238,6 +261,11 @@ impl<'a> World<'a> {
 
     fn arrive(&mut self, stream: usize) {
         self.next_arrival(stream, self.now);
+        self.admit(stream, false);
+    }
+
+    /// A customer of `stream` reaches the queue: new, or coming back (`repeat`).
+    fn admit(&mut self, stream: usize, repeat: bool) {
         let s = &self.scenario.arrivals[stream];
         let handle_s = s.handle_time.sample(&mut self.arrivals_rng);
         let patience = s.patience.as_ref().map(|p| p.sample(&mut self.arrivals_rng));
@@ -264,6 +292,8 @@ impl<'a> World<'a> {
             assigned_at: None,
             agent: None,
             boosted: false,
+            repeat,
+            first_contact: None,
         });
         self.queue.push(index);
         if let Some(patience) = patience {
@@ -312,6 +342,7 @@ impl<'a> World<'a> {
 
     /// Offers every waiting escalation it can, in the policy's order, to agents with room.
     fn dispatch(&mut self) {
+        self.apply_learning_after_warmup();
         let mut free: Vec<usize> = (0..self.agents.len())
             .filter(|&a| self.agents[a].candidate.available && self.agents[a].candidate.free_capacity() > 0)
             .collect();
@@ -395,7 +426,7 @@ impl<'a> World<'a> {
         e.assigned_at = Some(now);
         e.agent = Some(agent);
         e.boosted = boosted;
-        let duration = e.handle_s / self.agents[agent].speed;
+        let duration = self.duration_of(escalation, agent);
         self.accept_sum += self.agents[agent].accept_delay_s;
         self.accept_n += 1.0;
         let a = &mut self.agents[agent];
@@ -407,9 +438,10 @@ impl<'a> World<'a> {
     fn finish(&mut self, escalation: usize, agent: usize) {
         let now = self.now;
         let window = (self.scenario.warmup_s, self.scenario.duration_s);
+        let started = self.escalations[escalation].assigned_at.unwrap_or(now);
+        self.after_conversation(escalation, agent, now - started);
         let e = &mut self.escalations[escalation];
         e.state = State::Done;
-        let started = e.assigned_at.unwrap_or(now);
         let boosted = e.boosted;
         self.handle_sum += now - started;
         self.handle_n += 1.0;
@@ -466,6 +498,7 @@ impl<'a> World<'a> {
                 language_matched: e.agent.is_some_and(|a| {
                     self.agents[a].candidate.level_in(&e.needs.language).is_some_and(|l| l >= Level::Fluent)
                 }),
+                first_contact: e.first_contact,
             })
             .collect();
         Tally { outcomes, measured_s: window.1 - window.0 }

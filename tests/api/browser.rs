@@ -81,7 +81,7 @@ pub async fn fill(client: &Client, id: &str, text: &str) {
     client.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
 }
 
-async fn choose(client: &Client, id: &str, value: &str) {
+pub async fn choose(client: &Client, id: &str, value: &str) {
     client.find(Locator::Id(id)).await.unwrap().select_by_value(value).await.unwrap();
 }
 

@@ -16,6 +16,7 @@ mod backlog;
 mod browser;
 mod browser_coverage;
 mod browser_handoff;
+mod browser_quality;
 mod cli;
 mod conversation;
 mod coverage;

@@ -58,6 +58,7 @@ fn agents(count: usize) -> Vec<Candidate> {
                 currency: "SEK".into(),
                 passed_on_this: false,
                 learned: Arc::from([]),
+                sensitive_priority: false,
             }
         })
         .collect()

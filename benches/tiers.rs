@@ -59,7 +59,7 @@ fn seed(conn: &mut DbConn) {
         "INSERT INTO quality_reviews (escalation_id, agent_id, scorecard_id, scores, score, comment, created_at)
          SELECT id, assigned_agent_id, 1, '{\"accuracy\":4}', 60 + (id % 40), '', closed_at FROM escalations WHERE id % 20 = 0".into(),
         "INSERT INTO repeat_contacts (escalation_id, repeat_escalation_id, marked_at)
-         SELECT id, id + 1, closed_at FROM escalations WHERE id % 10 = 0".into(),
+         SELECT id, id - 1, closed_at FROM escalations WHERE id % 10 = 0".into(),
         format!(
             "WITH RECURSIVE d(day) AS (SELECT 0 UNION ALL SELECT day + 1 FROM d WHERE day < {DAYS} - 1)
              INSERT INTO coverage_slots (language, market, required_skills, starts_at, places, booked, published_at, updated_at)
@@ -73,6 +73,11 @@ fn seed(conn: &mut DbConn) {
     for statement in statements {
         sql_query(statement).execute(conn).expect("seeding");
     }
+}
+
+/// One recompute in one write transaction, as the hourly upkeep runs it.
+fn recompute(conn: &mut DbConn, now: chrono::DateTime<Utc>) -> handoff::quality::tiers::RecomputeSummary {
+    conn.transaction::<_, handoff::error::AppError, _>(|c| handoff::quality::tiers::recompute(c, now)).unwrap()
 }
 
 /// The process's resident and peak resident memory in KiB (Linux).
@@ -103,7 +108,7 @@ fn recompute_tiers(c: &mut Criterion) {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let (before, _) = memory_kib();
     let first = Instant::now();
-    let summary = handoff::quality::tiers::recompute(&mut conn, now).unwrap();
+    let summary = recompute(&mut conn, now);
     let (_, peak) = memory_kib();
     println!(
         "first recompute ({} agents, {} learned, {} tier changes): {:.2} s, resident {} MiB before, peak {} MiB (+{} MiB)",
@@ -135,9 +140,7 @@ fn recompute_tiers(c: &mut Criterion) {
             assert_eq!(figures.len() as i64, AGENTS);
         })
     });
-    group.bench_function("recompute: learn, tier and store 10,000 agents", |b| {
-        b.iter(|| handoff::quality::tiers::recompute(&mut conn, now).unwrap())
-    });
+    group.bench_function("recompute: learn, tier and store 10,000 agents", |b| b.iter(|| recompute(&mut conn, now)));
     group.finish();
 }
 

@@ -77,6 +77,7 @@ pub fn to_candidates(
                 currency: currency.to_string(),
                 passed_on_this: false,
                 learned: profile.learned.clone(),
+                sensitive_priority: profile.sensitive_priority,
             }
         })
         .collect())
@@ -350,6 +351,7 @@ mod tests {
             currency: "SEK".into(),
             passed_on_this: false,
             learned: std::sync::Arc::from([]),
+            sensitive_priority: false,
         }
     }
 

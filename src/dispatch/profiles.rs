@@ -18,7 +18,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::ids::AgentId;
 use crate::matching::{Learned, Level};
-use crate::models::{agent_language, agent_rate, agent_skill, agent_skill_stat, certification};
+use crate::models::{agent_language, agent_rate, agent_skill, agent_skill_stat, agent_tier, certification};
 
 /// One agent's facts at one `profile_version`.
 #[derive(Debug, Default)]
@@ -29,6 +29,9 @@ pub struct Profile {
     pub certifications: Arc<[String]>,
     /// Learned speed and quality per skill (recomputed hourly; a change bumps the version).
     pub learned: Arc<[Learned]>,
+    /// The agent's tier brings priority for sensitive conversations (a tier change bumps the
+    /// version).
+    pub sensitive_priority: bool,
     /// Every rate, oldest first: a scheduled rate takes force without any write, so the rate in
     /// force is picked at each pass.
     rates: Vec<(NaiveDateTime, i64, String)>,
@@ -124,6 +127,12 @@ fn load(conn: &mut DbConn, agents: &[(AgentId, i64)]) -> Result<HashMap<AgentId,
             p.learned.push(Learned { skill: l.skill, handle_s: l.handle_s, quality: l.quality });
         }
     }
+    let levels = crate::quality::settings::load(conn)?.tiers.levels;
+    for (id, tier) in agent_tier::tiers_of(conn, &ids)? {
+        if let Some(p) = profiles.get_mut(&id) {
+            p.sensitive_priority = levels.iter().any(|l| l.name == tier && l.perks.sensitive_priority);
+        }
+    }
     for r in agent_rate::all_for(conn, &ids)? {
         if let Some(p) = profiles.get_mut(&r.agent_id) {
             p.rates.push((r.effective_from, r.hourly_rate_minor, r.currency));
@@ -140,6 +149,7 @@ struct ProfileLists {
     skills: Vec<(String, u8)>,
     certifications: Vec<String>,
     learned: Vec<Learned>,
+    sensitive_priority: bool,
     rates: Vec<(NaiveDateTime, i64, String)>,
 }
 
@@ -151,6 +161,7 @@ impl ProfileLists {
             skills: self.skills.into(),
             certifications: self.certifications.into(),
             learned: self.learned.into(),
+            sensitive_priority: self.sensitive_priority,
             rates: self.rates,
         }
     }

@@ -88,9 +88,11 @@ pub struct Weights {
     #[schema(minimum = 0, maximum = 100)]
     #[serde(default = "one")]
     pub quality: f64,
-    /// Appended with learned handle time (issue 20); settings saved before it read as 1.
+    /// Appended with learned handle time (issue 20); off (0) unless staff raise it: on the
+    /// simulator's mixed-speed scenario it concentrated work on the fastest agents (12-25
+    /// utilisation points between groups) for no real gain in waiting (BENCHMARKS.md).
     #[schema(minimum = 0, maximum = 100)]
-    #[serde(default = "one")]
+    #[serde(default)]
     pub speed: f64,
 }
 
@@ -110,7 +112,7 @@ impl Default for Weights {
             cost: 0.5,
             proximity: 0.5,
             quality: 1.0,
-            speed: 1.0,
+            speed: 0.0,
         }
     }
 }

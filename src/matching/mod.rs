@@ -156,6 +156,9 @@ pub struct Candidate {
     pub passed_on_this: bool,
     /// Learned speed and quality per skill; empty for an agent with no history yet.
     pub learned: Arc<[Learned]>,
+    /// The agent's tier brings priority for sensitive conversations: among the eligible, they
+    /// are offered one first (`rank`).
+    pub sensitive_priority: bool,
 }
 
 impl Candidate {

@@ -29,27 +29,35 @@ fn score(needs: &Needs, candidate: &Candidate, rules: &Rules, weights: &Weights,
     Ranked { agent_id: candidate.agent_id, score: factors.iter().map(|(_, c)| c).sum(), factors }
 }
 
-/// Better first: higher score, then longer idle, then lower id (stable and fair).
-fn better(a: &Ranked, a_idle: u64, b: &Ranked, b_idle: u64) -> bool {
-    (a.score, a_idle, -a.agent_id.0) > (b.score, b_idle, -b.agent_id.0)
+/// Better first: for a sensitive escalation, a tier with sensitive priority; then higher score,
+/// then longer idle, then lower id (stable and fair).
+fn better(a: &Ranked, a_first: bool, a_idle: u64, b: &Ranked, b_first: bool, b_idle: u64) -> bool {
+    (a_first, a.score, a_idle, -a.agent_id.0) > (b_first, b.score, b_idle, -b.agent_id.0)
+}
+
+/// Whether the candidate goes first for these needs (a sensitive escalation, a tier perk).
+fn goes_first(needs: &Needs, c: &Candidate) -> bool {
+    needs.sensitive && c.sensitive_priority
 }
 
 /// Every eligible candidate, best first.
 pub fn rank(needs: &Needs, candidates: &[Candidate], rules: &Rules, weights: &Weights) -> Vec<Ranked> {
     let eligible: Vec<&Candidate> = candidates.iter().filter(|c| eligibility::check(needs, c, rules).is_ok()).collect();
     let pool = Pool::of(needs, eligible.iter().copied());
-    let mut ranked: Vec<(Ranked, u64)> =
-        eligible.iter().map(|c| (score(needs, c, rules, weights, &pool), c.idle_seconds)).collect();
-    ranked.sort_by(|(a, ai), (b, bi)| {
-        if better(a, *ai, b, *bi) {
+    let mut ranked: Vec<(Ranked, bool, u64)> = eligible
+        .iter()
+        .map(|c| (score(needs, c, rules, weights, &pool), goes_first(needs, c), c.idle_seconds))
+        .collect();
+    ranked.sort_by(|(a, af, ai), (b, bf, bi)| {
+        if better(a, *af, *ai, b, *bf, *bi) {
             std::cmp::Ordering::Less
-        } else if better(b, *bi, a, *ai) {
+        } else if better(b, *bf, *bi, a, *af, *ai) {
             std::cmp::Ordering::Greater
         } else {
             std::cmp::Ordering::Equal
         }
     });
-    ranked.into_iter().map(|(r, _)| r).collect()
+    ranked.into_iter().map(|(r, _, _)| r).collect()
 }
 
 /// The best eligible candidate, in two passes and without sorting (what dispatch needs per
@@ -86,7 +94,8 @@ fn best_among<'a>(
         let replace = match winner {
             None => true,
             Some((current, current_score)) => {
-                (score, c.idle_seconds, -c.agent_id.0) > (current_score, current.idle_seconds, -current.agent_id.0)
+                (goes_first(needs, c), score, c.idle_seconds, -c.agent_id.0)
+                    > (goes_first(needs, current), current_score, current.idle_seconds, -current.agent_id.0)
             }
         };
         if replace {

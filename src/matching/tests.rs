@@ -26,6 +26,7 @@ fn agent(id: i64) -> Candidate {
         currency: "SEK".into(),
         passed_on_this: false,
         learned: Arc::from([]),
+        sensitive_priority: false,
     }
 }
 
@@ -39,6 +40,38 @@ fn the_more_skilled_agent_wins_when_all_else_is_equal() {
     strong.skills = vec![("payments".into(), 5), ("fraud".into(), 3)].into();
     let best = best(&needs(), &[agent(1), strong], &Rules::default(), &Weights::default()).unwrap();
     assert_eq!(best.agent_id, AgentId(2));
+}
+
+#[test]
+fn a_tier_with_sensitive_priority_goes_first_only_for_sensitive_work() {
+    let mut strong = agent(2);
+    strong.skills = vec![("payments".into(), 5), ("fraud".into(), 3)].into();
+    let mut gold = agent(1);
+    gold.sensitive_priority = true;
+    gold.rating_sum = 4.5 * 20.0;
+    gold.rating_count = 20;
+    let sensitive = Needs { sensitive: true, ..needs() };
+    let pool = [gold.clone(), strong.clone()];
+    assert_eq!(best(&sensitive, &pool, &Rules::default(), &Weights::default()).unwrap().agent_id, AgentId(1));
+    assert_eq!(rank(&sensitive, &pool, &Rules::default(), &Weights::default())[0].agent_id, AgentId(1));
+    assert_eq!(best(&needs(), &pool, &Rules::default(), &Weights::default()).unwrap().agent_id, AgentId(2));
+}
+
+#[test]
+fn learned_quality_and_speed_rank_among_equals() {
+    let learned = |handle_s: f64, quality: f64| -> std::sync::Arc<[Learned]> {
+        vec![Learned { skill: "payments".into(), handle_s, quality }].into()
+    };
+    let (mut slow, mut fast) = (agent(1), agent(2));
+    slow.learned = learned(600.0, 0.7);
+    fast.learned = learned(300.0, 0.9);
+    let weights = Weights { speed: 1.0, ..Weights::default() };
+    let ranked = rank(&needs(), &[slow, fast], &Rules::default(), &weights);
+    assert_eq!(ranked[0].agent_id, AgentId(2));
+    let contribution =
+        |r: &Ranked, f: Factor| r.factors.iter().find(|(g, _)| *g == f).map(|(_, c)| *c).unwrap_or_default();
+    assert!(contribution(&ranked[0], Factor::Speed) > 0.0 && contribution(&ranked[1], Factor::Speed) == 0.0);
+    assert!(contribution(&ranked[0], Factor::Quality) > contribution(&ranked[1], Factor::Quality));
 }
 
 #[test]
@@ -187,6 +220,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                     currency: currency.into(),
                     passed_on_this: passed,
                     learned: Arc::from([]),
+                    sensitive_priority: false,
                 }
             },
         )

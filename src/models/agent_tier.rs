@@ -22,6 +22,14 @@ pub fn find(conn: &mut DbConn, agent: AgentId) -> QueryResult<Option<AgentTier>>
     agent_tiers::table.find(agent).select(AgentTier::as_select()).first(conn).optional()
 }
 
+/// The stored tiers of `agents`: (agent, tier).
+pub fn tiers_of(conn: &mut DbConn, agents: &[AgentId]) -> QueryResult<Vec<(AgentId, String)>> {
+    agent_tiers::table
+        .filter(agent_tiers::agent_id.eq_any(agents))
+        .select((agent_tiers::agent_id, agent_tiers::tier))
+        .load(conn)
+}
+
 /// Every stored tier: (agent, tier).
 pub fn all_tiers(conn: &mut DbConn) -> QueryResult<Vec<(AgentId, String)>> {
     agent_tiers::table.select((agent_tiers::agent_id, agent_tiers::tier)).load(conn)

@@ -362,6 +362,8 @@ pub fn recompute(conn: &mut DbConn, now: DateTime<Utc>) -> Result<RecomputeSumma
         agent_tier::store(conn, *id, &level.name, f.score(&rules.weights), &text, is_change, db_time(now))?;
         if is_change || (before.is_none() && level.name != rules.levels[0].name) {
             changed += 1;
+            // Perks ride on the dispatcher's cached profile: reload it.
+            crate::models::agent::touch_profile(conn, *id)?;
             announce(conn, *id, before.map(String::as_str), level, f, &rules, now)?;
         }
     }

@@ -60,16 +60,27 @@ fn on_the_pinned_scenario_the_engine_waits_far_less_than_longest_idle_with_even_
 #[test]
 #[ignore]
 fn trade_off() {
-    let base = pinned();
-    println!("policy / quality,speed weights | mean wait s | p90 wait s | utilisation spread | first contact");
-    for policy in [Policy::LongestIdle, Policy::RoundRobin, Policy::Random] {
-        let (w, p90, spread, fcr) = averaged(&base, policy);
-        println!("{} | {w:.1} | {p90:.1} | {:.1} points | {:.1} %", policy.as_str(), spread * 100.0, fcr * 100.0);
-    }
-    for (quality, speed) in [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (4.0, 4.0), (8.0, 8.0), (4.0, 0.0), (0.0, 4.0)] {
-        let mut scenario = base.clone();
-        scenario.weights = Some(Weights { quality, speed, ..Weights::default() });
-        let (w, p90, spread, fcr) = averaged(&scenario, Policy::Engine);
-        println!("engine {quality},{speed} | {w:.1} | {p90:.1} | {:.1} points | {:.1} %", spread * 100.0, fcr * 100.0);
+    let mixed: Scenario = serde_json::from_str(include_str!("../../scenarios/quality_multi_skill_mixed_speed.json"))
+        .expect("the mixed-speed scenario parses");
+    for (name, base) in [("pinned", pinned()), ("mixed speed", mixed)] {
+        println!(
+            "{name}: policy / quality,speed weights | mean wait s | p90 wait s | utilisation spread | first contact"
+        );
+        for policy in [Policy::LongestIdle, Policy::RoundRobin, Policy::Random] {
+            let (w, p90, spread, fcr) = averaged(&base, policy);
+            println!("{} | {w:.1} | {p90:.1} | {:.1} points | {:.1} %", policy.as_str(), spread * 100.0, fcr * 100.0);
+        }
+        for (quality, speed) in
+            [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (2.0, 2.0), (4.0, 4.0), (8.0, 8.0), (4.0, 0.0), (0.0, 4.0)]
+        {
+            let mut scenario = base.clone();
+            scenario.weights = Some(Weights { quality, speed, ..Weights::default() });
+            let (w, p90, spread, fcr) = averaged(&scenario, Policy::Engine);
+            println!(
+                "engine {quality},{speed} | {w:.1} | {p90:.1} | {:.1} points | {:.1} %",
+                spread * 100.0,
+                fcr * 100.0
+            );
+        }
     }
 }

@@ -254,6 +254,12 @@ async fn the_agent_sees_their_tier_its_figures_and_what_the_next_one_needs() {
     assert_eq!(tier["figures"]["counts"]["resolutions"], 0);
 
     let admin = app.admin_token().await;
+    let bands = json!({"bands": [{"skill": "payments", "currency": "SEK", "min_hourly_minor": 15000,
+        "max_hourly_minor": 25000, "min_per_conversation_minor": 1000, "max_per_conversation_minor": 2000}]});
+    assert_eq!(put(&app, "/api/v1/staff/pay-bands", &bands, &admin).await.status(), 200);
+    let above_band = json!({"hourly_rate_minor": 26000, "per_conversation_minor": 1500, "currency": "SEK"});
+    let refused = problem(put(&app, "/api/v1/me/rates", &above_band, &agent).await, 422).await;
+    assert_eq!(refused["errors"][0]["field"], "hourly_rate_minor", "the standard tier's ceiling is the band's");
     let mut settings: Value = app.get_json("/api/v1/staff/quality-settings", &admin).await.json().await.unwrap();
     settings["tiers"]["weights"]["quality"] = json!(0.5);
     let refused = problem(put(&app, "/api/v1/staff/quality-settings", &settings, &admin).await, 422).await;
@@ -272,6 +278,7 @@ async fn the_agent_sees_their_tier_its_figures_and_what_the_next_one_needs() {
     let tier: Value = app.get_json("/api/v1/me/tier", &agent).await.json().await.unwrap();
     assert_eq!(tier["tier"], "silver");
     assert_eq!(tier["perks"]["early_slot_booking"], true);
+    assert_eq!(put(&app, "/api/v1/me/rates", &above_band, &agent).await.status(), 200, "silver's ceiling is 105 %");
     let decisions: Vec<Value> = app.get_json("/api/v1/me/decisions", &agent).await.json().await.unwrap();
     let change = decisions.iter().find(|d| d["kind"] == "tier").expect("a tier decision");
     assert!(change["explanation"].as_str().unwrap().contains("from none to silver"), "{}", change["explanation"]);

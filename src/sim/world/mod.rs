@@ -155,6 +155,7 @@ impl<'a> World<'a> {
                         currency: "EUR".into(),
                         passed_on_this: false,
                         learned: Arc::from([]),
+                        sensitive_priority: false,
                     },
                     speed: g.service_rate_factor,
                     accept_probability: g.accept_probability,

@@ -77,7 +77,7 @@ pub(crate) fn screened(conn: &mut DbConn, id: EscalationId, text: &str) -> Resul
     Ok(redacted.text)
 }
 
-pub(crate) fn is_closed(e: &escalation::Escalation) -> bool {
+fn is_closed(e: &escalation::Escalation) -> bool {
     e.state == EscalationState::Resolved || e.state == EscalationState::Abandoned
 }
 

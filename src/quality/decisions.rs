@@ -16,9 +16,9 @@ use crate::db::{DbConn, is_unique_violation};
 use crate::error::AppError;
 use crate::ids::{AgentId, DecisionId, DecisionReviewId, EscalationId, OfferId, UserId};
 use crate::models::agent_decision::{self, DecisionKind};
+use crate::models::db_time;
 use crate::models::decision_review::{self, DecisionReview, ReviewOutcome};
 use crate::models::offer::{self, OfferState};
-use crate::models::{audit, db_time};
 
 /// How far back the agent's list reaches.
 const SHOWN_DAYS: i64 = 90;
@@ -220,31 +220,9 @@ pub fn request_review(
             e.into()
         }
     })?;
-    audited(conn, Some(agent.into()), id, "decision_review_requested", &key, now)?;
+    super::audited(conn, Some(agent.into()), "decision_review", id.0, "decision_review_requested", &key, now)?;
     let stored = decision_review::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no review {id}")))?;
     Ok(ReviewView::of(stored, now))
-}
-
-fn audited(
-    conn: &mut DbConn,
-    actor: Option<UserId>,
-    id: DecisionReviewId,
-    action: &str,
-    detail: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: actor,
-            subject_kind: "decision_review",
-            subject_id: Some(id.0),
-            action,
-            detail: Some(detail),
-            created_at: db_time(now),
-        },
-    )?;
-    Ok(())
 }
 
 /// Reviews for staff: open ones by deadline (the overdue flagged), with answered ones if asked.
@@ -275,13 +253,32 @@ pub fn answer(
     if input.answer.trim().is_empty() {
         return Err(AppError::invalid("answer", "must give the reason in writing"));
     }
-    decision_review::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no review request {id}")))?;
+    let asked =
+        decision_review::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no review request {id}")))?;
     if !decision_review::answer(conn, id, staff, outcome, &input.answer, db_time(now))? {
         return Err(AppError::Conflict(format!("review request {id} was answered already")));
     }
-    audited(conn, Some(staff), id, "decision_review_answered", &format!("{outcome}: {}", input.answer), now)?;
+    if outcome == ReviewOutcome::Overturned {
+        undo(conn, &asked)?;
+    }
+    let detail = format!("{outcome}: {}", input.answer);
+    super::audited(conn, Some(staff), "decision_review", id.0, "decision_review_answered", &detail, now)?;
     let stored = decision_review::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no review {id}")))?;
     Ok(ReviewView::of(stored, now))
+}
+
+/// What an overturned decision takes back by itself: a first-contact mark stops counting at
+/// once. Others (a tier, a set-away, a sample) stand as facts; the written answer says what
+/// staff did about them, and the next hourly recompute reflects any corrected figure.
+fn undo(conn: &mut DbConn, asked: &DecisionReview) -> Result<(), AppError> {
+    if let Ok(DecisionRef::Recorded(id)) = asked.decision_ref.parse::<DecisionRef>()
+        && let Some(decision) = agent_decision::find(conn, id)?
+        && decision.kind == DecisionKind::FirstContact
+        && let Some(escalation) = decision.escalation_id
+    {
+        crate::models::escalation::unmark_repeated(conn, escalation)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldError};
 use crate::ids::{AgentId, EscalationId, ReviewId, ScorecardId, UserId};
 use crate::models::escalation::EscalationState;
 use crate::models::quality_review::{self, DisputeOutcome, NewReview, QualityReview};
-use crate::models::{audit, db_time, escalation, review_sample, scorecard};
+use crate::models::{db_time, escalation, review_sample, scorecard};
 
 crate::text_enum! {
     /// How a criterion is scored.
@@ -109,7 +109,7 @@ pub fn create_scorecard(
             e.into()
         }
     })?;
-    audited(conn, by, "scorecard", id.0, "scorecard_created", &text, now)?;
+    super::audited(conn, Some(by), "scorecard", id.0, "scorecard_created", &text, now)?;
     Ok(scorecard_view(scorecard::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no scorecard {id}")))?))
 }
 
@@ -233,7 +233,7 @@ pub fn review(conn: &mut DbConn, input: &ReviewInput, by: UserId, now: DateTime<
             error.into()
         }
     })?;
-    audited(conn, by, "quality_review", id.0, "quality_review_scored", &format!("{score:.1}"), now)?;
+    super::audited(conn, Some(by), "quality_review", id.0, "quality_review_scored", &format!("{score:.1}"), now)?;
     found(conn, id)
 }
 
@@ -305,7 +305,7 @@ pub fn dispute(
     if review.disputed_at.is_some() || !quality_review::dispute(conn, id, reason, db_time(now))? {
         return Err(AppError::Conflict("a review can be disputed only once; this one was".into()));
     }
-    audited(conn, agent.into(), "quality_review", id.0, "quality_review_disputed", reason, now)?;
+    super::audited(conn, Some(agent.into()), "quality_review", id.0, "quality_review_disputed", reason, now)?;
     found(conn, id)
 }
 
@@ -335,31 +335,8 @@ pub fn settle(
         return Err(AppError::Conflict(format!("review {id} has no open dispute")));
     }
     let detail = format!("{outcome}: {}", input.answer);
-    audited(conn, by, "quality_review", id.0, "quality_review_dispute_settled", &detail, now)?;
+    super::audited(conn, Some(by), "quality_review", id.0, "quality_review_dispute_settled", &detail, now)?;
     found(conn, id)
-}
-
-fn audited(
-    conn: &mut DbConn,
-    actor: UserId,
-    kind: &str,
-    id: i64,
-    action: &str,
-    detail: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: Some(actor),
-            subject_kind: kind,
-            subject_id: Some(id),
-            action,
-            detail: Some(detail),
-            created_at: db_time(now),
-        },
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

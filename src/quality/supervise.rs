@@ -16,32 +16,9 @@ use crate::error::AppError;
 use crate::ids::{AgentId, EscalationId, HelpRequestId, UserId};
 use crate::models::escalation::EscalationState;
 use crate::models::escalation_event::TimelineEvent;
-use crate::models::{agent, assignment, audit, db_time, escalation, escalation_event, help_request, message};
+use crate::models::{agent, assignment, db_time, escalation, escalation_event, help_request, message};
 use crate::realtime::{self, AgentNotice, CustomerMessage};
 use crate::webhooks::{self, PlatformEvent};
-
-fn audited(
-    conn: &mut DbConn,
-    actor: UserId,
-    kind: &str,
-    id: i64,
-    action: &str,
-    detail: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: Some(actor),
-            subject_kind: kind,
-            subject_id: Some(id),
-            action,
-            detail: Some(detail),
-            created_at: db_time(now),
-        },
-    )?;
-    Ok(())
-}
 
 /// The agent of a live conversation; 409 naming the rule otherwise.
 fn live_agent(e: &escalation::Escalation, doing: &str) -> Result<AgentId, AppError> {
@@ -73,7 +50,7 @@ pub fn whisper(
     let sent = message::insert_by_staff(conn, id, message::WHISPER, staff, &text, db_time(now))?;
     let whisper = CustomerMessage { id: sent.id, from: message::WHISPER, text: text.clone(), at: now };
     realtime::notify(conn, agent, &AgentNotice::Message { escalation_id: id, message: whisper }, now)?;
-    audited(conn, staff, "escalation", id.0, "whispered", &format!("to agent {agent}"), now)?;
+    super::audited(conn, Some(staff), "escalation", id.0, "whispered", &format!("to agent {agent}"), now)?;
     Ok(sent.into())
 }
 
@@ -103,7 +80,7 @@ pub fn take_over(
         taken_over: Some(true),
     };
     realtime::notify(conn, agent, &closed, now)?;
-    audited(conn, staff, "escalation", id.0, "taken_over", &detail, now)?;
+    super::audited(conn, Some(staff), "escalation", id.0, "taken_over", &detail, now)?;
     load(conn, id)
 }
 
@@ -145,7 +122,7 @@ pub fn end(
         at: now,
     };
     webhooks::enqueue(conn, e.service_account_id, &told, now)?;
-    audited(conn, staff, "escalation", id.0, "supervisor_resolved", &disposition, now)?;
+    super::audited(conn, Some(staff), "escalation", id.0, "supervisor_resolved", &disposition, now)?;
     load(conn, id)
 }
 
@@ -172,7 +149,7 @@ pub fn transfer(
     let note = screened(conn, id, &input.note)?;
     let detail = format!("by a supervisor needing [{}]: {note}", input.required_skills.join(", "));
     escalation_event::record(conn, id, TimelineEvent::Transferred, Some(&detail), db_time(now))?;
-    audited(conn, staff, "escalation", id.0, "supervisor_transferred", &detail, now)?;
+    super::audited(conn, Some(staff), "escalation", id.0, "supervisor_transferred", &detail, now)?;
     load(conn, id)
 }
 
@@ -234,7 +211,7 @@ pub fn raise_hand(
         None => input.note.clone(),
     };
     let id = help_request::insert(conn, agent, input.escalation_id, &note, db_time(now))?;
-    audited(conn, agent.into(), "help_request", id.0, "hand_raised", &note, now)?;
+    super::audited(conn, Some(agent.into()), "help_request", id.0, "hand_raised", &note, now)?;
     let raised = help_request::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no help request {id}")))?;
     help_view(conn, raised)
 }
@@ -255,7 +232,7 @@ pub fn answer_hand(
     if !help_request::answer(conn, id, staff, db_time(now))? {
         return Err(AppError::Conflict("someone is on it already".into()));
     }
-    audited(conn, staff, "help_request", id.0, "hand_answered", "", now)?;
+    super::audited(conn, Some(staff), "help_request", id.0, "hand_answered", "", now)?;
     let answered = help_request::find(conn, id)?.ok_or_else(|| AppError::NotFound(format!("no help request {id}")))?;
     help_view(conn, answered)
 }

@@ -21,7 +21,7 @@ use crate::ids::AgentId;
 use crate::models::agent_decision::DecisionKind;
 use crate::models::coverage_slot::{self, BookingState};
 use crate::models::offer::{self, OfferState};
-use crate::models::{agent, agent_tier, audit, db_time, escalation, quality_review, rating};
+use crate::models::{agent, agent_tier, db_time, escalation, quality_review, rating};
 
 /// What one agent did in the window, as counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -399,17 +399,8 @@ fn announce(
     let inputs = serde_json::json!({"from": before, "to": level.name, "score": score, "figures": f,
         "weights": rules.weights, "min_score": level.min_score, "min_conversations": level.min_conversations});
     decisions::record(conn, agent, DecisionKind::Tier, None, inputs, &words, now)?;
-    audit::record(
-        conn,
-        &audit::NewAuditEntry {
-            actor_id: None,
-            subject_kind: "agent",
-            subject_id: Some(agent.0),
-            action: "tier_changed",
-            detail: Some(&format!("{} → {} ({score:.3})", before.unwrap_or("none"), level.name)),
-            created_at: db_time(now),
-        },
-    )?;
+    let detail = format!("{} → {} ({score:.3})", before.unwrap_or("none"), level.name);
+    super::audited(conn, None, "agent", agent.0, "tier_changed", &detail, now)?;
     Ok(())
 }
 

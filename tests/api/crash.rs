@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use handoff::db::schema::{agents, escalations, offers, outbox_emails, webhook_deliveries};
+use handoff::db::schema::{agents, assignments, escalations, offers, outbox_emails, webhook_deliveries};
 use serde_json::{Value, json};
 
 use crate::conversation::{Received, start_receiver};
@@ -287,6 +287,8 @@ struct Snapshot {
     pending: Vec<i64>,
     /// The agent of each assigned escalation.
     assigned: Vec<Option<i64>>,
+    /// The agent of each conversation in wrap-up (it holds a seat until finished or timed out).
+    wrapping_up: Vec<i64>,
     delivery_ids: Vec<i64>,
     /// Agents who resolved at least one escalation.
     workers: HashSet<Option<i64>>,
@@ -311,6 +313,11 @@ impl Snapshot {
                 .load(conn)?,
             pending: offers::table.filter(offers::state.eq("pending")).select(offers::agent_id).load(conn)?,
             assigned: escalations_in("assigned").select(escalations::assigned_agent_id).load(conn)?,
+            wrapping_up: assignments::table
+                .filter(assignments::resolved_at.is_not_null())
+                .filter(assignments::ended_at.is_null())
+                .select(assignments::agent_id)
+                .load(conn)?,
             delivery_ids: webhook_deliveries::table.select(webhook_deliveries::id).load(conn)?,
             workers: escalations_in("resolved")
                 .select(escalations::assigned_agent_id)
@@ -334,7 +341,7 @@ async fn check_invariants(cluster: &Cluster, acked: &Acknowledged, received: &Re
     gather_mail(cluster);
     let now = handoff::models::db_time(chrono::Utc::now());
     let stale_before = now - chrono::Duration::seconds(3);
-    let Snapshot { known, bad_states, stuck, agent_rows, pending, assigned, delivery_ids, workers } =
+    let Snapshot { known, bad_states, stuck, agent_rows, pending, assigned, wrapping_up, delivery_ids, workers } =
         db.read(move |conn| Ok(Snapshot::read(conn, stale_before)?)).await.unwrap();
 
     let acked_escalations = acked.escalations.lock().unwrap().clone();
@@ -349,9 +356,11 @@ async fn check_invariants(cluster: &Cluster, acked: &Acknowledged, received: &Re
     assert_eq!(workers.len(), AGENTS, "every agent resolved conversations: {workers:?}");
     for (agent, active, pending_count, max) in agent_rows {
         let really_pending = pending.iter().filter(|a| **a == agent).count() as i32;
-        let really_active = assigned.iter().filter(|a| **a == Some(agent)).count() as i32;
+        // A resolve whose wrap-up call met a killed server holds its seat until the clock ends it.
+        let really_active = assigned.iter().filter(|a| **a == Some(agent)).count() as i32
+            + wrapping_up.iter().filter(|a| **a == agent).count() as i32;
         assert_eq!(pending_count, really_pending, "agent {agent}'s pending-offer count matches the offers");
-        assert_eq!(active, really_active, "agent {agent}'s active count matches their conversations");
+        assert_eq!(active, really_active, "agent {agent}'s active count matches their conversations and wrap-ups");
         assert!(active + pending_count <= max, "agent {agent} is over capacity: {active} + {pending_count} > {max}");
     }
 

@@ -175,6 +175,10 @@ async fn a_returning_customer_marks_the_earlier_resolution_and_the_agent_can_hav
     let decisions: Vec<Value> = app.get_json("/api/v1/me/decisions", &agent).await.json().await.unwrap();
     let mark = decisions.iter().find(|d| d["id"] == id).unwrap();
     assert_eq!(mark["review"]["outcome"], "overturned");
+    app.post_json("/api/v1/staff/tiers/recompute", &json!({}), Some(&staff)).await;
+    let tier: Value = app.get_json("/api/v1/me/tier", &agent).await.json().await.unwrap();
+    assert_eq!(tier["figures"]["counts"]["repeats"], 0, "an overturned first-contact mark stops counting");
+    assert_eq!(tier["figures"]["counts"]["resolutions"], 1);
     assert!(
         app.get_json("/api/v1/staff/reviews-requested", &staff).await.json::<Vec<Value>>().await.unwrap().is_empty()
     );

@@ -55,6 +55,11 @@ pub fn mark_repeated(
     }
 }
 
+/// Takes back a first-contact mark (a person found it wrong); false if there was none.
+pub fn unmark_repeated(conn: &mut DbConn, id: EscalationId) -> QueryResult<bool> {
+    Ok(diesel::delete(repeat_contacts::table.find(id)).execute(conn)? == 1)
+}
+
 /// Who took the conversation over, if anyone.
 pub fn taken_over_by(conn: &mut DbConn, id: EscalationId) -> QueryResult<Option<UserId>> {
     take_overs::table.find(id).select(take_overs::supervisor_id).first(conn).optional()

@@ -144,12 +144,7 @@ async fn refused(
     agent: AgentId,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
-    let message = match &error {
-        AppError::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
-        AppError::Conflict(m) | AppError::NotFound(m) => m.clone(),
-        _ => return Err(PageError(error)),
-    };
-    let page = build(req, state, agent, None, Some(message)).await?;
+    let page = build(req, state, agent, None, Some(super::refusal(error)?)).await?;
     super::render_with_status(&page, actix_web::http::StatusCode::CONFLICT)
 }
 

@@ -99,6 +99,18 @@ impl<T: FromRequest<Error = AppError> + 'static> FromRequest for Page<T> {
 /// Anyone signed in (used by pages that only need to know).
 pub type SignedIn = Page<Caller>;
 
+/// What to tell a person whose form broke a rule (each invalid field, a conflict, something
+/// gone), to show on the page again; any other error goes to the error page.
+pub fn refusal(error: AppError) -> Result<String, PageError> {
+    match error {
+        AppError::Validation(fields) => {
+            Ok(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
+        AppError::Conflict(message) | AppError::NotFound(message) => Ok(message),
+        other => Err(PageError(other)),
+    }
+}
+
 /// A page answered with a status other than 200 (a form sent back with what was wrong).
 pub fn render_with_status(page: &impl askama::Template, status: StatusCode) -> Result<HttpResponse, PageError> {
     let body = page.render().map_err(|e| AppError::Internal(e.into()))?;

@@ -140,16 +140,9 @@ pub async fn act(
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/staff/conversations/{id}")))
             .finish()),
-        Err(error @ (AppError::Conflict(_) | AppError::Validation(_))) => {
-            let message = match &error {
-                AppError::Validation(fields) => {
-                    fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-                }
-                other => other.to_string(),
-            };
-            let page = build(&req, &state, id, me, Some(message)).await?;
+        Err(error) => {
+            let page = build(&req, &state, id, me, Some(super::refusal(error)?)).await?;
             super::render_with_status(&page, actix_web::http::StatusCode::CONFLICT)
         }
-        Err(error) => Err(PageError(error)),
     }
 }

@@ -84,17 +84,10 @@ async fn answer_of<T>(
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/staff/quality?done={code}")))
             .finish()),
-        Err(error @ (AppError::Conflict(_) | AppError::NotFound(_) | AppError::Validation(_))) => {
-            let message = match &error {
-                AppError::Validation(fields) => {
-                    fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-                }
-                other => other.to_string(),
-            };
-            let page = build(req, state, None, Some(message)).await?;
+        Err(error) => {
+            let page = build(req, state, None, Some(super::refusal(error)?)).await?;
             super::render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(error) => Err(PageError(error)),
     }
 }
 

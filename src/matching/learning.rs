@@ -33,7 +33,7 @@ impl Learner {
         Learner { prior_weight, ..Learner::default() }
     }
 
-    fn each<'a>(&mut self, agent: AgentId, skills: &'a [String], mut add: impl FnMut(&mut Sums)) {
+    fn each(&mut self, agent: AgentId, skills: &[String], mut add: impl FnMut(&mut Sums)) {
         let own = self.by_agent.entry(agent).or_default();
         for skill in skills {
             add(own.entry(skill.clone()).or_default());

@@ -43,9 +43,8 @@ pub fn insert(
             messages::text.eq(text),
             messages::created_at.eq(at),
         ))
-        .returning(messages::id)
-        .get_result::<i64>(conn)
-        .and_then(|id| messages::table.find(id).select(Message::as_select()).first(conn))
+        .returning(messages::all_columns)
+        .get_result(conn)
 }
 
 /// A whisper or a supervisor's reply, written by `staff`.
@@ -65,9 +64,8 @@ pub fn insert_by_staff(
             messages::text.eq(text),
             messages::created_at.eq(at),
         ))
-        .returning(messages::id)
-        .get_result::<i64>(conn)
-        .and_then(|id| messages::table.find(id).select(Message::as_select()).first(conn))
+        .returning(messages::all_columns)
+        .get_result(conn)
 }
 
 pub fn for_escalation(

@@ -200,13 +200,13 @@ impl QualitySettings {
             if !(100..=200).contains(&level.perks.pay_ceiling_pct) {
                 errors.push(FieldError::new(field("perks.pay_ceiling_pct"), "must be between 100 and 200"));
             }
-            if let Some(before) = i.checked_sub(1).map(|j| &tiers.levels[j]) {
-                if level.min_score <= before.min_score || level.min_conversations < before.min_conversations {
-                    errors.push(FieldError::new(
-                        field("min_score"),
-                        "each tier must need a higher score (and no fewer conversations) than the one below",
-                    ));
-                }
+            if let Some(before) = i.checked_sub(1).map(|j| &tiers.levels[j])
+                && (level.min_score <= before.min_score || level.min_conversations < before.min_conversations)
+            {
+                errors.push(FieldError::new(
+                    field("min_score"),
+                    "each tier must need a higher score (and no fewer conversations) than the one below",
+                ));
             }
         }
         let mut names: Vec<&str> = tiers.levels.iter().map(|l| l.name.trim()).collect();

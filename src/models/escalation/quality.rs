@@ -147,12 +147,12 @@ pub fn live(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(Escalation, Optio
         .load(conn)
 }
 
-/// Every resolved stretch whose conversation was resolved since `since`: (agent, needed
-/// skills, accepted at, resolved at, whether the customer came back within the window).
-pub fn handled_since(
-    conn: &mut DbConn,
-    since: NaiveDateTime,
-) -> QueryResult<Vec<(AgentId, String, NaiveDateTime, NaiveDateTime, bool)>> {
+/// One resolved stretch as learning reads it: (agent, needed skills, accepted at, resolved at,
+/// whether the customer came back within the window).
+pub type Handled = (AgentId, String, NaiveDateTime, NaiveDateTime, bool);
+
+/// Every stretch whose conversation was resolved since `since`.
+pub fn handled_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<Handled>> {
     use crate::db::schema::assignments;
     assignments::table
         .inner_join(escalations::table.on(escalations::id.eq(assignments::escalation_id)))

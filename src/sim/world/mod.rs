@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::policy::{Policy, Selector};
 use super::random::Rng;
-use super::report::{Outcome, Tally};
 use super::scenario::Scenario;
 use crate::dispatch::eta;
 use crate::dispatch::eta_pools::PoolBoard;
@@ -16,9 +15,10 @@ mod boosting;
 mod events;
 mod proficiency;
 mod quoting;
+mod tally;
 use crate::dispatch::settings::MatchingSettings;
 use crate::ids::AgentId;
-use crate::matching::{Candidate, Level, Needs, Point, Rules};
+use crate::matching::{Candidate, Needs, Point, Rules};
 use events::{Event, Scheduled};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -478,30 +478,5 @@ impl<'a> World<'a> {
                 self.dispatch();
             }
         }
-    }
-
-    /// What happened to each escalation that arrived in the measured window.
-    pub fn tally(&self) -> Tally {
-        let window = (self.scenario.warmup_s, self.scenario.duration_s);
-        let outcomes = self
-            .escalations
-            .iter()
-            .filter(|e| e.arrived >= window.0 && e.arrived < window.1)
-            .map(|e| Outcome {
-                arrived_s: e.arrived,
-                handled: e.assigned_at.is_some(),
-                left: e.state == State::Left,
-                wait_s: e.assigned_at.map(|at| at - e.arrived),
-                eta: e.eta,
-                quoted_a_wait: e.quoted_a_wait,
-                oracle_eta_s: self.oracle_eta(e),
-                offers: e.offers,
-                language_matched: e.agent.is_some_and(|a| {
-                    self.agents[a].candidate.level_in(&e.needs.language).is_some_and(|l| l >= Level::Fluent)
-                }),
-                first_contact: e.first_contact,
-            })
-            .collect();
-        Tally { outcomes, measured_s: window.1 - window.0 }
     }
 }

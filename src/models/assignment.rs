@@ -142,15 +142,6 @@ pub fn overdue_wrap_ups(conn: &mut DbConn, resolved_before: NaiveDateTime) -> Qu
         .load(conn)
 }
 
-/// The resolved stretches of `escalations` (for the detail export's per-conversation seconds).
-pub fn resolved_of(conn: &mut DbConn, escalations: &[EscalationId]) -> QueryResult<Vec<Assignment>> {
-    assignments::table
-        .filter(assignments::escalation_id.eq_any(escalations))
-        .filter(assignments::resolved_at.is_not_null())
-        .select(Assignment::as_select())
-        .load(conn)
-}
-
 /// The agent's stretches that overlap `[from, to)`, oldest first.
 pub fn overlapping(
     conn: &mut DbConn,

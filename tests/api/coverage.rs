@@ -322,6 +322,16 @@ async fn booked_starts_are_settled_as_kept_or_no_show_and_move_the_commitment_sc
     let missed = get(&app, "/api/v1/me/slots", &absent).await;
     assert_eq!(missed["commitment"]["no_shows"], 1);
     assert_eq!(missed["commitment"]["score"], 72.0);
+    // The no-show is an automated decision the agent reads and may contest; the kept one is not.
+    let decisions: Vec<Value> = app.get_json("/api/v1/me/decisions", &absent).await.json().await.unwrap();
+    let no_show = decisions.iter().find(|d| d["kind"] == "no_show").expect("a no-show decision");
+    assert_eq!(
+        (no_show["inputs"]["online_at_start"].as_bool(), no_show["inputs"]["came_online_within_grace"].as_bool()),
+        (Some(false), Some(false))
+    );
+    assert!(no_show["explanation"].as_str().unwrap().contains("settled as a no-show"));
+    let present: Vec<Value> = app.get_json("/api/v1/me/decisions", &online).await.json().await.unwrap();
+    assert!(present.iter().all(|d| d["kind"] != "no_show"));
 }
 
 #[tokio::test]

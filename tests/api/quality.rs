@@ -365,3 +365,28 @@ async fn learned_speed_and_quality_come_from_the_agents_own_work_and_show_in_why
         offer["why"]["factors"].as_object().map(|f| f.keys().map(String::as_str).collect()).unwrap_or_default();
     assert!(factors.contains(&"quality") && factors.contains(&"speed"), "{offer}");
 }
+
+#[tokio::test]
+async fn a_low_customer_rating_picks_the_conversation_for_review_and_says_why() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut settings: Value = app.get_json("/api/v1/staff/quality-settings", &admin).await.json().await.unwrap();
+    settings["sampling"]["random_share"] = json!(0.0);
+    assert_eq!(put(&app, "/api/v1/staff/quality-settings", &settings, &admin).await.status(), 200);
+    let (_, agent) = online_agent(&app, "rated@example.com", 4, "native").await;
+    let service = app.service_token("bot").await;
+    let id = taken(&app, &service, &agent, &escalation("rated-1")).await;
+    resolve(&app, &agent, id).await;
+    let rated = app.post_json(&format!("/api/v1/escalations/{id}/rating"), &json!({"score": 2}), Some(&service)).await;
+    assert_eq!(rated.status(), 201);
+    let staff = app.staff_token("qa2@example.com", "staff").await;
+    let queue: Value = app.get_json("/api/v1/staff/reviews/queue", &staff).await.json().await.unwrap();
+    let sampled: Vec<&Value> =
+        queue["sampled"].as_array().unwrap().iter().filter(|s| s["escalation_id"] == id).collect();
+    assert_eq!(sampled.len(), 1, "{queue}");
+    assert_eq!(sampled[0]["reason"], "low_rating", "no random share: only the rating picks it");
+    let decisions: Vec<Value> = app.get_json("/api/v1/me/decisions", &agent).await.json().await.unwrap();
+    let pick = decisions.iter().find(|d| d["kind"] == "quality_sample").expect("a sampling decision");
+    assert_eq!(pick["inputs"]["rule"], "low_rating");
+    assert!(pick["explanation"].as_str().unwrap().contains("rated it 2/5"), "{pick}");
+}

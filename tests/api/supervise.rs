@@ -108,3 +108,35 @@ async fn an_agent_raises_a_hand_once_and_staff_take_it() {
     assert!(app.get_json("/api/v1/staff/help", &staff).await.json::<Vec<Value>>().await.unwrap().is_empty());
     assert!(offers_of(&app, &agent).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_supervisor_who_took_over_sends_the_conversation_back_to_the_queue_never_to_its_agent() {
+    let app = spawn_app().await;
+    let (_, agent) = online_agent(&app, "first-hand@example.com", 4, "native").await;
+    let service = app.service_token("bot").await;
+    let id = escalate(&app, &service, &escalation("sup-transfer")).await["id"].as_i64().unwrap();
+    accept_first(&app, &agent).await;
+    let staff = app.staff_token("lead3@example.com", "staff").await;
+    let other = app.staff_token("lead4@example.com", "staff").await;
+    let transfer = format!("/api/v1/staff/escalations/{id}/transfer");
+    let body = json!({"required_skills": ["payments"], "note": "needs a payments specialist"});
+    problem(app.post_json(&transfer, &body, Some(&staff)).await, 409).await;
+    assert_eq!(
+        app.post_json(&format!("/api/v1/staff/escalations/{id}/take-over"), &json!({}), Some(&staff)).await.status(),
+        200
+    );
+    problem(app.post_json(&transfer, &body, Some(&other)).await, 409).await;
+    let unknown = json!({"required_skills": ["astrology"], "note": "n"});
+    let refused = problem(app.post_json(&transfer, &unknown, Some(&staff)).await, 422).await;
+    assert_eq!(refused["errors"][0]["field"], "required_skills[0]");
+    let moved = app.post_json(&transfer, &body, Some(&staff)).await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(moved.json::<Value>().await.unwrap()["state"], "queued");
+    assert!(offers_of(&app, &agent).await.is_empty(), "never offered back to the agent it was taken from");
+    // The take-over ended with the transfer: the next agent works it as their own.
+    let (_, next) = online_agent(&app, "second-hand@example.com", 4, "native").await;
+    accept_first(&app, &next).await;
+    let reply =
+        app.post_json(&format!("/api/v1/escalations/{id}/messages"), &json!({"text": "Hello"}), Some(&next)).await;
+    assert_eq!(reply.status(), 201);
+}
